@@ -1,0 +1,47 @@
+// Values from the Linux uapi headers (x86_64 and aarch64 agree on all of them).
+
+export const CLONE = Object.freeze({
+  CLONE_FS: 0x00000200,
+  CLONE_NEWTIME: 0x00000080,
+  CLONE_NEWNS: 0x00020000,
+  CLONE_NEWCGROUP: 0x02000000,
+  CLONE_NEWUTS: 0x04000000,
+  CLONE_NEWIPC: 0x08000000,
+  CLONE_NEWUSER: 0x10000000,
+  CLONE_NEWPID: 0x20000000,
+  CLONE_NEWNET: 0x40000000,
+})
+
+export const MS = Object.freeze({
+  MS_NOSUID: 2,
+  MS_NODEV: 4,
+  MS_NOEXEC: 8,
+  MS_BIND: 4096,
+  MS_REC: 16384,
+  MS_PRIVATE: 1 << 18,
+  MS_SLAVE: 1 << 19,
+})
+
+export const MNT_DETACH = 2
+
+export const O = Object.freeze({
+  O_RDONLY: 0,
+  O_DIRECTORY: 0o200000,
+  O_CLOEXEC: 0o2000000,
+  O_PATH: 0o10000000,
+})
+
+export const AF_INET = 2
+export const SOCK_DGRAM = 2
+export const SOCK_CLOEXEC = 0o2000000
+
+export const SIOCGIFFLAGS = 0x8913
+export const SIOCSIFFLAGS = 0x8914
+export const IFF_UP = 0x1
+export const IFF_RUNNING = 0x40
+/** sizeof(struct ifreq) on 64-bit Linux: 16 bytes of name, 24 of union. */
+export const IFREQ_SIZE = 40
+export const IFNAMSIZ = 16
+
+/** HOST_NAME_MAX of limits.h: sethostname(2) refuses longer names with EINVAL. */
+export const HOST_NAME_MAX = 64

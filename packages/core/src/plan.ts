@@ -1,0 +1,230 @@
+// The isolation a user asks for, turned into plain data: kinds to unshare and a list of setup
+// steps (bubblewrap's SetupOp). Validated here, before any syscall; printable and sendable.
+import { existsSync, statSync } from 'node:fs'
+import { isAbsolute, normalize } from 'node:path'
+import { IsolaneError, invalidOptions } from './errors.js'
+import { ALL_KINDS, DEFAULT_KINDS, NAMESPACE_KINDS, isNamespaceKind, type NamespaceKind } from './kinds.js'
+import { HOST_NAME_MAX } from './libc/constants.js'
+
+/** What a user step (a plugin) is told while it runs inside the window. */
+export interface StepContext {
+  /** The worker id the window is made for, when a pool makes it. */
+  readonly workerId: number | undefined
+  /** The fresh namespaces being prepared. */
+  readonly kinds: readonly NamespaceKind[]
+  /** The resolved hostname, if one is set. */
+  readonly hostname: string | undefined
+}
+
+/**
+ * A step of the user's, run synchronously inside the window after isolane's own steps, on the
+ * thread that is in the fresh namespaces. Anything it does there (mounts, links, routes) is what
+ * the child will see. It must not await.
+ */
+export interface IsolanePlugin {
+  readonly name: string
+  setup(context: StepContext): void
+}
+
+export interface IsolationOptions {
+  /** Kinds of fresh namespaces. Default: net, mnt, ipc, uts. */
+  namespaces?: readonly NamespaceKind[]
+  /** Bring the loopback interface up in a fresh network namespace. Default: true with net. */
+  loopback?: boolean
+  /** Hostname in the fresh UTS namespace; `{workerId}` and `{pid}` are replaced. */
+  hostname?: string
+  /** Directories that get a fresh tmpfs. Default with mnt: /tmp and /dev/shm (where they exist). */
+  tmpfs?: readonly string[]
+  /** Mount a fresh mqueue file system on /dev/mqueue. Default: with ipc and mnt, where it exists. */
+  mqueue?: boolean
+  /**
+   * Host paths to bind-mount into the fresh mount namespace, after the tmpfs mounts: a path under
+   * a private /tmp can show a host directory (Vitest's module cache, say). The target is created.
+   */
+  binds?: readonly BindMount[]
+  /** Plugins: user steps, run in order after isolane's own. */
+  plugins?: readonly IsolanePlugin[]
+}
+
+export interface BindMount {
+  readonly source: string
+  readonly target: string
+  readonly readOnly?: boolean
+}
+
+export type SetupStep =
+  | { readonly op: 'private-mounts' }
+  | { readonly op: 'loopback-up'; readonly interface: 'lo' }
+  | { readonly op: 'hostname'; readonly hostname: string }
+  | { readonly op: 'tmpfs'; readonly path: string; readonly data: string }
+  | { readonly op: 'mqueue'; readonly path: string }
+  | { readonly op: 'bind'; readonly source: string; readonly target: string; readonly readOnly: boolean }
+  | { readonly op: 'plugin'; readonly name: string; readonly index: number }
+
+export interface IsolationPlan {
+  readonly kinds: readonly NamespaceKind[]
+  readonly steps: readonly SetupStep[]
+  readonly workerId: number | undefined
+  /** The functions of the 'user' steps; not part of the data that can be sent elsewhere. */
+  readonly plugins: readonly IsolanePlugin[]
+}
+
+export interface PlanContext {
+  workerId?: number
+}
+
+const OPTION_KEYS = new Set(['namespaces', 'loopback', 'hostname', 'tmpfs', 'mqueue', 'binds', 'plugins'])
+const DEFAULT_TMPFS = ['/tmp', '/dev/shm']
+const MQUEUE_PATH = '/dev/mqueue'
+const HOSTNAME_PATTERN = /^[A-Za-z0-9_]([A-Za-z0-9._-]*)$/
+
+/** Validates `options` and turns them into a plan. Throws before any syscall is made. */
+export function createPlan(options: IsolationOptions = {}, context: PlanContext = {}): IsolationPlan {
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
+    throw invalidOptions(`expected an object, got ${describe(options)}`, 'pass an object such as `{ namespaces: ["net", "mnt"] }`')
+  for (const key of Object.keys(options))
+    if (!OPTION_KEYS.has(key))
+      throw invalidOptions(`unknown option \`${key}\``, `use only ${[...OPTION_KEYS].map((k) => `\`${k}\``).join(', ')}`)
+
+  const kinds = validateKinds(options.namespaces ?? DEFAULT_KINDS)
+  const has = (kind: NamespaceKind) => kinds.includes(kind)
+  const steps: SetupStep[] = []
+
+  if (has('mnt')) steps.push({ op: 'private-mounts' })
+
+  if (options.loopback !== undefined && typeof options.loopback !== 'boolean')
+    throw invalidOptions(`\`loopback\` must be a boolean, got ${describe(options.loopback)}`, 'use `true` or `false`')
+  if (options.loopback === true && !has('net'))
+    throw invalidOptions('`loopback: true` needs a fresh network namespace', 'add "net" to `namespaces`, or drop `loopback`')
+  if (has('net') && options.loopback !== false) steps.push({ op: 'loopback-up', interface: 'lo' })
+
+  let hostname: string | undefined
+  if (options.hostname !== undefined) {
+    if (!has('uts')) throw invalidOptions('`hostname` needs a fresh UTS namespace', 'add "uts" to `namespaces`, or drop `hostname`')
+    hostname = resolveHostname(options.hostname, context)
+    steps.push({ op: 'hostname', hostname })
+  }
+
+  if (options.tmpfs !== undefined && (!Array.isArray(options.tmpfs) || options.tmpfs.some((p) => typeof p !== 'string')))
+    throw invalidOptions(`\`tmpfs\` must be an array of paths, got ${describe(options.tmpfs)}`, 'use for example `tmpfs: ["/tmp"]`')
+  if (options.tmpfs !== undefined && options.tmpfs.length > 0 && !has('mnt'))
+    throw invalidOptions('`tmpfs` needs a fresh mount namespace', 'add "mnt" to `namespaces`, or drop `tmpfs`')
+  if (has('mnt')) {
+    const paths = options.tmpfs ?? DEFAULT_TMPFS.filter((path) => isDirectory(path))
+    for (const path of new Set(paths.map((p) => validateMountPoint(p, 'tmpfs')))) steps.push({ op: 'tmpfs', path, data: 'mode=1777' })
+  }
+
+  if (options.mqueue !== undefined && typeof options.mqueue !== 'boolean')
+    throw invalidOptions(`\`mqueue\` must be a boolean, got ${describe(options.mqueue)}`, 'use `true` or `false`')
+  if (options.mqueue === true) {
+    if (!has('mnt') || !has('ipc')) throw invalidOptions('`mqueue: true` needs fresh mount and IPC namespaces', 'add "mnt" and "ipc" to `namespaces`')
+    steps.push({ op: 'mqueue', path: validateMountPoint(MQUEUE_PATH, 'mqueue') })
+  } else if (options.mqueue === undefined && has('mnt') && has('ipc') && isDirectory(MQUEUE_PATH)) {
+    steps.push({ op: 'mqueue', path: MQUEUE_PATH })
+  }
+
+  for (const bind of validateBinds(options.binds ?? [], has('mnt'))) steps.push(bind)
+
+  const plugins = validatePlugins(options.plugins ?? [])
+  plugins.forEach((step, index) => steps.push({ op: 'plugin', name: step.name, index }))
+
+  return Object.freeze({ kinds: Object.freeze(kinds), steps: Object.freeze(steps), workerId: context.workerId, plugins: Object.freeze(plugins) })
+}
+
+/** One line a step, as `isolane run --dry-run` or an error report prints a plan. */
+export function describePlan(plan: IsolationPlan): string[] {
+  const lines = [`unshare ${plan.kinds.map((k) => NAMESPACE_KINDS[k].flagName).join('|') || '(nothing)'}`]
+  for (const step of plan.steps) {
+    switch (step.op) {
+      case 'private-mounts': lines.push('make / recursively private (no mount propagates to the host)'); break
+      case 'loopback-up': lines.push(`bring ${step.interface} up`); break
+      case 'hostname': lines.push(`set hostname ${step.hostname}`); break
+      case 'tmpfs': lines.push(`mount a fresh tmpfs on ${step.path}`); break
+      case 'mqueue': lines.push(`mount a fresh mqueue on ${step.path}`); break
+      case 'bind': lines.push(`bind ${step.source} on ${step.target}${step.readOnly ? ' read-only' : ''}`); break
+      case 'plugin': lines.push(`run plugin ${step.name}`); break
+    }
+  }
+  return lines
+}
+
+function validateKinds(value: unknown): NamespaceKind[] {
+  if (!Array.isArray(value))
+    throw invalidOptions(`\`namespaces\` must be an array of kinds, got ${describe(value)}`, `use some of ${ALL_KINDS.join(', ')}`)
+  const kinds: NamespaceKind[] = []
+  for (const kind of value) {
+    if (!isNamespaceKind(kind))
+      throw invalidOptions(`unknown namespace kind ${describe(kind)}`, `use some of ${ALL_KINDS.join(', ')}`)
+    if (kind === 'user') throw userNamespaceFromNode()
+    if (!kinds.includes(kind)) kinds.push(kind)
+  }
+  return kinds
+}
+
+/** The failure for a user namespace request: refused before the syscall, which could only fail. */
+export function userNamespaceFromNode(): IsolaneError {
+  const fix = 'drop "user" from `namespaces` and start Node inside a user namespace instead (`unshare --user --map-root-user --net --mount node ...`), where isolane can make the other kinds'
+  return new IsolaneError(
+    'ISOLANE_USERNS_FROM_NODE',
+    `A fresh user namespace cannot be created from Node: unshare(CLONE_NEWUSER) fails with EINVAL in any multi-threaded process (unshare(2)), and every Node process is one. To fix: ${fix}.`,
+    { hint: fix, syscall: 'unshare' },
+  )
+}
+
+function resolveHostname(template: unknown, context: PlanContext): string {
+  if (typeof template !== 'string' || template.length === 0)
+    throw invalidOptions(`\`hostname\` must be a non-empty string, got ${describe(template)}`, 'use for example `hostname: "worker-{workerId}"`')
+  const unknownToken = /\{(?!workerId\}|pid\})[^}]*\}/.exec(template)
+  if (unknownToken) throw invalidOptions(`unknown token ${unknownToken[0]} in hostname template "${template}"`, 'use only {workerId} and {pid}')
+  const hostname = template.replaceAll('{workerId}', String(context.workerId ?? 0)).replaceAll('{pid}', String(process.pid))
+  const bytes = Buffer.byteLength(hostname)
+  if (bytes > HOST_NAME_MAX)
+    throw invalidOptions(`hostname "${hostname}" is ${bytes} bytes, over the kernel's limit of ${HOST_NAME_MAX} (sethostname(2))`, 'use a shorter hostname template')
+  if (!HOSTNAME_PATTERN.test(hostname))
+    throw invalidOptions(`hostname "${hostname}" has characters a hostname cannot have`, 'use letters, digits, ".", "-" and "_" only')
+  return hostname
+}
+
+function validateMountPoint(path: string, what: string): string {
+  if (!isAbsolute(path)) throw invalidOptions(`${what} path "${path}" is not absolute`, 'give an absolute path such as "/tmp"')
+  const normal = normalize(path).replace(/(.)\/$/, '$1')
+  if (normal === '/') throw invalidOptions(`${what} on "/" would hide the whole file system`, 'choose a directory below /')
+  if (!existsSync(normal)) throw invalidOptions(`${what} path "${normal}" does not exist`, 'create the directory first, or drop it')
+  if (!isDirectory(normal)) throw invalidOptions(`${what} path "${normal}" is not a directory`, 'give a directory')
+  return normal
+}
+
+function validateBinds(value: unknown, hasMnt: boolean): SetupStep[] {
+  if (!Array.isArray(value)) throw invalidOptions(`\`binds\` must be an array, got ${describe(value)}`, 'use `binds: [{ source, target }]`')
+  if (value.length > 0 && !hasMnt) throw invalidOptions('`binds` needs a fresh mount namespace', 'add "mnt" to `namespaces`, or drop `binds`')
+  return value.map((bind, index) => {
+    if (typeof bind !== 'object' || bind === null || typeof bind.source !== 'string' || typeof bind.target !== 'string')
+      throw invalidOptions(`bind ${index} is ${describe(bind)}, not \`{ source, target }\``, 'give every bind a source and a target path')
+    if (!isAbsolute(bind.source) || !isAbsolute(bind.target)) throw invalidOptions(`bind ${bind.source} -> ${bind.target} is not between absolute paths`, 'use absolute paths')
+    if (!existsSync(bind.source)) throw invalidOptions(`bind source "${bind.source}" does not exist`, 'create it before the run, or drop the bind')
+    return { op: 'bind', source: normalize(bind.source), target: normalize(bind.target), readOnly: bind.readOnly === true } as const
+  })
+}
+
+function validatePlugins(value: unknown): IsolanePlugin[] {
+  if (!Array.isArray(value)) throw invalidOptions(`\`plugins\` must be an array, got ${describe(value)}`, 'use `plugins: [{ name, setup(context) {} }]`')
+  return value.map((step, index) => {
+    if (typeof step !== 'object' || step === null || typeof step.name !== 'string' || step.name === '' || typeof step.setup !== 'function')
+      throw invalidOptions(`plugin ${index} is ${describe(step)}, not \`{ name: string, setup(context) }\``, 'give every plugin a name and a synchronous setup function')
+    return step as IsolanePlugin
+  })
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory()
+  } catch {
+    return false
+  }
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value)
+  if (Array.isArray(value)) return 'an array'
+  return value === null ? 'null' : typeof value === 'object' ? 'an object' : String(value)
+}

@@ -1,0 +1,120 @@
+// What this machine allows, kind by kind. Never throws: tests, the CLI and the adapters ask it
+// before they try, and a refusal is an answer, not an error.
+import { spawnSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { ALL_KINDS, type NamespaceKind } from './kinds.js'
+import { isLinux } from './platform.js'
+
+export interface KindProbe {
+  readonly kind: NamespaceKind
+  readonly usable: boolean
+  /** The error code when it is not: 'EPERM', 'EINVAL', 'ISOLANE_USERNS_FROM_NODE', ... */
+  readonly code?: string
+  /** Why not and what to do, in a sentence or two. */
+  readonly reason?: string
+}
+
+export interface ProbeResult {
+  readonly platform: NodeJS.Platform
+  readonly linux: boolean
+  readonly kernel: string | undefined
+  readonly root: boolean
+  /** CAP_SYS_ADMIN in the effective set: what unshare() of every kind but user needs. */
+  readonly capSysAdmin: boolean
+  readonly kinds: Readonly<Record<NamespaceKind, KindProbe>>
+  /** Whether an unprivileged user may create user namespaces here (the rootless path). */
+  readonly unprivilegedUserNamespaces: { readonly allowed: boolean; readonly reason: string }
+  /** Whether util-linux `unshare` is there to start Node inside a user namespace. */
+  readonly unshareCommand: boolean
+}
+
+const CAP_SYS_ADMIN = 21n
+let cached: ProbeResult | undefined
+
+/** Probes once per process (in a short-lived child, so that this process is not touched). */
+export function probe(options: { fresh?: boolean } = {}): ProbeResult {
+  if (cached && !options.fresh) return cached
+  cached = isLinux ? probeLinux() : notLinux()
+  return cached
+}
+
+/** Whether every kind in `kinds` is usable; the reason of the first that is not. */
+export function canIsolate(kinds: readonly NamespaceKind[], result: ProbeResult = probe()): { ok: true } | { ok: false; kind: NamespaceKind; code: string; reason: string } {
+  for (const kind of kinds) {
+    const k = result.kinds[kind]
+    if (!k.usable) return { ok: false, kind, code: k.code ?? 'UNKNOWN', reason: k.reason ?? 'unknown' }
+  }
+  return { ok: true }
+}
+
+function probeLinux(): ProbeResult {
+  const capSysAdmin = hasCapSysAdmin()
+  const kinds = {} as Record<NamespaceKind, KindProbe>
+  const measured = runProbeChild()
+  for (const kind of ALL_KINDS) kinds[kind] = measured[kind] ?? { kind, usable: false, code: 'ISOLANE_PROBE_FAILED', reason: measured.error ?? 'the probe process gave no answer' }
+  const unshareCommand = spawnSync('unshare', ['--version'], { stdio: 'ignore' }).status === 0
+  return Object.freeze({
+    platform: process.platform,
+    linux: true,
+    kernel: readText('/proc/sys/kernel/osrelease'),
+    root: process.getuid?.() === 0,
+    capSysAdmin,
+    kinds: Object.freeze(kinds),
+    unprivilegedUserNamespaces: unprivilegedUserNamespaces(unshareCommand),
+    unshareCommand,
+  })
+}
+
+type ChildAnswer = Partial<Record<NamespaceKind, KindProbe>> & { error?: string }
+
+function runProbeChild(): ChildAnswer {
+  const entry = fileURLToPath(new URL('./entry/probe-child.js', import.meta.url))
+  const child = spawnSync(process.execPath, [entry], { encoding: 'utf8', timeout: 20_000, env: { ...process.env, NODE_OPTIONS: '' } })
+  if (child.error) return { error: `could not start the probe process: ${child.error.message}` }
+  try {
+    return JSON.parse(child.stdout) as ChildAnswer
+  } catch {
+    return { error: `the probe process failed (status ${child.status}): ${child.stderr.trim().split('\n').slice(-3).join(' ')}` }
+  }
+}
+
+function hasCapSysAdmin(): boolean {
+  const status = readText('/proc/self/status') ?? ''
+  const match = /^CapEff:\s*([0-9a-f]+)$/m.exec(status)
+  return match?.[1] !== undefined && ((BigInt(`0x${match[1]}`) >> CAP_SYS_ADMIN) & 1n) === 1n
+}
+
+function unprivilegedUserNamespaces(unshareCommand: boolean): ProbeResult['unprivilegedUserNamespaces'] {
+  const max = readText('/proc/sys/user/max_user_namespaces')
+  if (max === '0') return { allowed: false, reason: 'user.max_user_namespaces is 0: set it above 0 (`sysctl -w user.max_user_namespaces=15000`)' }
+  if (readText('/proc/sys/kernel/unprivileged_userns_clone') === '0')
+    return { allowed: false, reason: 'kernel.unprivileged_userns_clone is 0: set it to 1 (`sysctl -w kernel.unprivileged_userns_clone=1`)' }
+  if (readText('/proc/sys/kernel/apparmor_restrict_unprivileged_userns') === '1')
+    return { allowed: false, reason: 'AppArmor restricts unprivileged user namespaces: set kernel.apparmor_restrict_unprivileged_userns=0 or give node an AppArmor profile that allows userns' }
+  if (!unshareCommand) return { allowed: true, reason: 'the kernel allows them (util-linux `unshare` is not installed to try)' }
+  return { allowed: true, reason: 'the kernel allows them' }
+}
+
+function notLinux(): ProbeResult {
+  const kinds = {} as Record<NamespaceKind, KindProbe>
+  for (const kind of ALL_KINDS) kinds[kind] = { kind, usable: false, code: 'ISOLANE_NOT_LINUX', reason: `namespaces are a Linux feature and this is ${process.platform}: run on Linux` }
+  return Object.freeze({
+    platform: process.platform,
+    linux: false,
+    kernel: undefined,
+    root: false,
+    capSysAdmin: false,
+    kinds: Object.freeze(kinds),
+    unprivilegedUserNamespaces: { allowed: false, reason: 'not Linux' },
+    unshareCommand: false,
+  })
+}
+
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8').trim()
+  } catch {
+    return undefined
+  }
+}

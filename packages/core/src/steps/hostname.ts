@@ -1,0 +1,5 @@
+import { sethostname } from '../libc/syscalls.js'
+
+export function setHostname(hostname: string): void {
+  sethostname(hostname)
+}

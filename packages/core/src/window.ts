@@ -1,0 +1,94 @@
+// The isolation window: the calling thread enters fresh namespaces, the plan's steps run, the
+// callback runs (a child it forks inherits the namespaces with all its threads), and the thread is
+// put back where it was, whatever happened. One synchronous stretch: no callback of the event
+// loop can run inside it.
+import { IsolaneError, isIsolaneError } from './errors.js'
+import { noteFsContextUnshared } from './fs-context.js'
+import { NAMESPACE_KINDS, cloneFlags, type NamespaceKind } from './kinds.js'
+import { O } from './libc/constants.js'
+import { closeFd, fchdir, openFd, setns, unshare } from './libc/syscalls.js'
+import { createPlan, type IsolationOptions, type IsolationPlan, type PlanContext, type SetupStep, type StepContext } from './plan.js'
+import { openBindSource } from './steps/bind.js'
+import { assertLinux } from './platform.js'
+import { runStep } from './steps/index.js'
+
+export interface SavedThreadState {
+  readonly namespaces: ReadonlyArray<{ kind: NamespaceKind; fd: number }>
+  readonly cwd: number
+}
+
+/**
+ * Runs `callback` with the calling thread in fresh namespaces made by `plan` (or by options, which
+ * are validated first) and returns what it returns. The thread's namespaces and cwd are restored
+ * before this returns or throws.
+ */
+export function withIsolation<T>(planOrOptions: IsolationPlan | IsolationOptions, callback: (context: StepContext) => T, planContext?: PlanContext): T {
+  const plan = isPlan(planOrOptions) ? planOrOptions : createPlan(planOrOptions, planContext)
+  assertLinux()
+  const context: StepContext = Object.freeze({ workerId: plan.workerId, kinds: plan.kinds, hostname: hostnameOf(plan) })
+  const saved = saveThreadState(plan.kinds)
+  const bindSources = new Map<SetupStep, number>()
+  let failure: unknown
+  try {
+    if (plan.kinds.includes('mnt')) noteFsContextUnshared()
+    if (plan.kinds.length > 0) unshare(cloneFlags(plan.kinds), `unshare(${plan.kinds.map((k) => NAMESPACE_KINDS[k].flagName).join('|')})`)
+    // Bind sources are opened in the fresh mount namespace (a bind from another one is refused
+    // with EINVAL), and before any tmpfs could hide them.
+    for (const step of plan.steps) if (step.op === 'bind') bindSources.set(step, openBindSource(step.source))
+    for (const step of plan.steps) runStep(step, plan, context, { bindSources })
+    return callback(context)
+  } catch (error) {
+    failure = error
+    throw error
+  } finally {
+    for (const fd of bindSources.values()) closeFd(fd)
+    restoreThreadState(saved, failure)
+  }
+}
+
+export function isPlan(value: unknown): value is IsolationPlan {
+  return typeof value === 'object' && value !== null && Array.isArray((value as IsolationPlan).kinds) && Array.isArray((value as IsolationPlan).steps)
+}
+
+/** Opens the thread's namespaces of `kinds` (those its children get) and its cwd, close-on-exec. */
+export function saveThreadState(kinds: readonly NamespaceKind[]): SavedThreadState {
+  const opened: Array<{ kind: NamespaceKind; fd: number }> = []
+  try {
+    for (const kind of kinds) opened.push({ kind, fd: openFd(`/proc/thread-self/ns/${NAMESPACE_KINDS[kind].forChildren}`) })
+    return { namespaces: opened, cwd: openFd('.', O.O_RDONLY | O.O_DIRECTORY) }
+  } catch (error) {
+    for (const { fd } of opened) closeFd(fd)
+    throw error
+  }
+}
+
+/**
+ * Puts the thread back into its saved namespaces and cwd and closes the descriptors. setns() into a
+ * mount namespace resets the cwd to that namespace's root (setns(2)), hence the fchdir() after it.
+ */
+export function restoreThreadState(saved: SavedThreadState, pendingError?: unknown): void {
+  const problems: unknown[] = []
+  const attempt = (action: () => void) => {
+    try {
+      action()
+    } catch (error) {
+      problems.push(error)
+    }
+  }
+  for (const { kind, fd } of saved.namespaces) attempt(() => setns(fd, NAMESPACE_KINDS[kind].flag, `setns(${NAMESPACE_KINDS[kind].flagName}) back to the original namespace`))
+  attempt(() => fchdir(saved.cwd))
+  for (const fd of [...saved.namespaces.map((n) => n.fd), saved.cwd]) attempt(() => closeFd(fd))
+  if (problems.length === 0) return
+  const first = problems[0]
+  const detail = isIsolaneError(first) || first instanceof Error ? first.message : String(first)
+  throw new IsolaneError(
+    'ISOLANE_RESTORE_FAILED',
+    `isolane could not put the calling thread back into its own namespaces after an isolation window (${detail}). The process is now in an unknown state and should exit. This is a bug in isolane: please report it.`,
+    { cause: pendingError === undefined ? first : new AggregateError([pendingError, ...problems], 'window and restore both failed') },
+  )
+}
+
+function hostnameOf(plan: IsolationPlan): string | undefined {
+  for (const step of plan.steps) if (step.op === 'hostname') return step.hostname
+  return undefined
+}
