@@ -1,1 +1,2 @@
-export {}
+export { main } from './main.js'
+export { parseRun, type RunRequest } from './commands/run.js'

@@ -1,21 +1,25 @@
-import { readlinkSync } from 'node:fs'
-import { syscallError } from './errors.js'
+import { statSync } from 'node:fs'
+import { invalidOptions, syscallError } from './errors.js'
 import { ALL_KINDS, NAMESPACE_KINDS, type NamespaceKind } from './kinds.js'
 import { assertLinux } from './platform.js'
 
-/** A process (`pid`), one of its threads (`{ pid, tid }`), or the caller: 'self' or 'thread-self'. */
-export type NamespaceTarget = number | 'self' | 'thread-self' | { pid: number; tid: number }
+/**
+ * A process (`pid`), one of its threads (`{ pid, tid }`), the caller ('self', 'thread-self'), or
+ * namespace files by kind (`{ files: { net: '/run/netns/x' } }`, as keepNamespace() leaves them).
+ */
+export type NamespaceTarget = number | 'self' | 'thread-self' | { pid: number; tid: number } | { files: Partial<Record<NamespaceKind, string>> }
 
 export type NamespaceIds = Record<NamespaceKind, number>
 
-function nsDir(target: NamespaceTarget): string {
-  if (typeof target === 'object') return `/proc/${target.pid}/task/${target.tid}/ns`
-  return `/proc/${target}/ns`
-}
-
 /** The path of the file that names `target`'s namespace of `kind`. */
 export function namespacePath(target: NamespaceTarget, kind: NamespaceKind): string {
-  return `${nsDir(target)}/${NAMESPACE_KINDS[kind].procName}`
+  if (typeof target !== 'object') return `/proc/${target}/ns/${NAMESPACE_KINDS[kind].procName}`
+  if ('files' in target) {
+    const file = target.files[kind]
+    if (file === undefined) throw invalidOptions(`no ${kind} namespace file given`, `add \`${kind}\` to \`files\`, or ask for fewer kinds`)
+    return file
+  }
+  return `/proc/${target.pid}/task/${target.tid}/ns/${NAMESPACE_KINDS[kind].procName}`
 }
 
 /** The id (inode number, as `lsns` shows it) of one namespace of a process or thread. */
@@ -30,17 +34,14 @@ export function childNamespaceId(kind: NamespaceKind): number {
 
 function readNamespaceId(path: string): number {
   assertLinux()
-  let link: string
+  // The id is the inode number of the nsfs file (`net:[4026531840]`, namespaces(7)); stat() also
+  // reads it through a bind mount made by keepNamespace(), where readlink() would not.
   try {
-    link = readlinkSync(path)
+    return statSync(path).ino
   } catch (error) {
     const errno = -((error as NodeJS.ErrnoException).errno ?? -2)
-    throw syscallError('open', errno, { path })
+    throw syscallError('stat', errno, { path })
   }
-  // The link reads `net:[4026531840]` (namespaces(7)).
-  const match = /\[(\d+)\]$/.exec(link)
-  if (!match?.[1]) throw syscallError('readlink', 22, { path })
-  return Number(match[1])
 }
 
 /** The ids of all seven namespaces of a process or thread. */

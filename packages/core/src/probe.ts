@@ -2,7 +2,7 @@
 // before they try, and a refusal is an answer, not an error.
 import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
+import { entryPath } from './entry-path.js'
 import { ALL_KINDS, type NamespaceKind } from './kinds.js'
 import { isLinux } from './platform.js'
 
@@ -69,7 +69,7 @@ function probeLinux(): ProbeResult {
 type ChildAnswer = Partial<Record<NamespaceKind, KindProbe>> & { error?: string }
 
 function runProbeChild(): ChildAnswer {
-  const entry = fileURLToPath(new URL('./entry/probe-child.js', import.meta.url))
+  const entry = entryPath(import.meta.url, './entry/probe-child.js')
   const child = spawnSync(process.execPath, [entry], { encoding: 'utf8', timeout: 20_000, env: { ...process.env, NODE_OPTIONS: '' } })
   if (child.error) return { error: `could not start the probe process: ${child.error.message}` }
   try {

@@ -15,6 +15,8 @@ import { runStep } from './steps/index.js'
 export interface SavedThreadState {
   readonly namespaces: ReadonlyArray<{ kind: NamespaceKind; fd: number }>
   readonly cwd: number
+  /** More descriptors to close on restore, without joining them. */
+  readonly close?: readonly number[]
 }
 
 /**
@@ -28,10 +30,12 @@ export function withIsolation<T>(planOrOptions: IsolationPlan | IsolationOptions
   const context: StepContext = Object.freeze({ workerId: plan.workerId, kinds: plan.kinds, hostname: hostnameOf(plan) })
   const saved = saveThreadState(plan.kinds)
   const bindSources = new Map<SetupStep, number>()
+  let entered = false
   let failure: unknown
   try {
     if (plan.kinds.includes('mnt')) noteFsContextUnshared()
     if (plan.kinds.length > 0) unshare(cloneFlags(plan.kinds), `unshare(${plan.kinds.map((k) => NAMESPACE_KINDS[k].flagName).join('|')})`)
+    entered = true
     // Bind sources are opened in the fresh mount namespace (a bind from another one is refused
     // with EINVAL), and before any tmpfs could hide them.
     for (const step of plan.steps) if (step.op === 'bind') bindSources.set(step, openBindSource(step.source))
@@ -42,7 +46,9 @@ export function withIsolation<T>(planOrOptions: IsolationPlan | IsolationOptions
     throw error
   } finally {
     for (const fd of bindSources.values()) closeFd(fd)
-    restoreThreadState(saved, failure)
+    // A failed unshare() changed nothing (it is all or nothing), and setns() would need the very
+    // privilege that was missing: then only the descriptors are closed.
+    restoreThreadState(entered ? saved : { namespaces: [], cwd: saved.cwd, close: saved.namespaces.map((n) => n.fd) }, failure)
   }
 }
 
@@ -77,7 +83,7 @@ export function restoreThreadState(saved: SavedThreadState, pendingError?: unkno
   }
   for (const { kind, fd } of saved.namespaces) attempt(() => setns(fd, NAMESPACE_KINDS[kind].flag, `setns(${NAMESPACE_KINDS[kind].flagName}) back to the original namespace`))
   attempt(() => fchdir(saved.cwd))
-  for (const fd of [...saved.namespaces.map((n) => n.fd), saved.cwd]) attempt(() => closeFd(fd))
+  for (const fd of [...saved.namespaces.map((n) => n.fd), ...(saved.close ?? []), saved.cwd]) attempt(() => closeFd(fd))
   if (problems.length === 0) return
   const first = problems[0]
   const detail = isIsolaneError(first) || first instanceof Error ? first.message : String(first)

@@ -1,0 +1,89 @@
+import { spawn } from 'node:child_process'
+import { createPlan, describePlan, withIsolation, type IsolationOptions, type NamespaceKind } from '@isolane/core'
+import { UsageError } from '../errors.js'
+
+const KIND_FLAGS: Record<string, NamespaceKind> = {
+  '--net': 'net',
+  '--mount': 'mnt',
+  '--ipc': 'ipc',
+  '--uts': 'uts',
+  '--pid': 'pid',
+  '--cgroup': 'cgroup',
+  '--user': 'user',
+}
+
+export interface RunRequest {
+  isolation: IsolationOptions
+  dryRun: boolean
+  command: string
+  args: string[]
+}
+
+/**
+ * Parses `[flags] -- CMD [ARGS...]`. With no kind flag, isolane's defaults apply (net, mnt, ipc,
+ * uts, lo up, private /tmp and /dev/shm); with kind flags, exactly those kinds, as unshare(1).
+ */
+export function parseRun(argv: readonly string[]): RunRequest {
+  const kinds: NamespaceKind[] = []
+  const tmpfs: string[] = []
+  let hostname: string | undefined
+  let dryRun = false
+  let i = 0
+  const value = (flag: string) => {
+    const next = argv[++i]
+    if (next === undefined || next === '--') throw new UsageError(`${flag} needs a value`)
+    return next
+  }
+  for (; i < argv.length; i++) {
+    const arg = argv[i]!
+    if (arg === '--') {
+      i++
+      break
+    }
+    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined]
+    if (flag in KIND_FLAGS) kinds.push(KIND_FLAGS[flag]!)
+    else if (flag === '--hostname') hostname = inline ?? value(flag)
+    else if (flag === '--tmpfs') tmpfs.push(inline ?? value(flag))
+    else if (flag === '--dry-run') dryRun = true
+    else if (!arg.startsWith('-')) break
+    else throw new UsageError(`unknown option ${arg} for isolane run`)
+  }
+  const [command, ...args] = argv.slice(i)
+  if (command === undefined) throw new UsageError('isolane run needs a command: isolane run [options] -- CMD [ARGS...]')
+  const isolation: IsolationOptions = kinds.length === 0 ? {} : { namespaces: kinds, tmpfs, mqueue: false }
+  if (kinds.length === 0 && tmpfs.length > 0) isolation.tmpfs = tmpfs
+  if (hostname !== undefined) isolation.hostname = hostname
+  return { isolation, dryRun, command, args }
+}
+
+/** `isolane run`: CMD in fresh namespaces; resolves to CMD's exit status (128+N for signal N). */
+export async function run(argv: readonly string[]): Promise<number> {
+  const request = parseRun(argv)
+  const plan = createPlan(request.isolation)
+  if (request.dryRun) {
+    process.stdout.write(`${describePlan(plan).join('\n')}\nexec ${[request.command, ...request.args].join(' ')}\n`)
+    return 0
+  }
+  const child = withIsolation(plan, () => spawn(request.command, request.args, { stdio: 'inherit' }))
+  const forward = (signal: NodeJS.Signals) => child.kill(signal)
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, forward)
+  return new Promise((resolve, reject) => {
+    child.once('error', (error) => reject(spawnError(request.command, error)))
+    child.once('exit', (code, signal) => {
+      for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(s, forward)
+      resolve(code ?? 128 + signalNumber(signal))
+    })
+  })
+}
+
+function spawnError(command: string, error: NodeJS.ErrnoException): Error {
+  if (error.code === 'ENOENT') return new UsageError(`command not found: ${command}`)
+  return error
+}
+
+function signalNumber(signal: NodeJS.Signals | null): number {
+  return signal ? (osSignals[signal] ?? 0) : 0
+}
+
+import { constants } from 'node:os'
+const osSignals = constants.signals as Record<string, number>

@@ -1,0 +1,32 @@
+import { spawn } from 'node:child_process'
+import { describe, expect, it } from 'vitest'
+import { deserializeError, errnoName, isIsolaneError, serializeError, syscallError, type SerializedIsolaneError } from './errors.js'
+
+describe('errors', () => {
+  it('look like Node system errors when a syscall failed, and say what to do', () => {
+    const error = syscallError('unshare', 1, { call: 'unshare(CLONE_NEWNET)' })
+    expect(error).toMatchObject({ code: 'EPERM', errno: -1, syscall: 'unshare' })
+    expect(error.message).toMatch(/^unshare\(CLONE_NEWNET\) failed: EPERM \(operation not permitted\): .*CAP_SYS_ADMIN.*To fix: run as root/)
+    expect(errnoName(22)).toBe('EINVAL')
+  })
+
+  it('survive the trip to another process and back', async () => {
+    const original = syscallError('mount', 2, { path: '/x/y' })
+    const echo = 'process.on("message", (m) => { process.send(m); process.disconnect() })'
+    const child = spawn(process.execPath, ['-e', echo], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' })
+    const echoed = await new Promise<SerializedIsolaneError>((resolve, reject) => {
+      child.once('message', (m) => resolve(m as SerializedIsolaneError))
+      child.once('error', reject)
+      child.send(serializeError(original))
+    })
+    const revived = deserializeError(echoed)
+    expect(isIsolaneError(revived)).toBe(true)
+    expect(revived).toMatchObject({ code: 'ENOENT', errno: -2, syscall: 'mount', path: '/x/y', message: original.message })
+    expect(JSON.parse(JSON.stringify(original))).toMatchObject({ name: 'IsolaneError', code: 'ENOENT' })
+  })
+
+  it('are recognised across realms by brand, not instanceof', () => {
+    expect(isIsolaneError({ name: 'IsolaneError', code: 'X' })).toBe(true)
+    expect(isIsolaneError(new Error('x'))).toBe(false)
+  })
+})

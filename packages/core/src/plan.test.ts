@@ -1,0 +1,83 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { isIsolaneError } from './errors.js'
+import { createPlan, describePlan, type IsolationOptions } from './plan.js'
+import { withIsolation } from './window.js'
+import { isFsContextUnshared } from './fs-context.js'
+import { namespaceIds } from './inspect.js'
+
+const scratch = mkdtempSync(join(tmpdir(), 'isolane-plan-'))
+afterAll(() => rmSync(scratch, { recursive: true, force: true }))
+
+function rejection(options: unknown): { code: string; message: string } {
+  try {
+    createPlan(options as IsolationOptions)
+  } catch (error) {
+    if (!isIsolaneError(error)) throw error
+    return { code: error.code, message: error.message }
+  }
+  throw new Error('createPlan accepted the options')
+}
+
+describe('createPlan', () => {
+  it('defaults to net, mnt, ipc, uts with lo up and private /tmp and /dev/shm', () => {
+    const plan = createPlan()
+    expect(plan.kinds).toEqual(['net', 'mnt', 'ipc', 'uts'])
+    expect(plan.steps.map((s) => s.op)).toEqual(expect.arrayContaining(['private-mounts', 'loopback-up', 'tmpfs']))
+    expect(plan.steps.filter((s) => s.op === 'tmpfs').map((s) => (s as { path: string }).path)).toContain('/tmp')
+    expect(describePlan(plan)[0]).toBe('unshare CLONE_NEWNET|CLONE_NEWNS|CLONE_NEWIPC|CLONE_NEWUTS')
+  })
+
+  it('is plain data apart from plugin functions: it survives JSON', () => {
+    const plan = createPlan({ hostname: 'w-{workerId}', plugins: [{ name: 'hosts', setup() {} }] }, { workerId: 7 })
+    const copy = JSON.parse(JSON.stringify({ kinds: plan.kinds, steps: plan.steps }))
+    expect(copy.steps).toContainEqual({ op: 'hostname', hostname: 'w-7' })
+    expect(copy.steps.at(-1)).toEqual({ op: 'plugin', name: 'hosts', index: 0 })
+  })
+
+  it('adds only what the kinds allow: no lo without net, no tmpfs without mnt', () => {
+    const plan = createPlan({ namespaces: ['uts', 'ipc'] })
+    expect(plan.steps.map((s) => s.op)).toEqual([])
+  })
+
+  it.each([
+    [{ namespaces: ['net', 'nett'] }, 'ISOLANE_INVALID_OPTIONS', /unknown namespace kind "nett".*cgroup, ipc, mnt, net, pid, user, uts/],
+    [{ namespaces: ['user'] }, 'ISOLANE_USERNS_FROM_NODE', /multi-threaded process.*unshare --user/],
+    [{ hostname: 'h'.repeat(65) }, 'ISOLANE_INVALID_OPTIONS', /65 bytes, over the kernel's limit of 64/],
+    [{ hostname: 'a'.repeat(63) + '-{workerId}' }, 'ISOLANE_INVALID_OPTIONS', /over the kernel's limit/],
+    [{ hostname: 'x-{worker}' }, 'ISOLANE_INVALID_OPTIONS', /unknown token \{worker\}/],
+    [{ hostname: 'two words' }, 'ISOLANE_INVALID_OPTIONS', /characters a hostname cannot have/],
+    [{ namespaces: ['net'], hostname: 'x' }, 'ISOLANE_INVALID_OPTIONS', /needs a fresh UTS namespace/],
+    [{ tmpfs: ['/no/such/dir/isolane'] }, 'ISOLANE_INVALID_OPTIONS', /tmpfs path "\/no\/such\/dir\/isolane" does not exist/],
+    [{ tmpfs: ['relative'] }, 'ISOLANE_INVALID_OPTIONS', /not absolute/],
+    [{ tmpfs: ['/'] }, 'ISOLANE_INVALID_OPTIONS', /hide the whole file system/],
+    [{ namespaces: ['net'], tmpfs: ['/tmp'] }, 'ISOLANE_INVALID_OPTIONS', /needs a fresh mount namespace/],
+    [{ namespaces: ['uts'], loopback: true }, 'ISOLANE_INVALID_OPTIONS', /needs a fresh network namespace/],
+    [{ plugins: [{ name: 'x' }] }, 'ISOLANE_INVALID_OPTIONS', /plugin 0 .*synchronous setup function/],
+    [{ binds: [{ source: '/no/such/src', target: '/tmp/x' }] }, 'ISOLANE_INVALID_OPTIONS', /bind source "\/no\/such\/src" does not exist/],
+    [{ namespace: ['net'] }, 'ISOLANE_INVALID_OPTIONS', /unknown option `namespace`/],
+    ['net', 'ISOLANE_INVALID_OPTIONS', /expected an object/],
+  ])('rejects %j with %s', (options, code, message) => {
+    const error = rejection(options)
+    expect(error.code).toBe(code)
+    expect(error.message).toMatch(message)
+    expect(error.message).toMatch(/To fix: /)
+  })
+
+  it('rejects a file given as a tmpfs path', () => {
+    expect(rejection({ tmpfs: [join(import.meta.dirname, 'plan.ts')] }).message).toMatch(/is not a directory/)
+  })
+
+  it('withIsolation rejects bad options before any syscall', () => {
+    const before = namespaceIds('thread-self')
+    const unsharedBefore = isFsContextUnshared()
+    expect(() => withIsolation({ namespaces: ['mnt', 'bogus' as never] }, () => 1)).toThrow(/unknown namespace kind/)
+    expect(namespaceIds('thread-self')).toEqual(before)
+    // A mount window would have unshared the thread's filesystem context; validation comes first.
+    expect(isFsContextUnshared()).toBe(unsharedBefore)
+    expect(unsharedBefore).toBe(false)
+    expect(scratch).toBeTruthy()
+  })
+})
