@@ -1,0 +1,91 @@
+import { spawn, spawnSync } from 'node:child_process'
+import { readlinkSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { canIsolate, probe } from '@isolane/core'
+
+const bin = join(import.meta.dirname, '../bin/isolane.js')
+const root = join(import.meta.dirname, '../../..')
+const env = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' }
+
+function isolane(...args: string[]) {
+  const result = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env })
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr }
+}
+
+const answer = canIsolate(['net', 'mnt', 'ipc', 'uts'], probe())
+const skip = answer.ok ? undefined : `skipped: ${answer.kind} namespaces cannot be created here (${answer.code}): ${answer.reason}`
+if (skip) console.warn(skip)
+
+describe('isolane (the command line)', () => {
+  it('is on the path of the workspace through pnpm exec', () => {
+    const result = spawnSync('npx', ['-y', 'pnpm@12.4.2', 'exec', 'isolane', '--help'], { cwd: root, encoding: 'utf8', env })
+    expect(result.stdout).toMatch(/isolane run \[options\] -- CMD/)
+    expect(result.status).toBe(0)
+  })
+
+  it('rejects bad input before any syscall, saying what to do', () => {
+    const long = isolane('run', '--hostname', 'x'.repeat(70), '--', 'true')
+    expect(long.status).toBe(125)
+    expect(long.stderr).toMatch(/70 bytes, over the kernel's limit of 64.*To fix: use a shorter hostname/)
+    const missing = isolane('run', '--mount', '--tmpfs', '/no/such/isolane/dir', '--', 'true')
+    expect(missing.stderr).toMatch(/tmpfs path "\/no\/such\/isolane\/dir" does not exist/)
+    const user = isolane('run', '--user', '--net', '--', 'true')
+    expect(user.stderr).toMatch(/ISOLANE_USERNS_FROM_NODE/)
+    expect(isolane('run', '--netz', '--', 'true')).toMatchObject({ status: 2, stderr: expect.stringMatching(/unknown option --netz/) })
+    expect(isolane('run')).toMatchObject({ status: 2, stderr: expect.stringMatching(/needs a command/) })
+    expect(isolane('frobnicate')).toMatchObject({ status: 2 })
+  })
+
+  it('prints the plan with --dry-run', () => {
+    const result = isolane('run', '--net', '--uts', '--hostname', 'dry', '--dry-run', '--', 'true')
+    expect(result.stdout.split('\n')).toEqual(['unshare CLONE_NEWNET|CLONE_NEWUTS', 'bring lo up', 'set hostname dry', 'exec true', ''])
+  })
+
+  describe.skipIf(skip)('with namespaces', () => {
+    it('doctor says the machine is ready', () => {
+      const result = isolane('doctor')
+      expect(result.stdout).toMatch(/net\s+yes\s+default/)
+      expect(result.stdout).toMatch(/Ready:/)
+      expect(result.status).toBe(0)
+    })
+
+    it('run gives the command fresh namespaces and exits with its status', () => {
+      const result = isolane('run', '--net', '--uts', '--hostname', 'cli-test', '--', 'sh', '-c', 'hostname; readlink /proc/self/ns/net /proc/self/ns/mnt; exit 3')
+      const [name, net, mnt] = result.stdout.trim().split('\n')
+      expect(result.status).toBe(3)
+      expect(name).toBe('cli-test')
+      expect(net).not.toBe(readlinkSync('/proc/self/ns/net'))
+      expect(mnt).toBe(readlinkSync('/proc/self/ns/mnt'))
+    })
+
+    it('run with no kind flag gives the defaults: lo up, private /tmp', () => {
+      const result = isolane('run', '--', 'sh', '-c', 'cat /sys/class/net/lo/operstate /proc/net/if_inet6 >/dev/null; ls -A /tmp | wc -l; grep -c " /tmp " /proc/self/mountinfo')
+      expect(result.stdout.trim().split('\n')).toEqual(['0', '1'])
+      expect(result.status).toBe(0)
+    })
+
+    it('run reports a signal as 128+N', () => {
+      expect(isolane('run', '--net', '--', 'sh', '-c', 'kill -TERM $$').status).toBe(128 + 15)
+    })
+
+    it('ns shows which namespaces two processes share', async () => {
+      const child = spawn(process.execPath, [bin, 'run', '--net', '--', 'sleep', '30'], { stdio: 'ignore' })
+      try {
+        let sleeper: number | undefined
+        for (let i = 0; i < 100 && sleeper === undefined; i++) {
+          const ps = spawnSync('pgrep', ['-P', String(child.pid), 'sleep'], { encoding: 'utf8' })
+          sleeper = Number(ps.stdout.trim()) || undefined
+          if (sleeper === undefined) await new Promise((r) => setTimeout(r, 50))
+        }
+        const result = isolane('ns', String(process.pid), String(sleeper))
+        expect(result.stdout).toMatch(/^net\s+\d+\s+\d+\s+isolated$/m)
+        expect(result.stdout).toMatch(/^uts\s+\d+\s+\d+\s+shared$/m)
+      } finally {
+        child.kill('SIGTERM')
+      }
+    })
+  })
+})
+
+if (skip) it.skip(`CLI with namespaces: ${skip}`, () => {})

@@ -1,0 +1,81 @@
+// As a user without privilege, isolane either works rootless (inside a user namespace that owns the
+// others) or fails with an error naming the missing privilege and the fix. Needs root to create
+// the user; skipped, saying why, elsewhere.
+import { spawnSync } from 'node:child_process'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { probe } from '@isolane/core'
+
+const USER = 'isolane-rootless'
+const root = join(import.meta.dirname, '..')
+const bin = join(root, 'packages/cli/bin/isolane.js')
+const core = join(root, 'packages/core/dist/index.js')
+
+function as(user: string, command: string) {
+  const result = spawnSync('su', [user, '-s', '/bin/sh', '-c', command], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } })
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr }
+}
+
+function whyNot(): string | undefined {
+  if (process.getuid?.() !== 0) return 'not root, so no test user can be created'
+  if (spawnSync('which', ['useradd']).status !== 0) return 'useradd is not installed'
+  return undefined
+}
+
+let skip = whyNot()
+let created = false
+
+beforeAll(() => {
+  if (skip) return
+  if (spawnSync('id', [USER]).status !== 0) {
+    const add = spawnSync('useradd', ['--no-create-home', '--shell', '/bin/sh', USER], { encoding: 'utf8' })
+    if (add.status !== 0) skip = `useradd failed: ${add.stderr.trim()}`
+    else created = true
+  }
+  if (!skip && as(USER, `test -r ${bin} && test -r ${core} && ${process.execPath} -e 0`).status !== 0)
+    skip = `the user ${USER} cannot read the repository at ${root} or run ${process.execPath} (check the permissions of its parent folders)`
+  if (skip) console.warn(`skipped: ${skip}`)
+})
+
+afterAll(() => {
+  if (created) spawnSync('userdel', [USER])
+})
+
+const node = process.execPath
+
+describe('as a user without privilege', () => {
+  it('doctor says what is missing and how to fix it', ({ skip: skipTest }) => {
+    if (skip) return skipTest(skip)
+    const result = as(USER, `${node} ${bin} doctor`)
+    expect(result.status).toBe(1)
+    expect(result.stdout).toMatch(/no CAP_SYS_ADMIN/)
+    expect(result.stdout).toMatch(/net\s+no\s+default\s+EPERM: unshare\(CLONE_NEWNET\) failed/)
+    expect(result.stdout).toMatch(/Not ready: net, mnt, ipc, uts/)
+    expect(result.stdout).toMatch(/unshare --user --map-root-user --net --mount --ipc --uts/)
+  })
+
+  it('run fails with the syscall, the errno and the fix, and runs nothing', ({ skip: skipTest }) => {
+    if (skip) return skipTest(skip)
+    const result = as(USER, `${node} ${bin} run -- sh -c 'echo ran'`)
+    expect(result.status).toBe(125)
+    expect(result.stdout).not.toContain('ran')
+    expect(result.stderr).toMatch(/unshare\(CLONE_NEWNET\|CLONE_NEWNS\|CLONE_NEWIPC\|CLONE_NEWUTS\) failed: EPERM \(operation not permitted\): the process lacks CAP_SYS_ADMIN.*To fix: run as root.*unshare --user --map-root-user/)
+  })
+
+  it('the core API throws the same error as a value a program can inspect', ({ skip: skipTest }) => {
+    if (skip) return skipTest(skip)
+    const script = `import('${core}').then((c) => { try { c.withIsolation({}, () => 0) } catch (e) { console.log(JSON.stringify({ code: e.code, syscall: e.syscall, errno: e.errno, changed: c.namespaceIds('thread-self').net !== c.namespaceIds('self').net })) } })`
+    const result = as(USER, `${node} -e "${script.replaceAll('"', '\\"')}"`)
+    expect(JSON.parse(result.stdout)).toEqual({ code: 'EPERM', syscall: 'unshare', errno: -1, changed: false })
+  })
+
+  it('works rootless inside a user namespace that owns the others', ({ skip: skipTest }) => {
+    if (skip) return skipTest(skip)
+    const userns = probe().unprivilegedUserNamespaces
+    if (!userns.allowed) return skipTest(`unprivileged user namespaces are not allowed here: ${userns.reason}`)
+    const result = as(USER, `unshare --user --map-root-user --net --mount --ipc --uts ${node} ${bin} run --hostname rootless -- sh -c 'hostname; ls -A /tmp | wc -l'`)
+    expect(result.stderr).toBe('')
+    expect(result.stdout.trim().split('\n')).toEqual(['rootless', '0'])
+    expect(result.status).toBe(0)
+  })
+})
