@@ -9,7 +9,7 @@ export function doctor(write: (text: string) => void = (t) => process.stdout.wri
     k.kind,
     k.usable ? ok('yes') : bad('no'),
     DEFAULT_KINDS.includes(k.kind) ? 'default' : 'optional',
-    k.usable ? dim(NAMESPACE_KINDS[k.kind].isolates) : `${k.code}: ${k.reason ?? ''}`,
+    k.usable ? dim(NAMESPACE_KINDS[k.kind].isolates) : `${k.code}: ${withoutFix(k.reason ?? '')}`,
   ])
   write(`${table(['kind', 'usable', 'in isolane', 'isolates / why not'], rows)}\n\n`)
   const userns = result.unprivilegedUserNamespaces
@@ -21,6 +21,12 @@ export function doctor(write: (text: string) => void = (t) => process.stdout.wri
   }
   write(`\n${bad('Not ready:')} ${missing.join(', ')} cannot be created here.\n${fixFor(result)}\n`)
   return 1
+}
+
+/** The table says what and why; the one fix for all of them follows the table. */
+function withoutFix(reason: string): string {
+  const cut = reason.indexOf(' To fix:')
+  return cut === -1 ? reason : reason.slice(0, cut)
 }
 
 function describeUser(result: ProbeResult): string {
