@@ -1,0 +1,80 @@
+// The `isolane` Vitest environment. Runs inside the worker, after it started (in-worker code: the
+// host side is ../pool.ts). Under the isolane pool the worker was forked into its namespaces
+// already, and this checks and reports them; under any other pool it moves the thread that runs
+// the test file into fresh net, uts and ipc namespaces, and puts it back on teardown.
+import { isMainThread } from 'node:worker_threads'
+import { createPlan, namespaceId, type IsolationOptions, type NamespaceKind } from '@isolane/core'
+import { builtinEnvironments, type Environment } from 'vitest/runtime'
+import { environmentCannotMessage, environmentNote, notIsolatedBug } from '../_messages.js'
+import { readHandoff } from '../handoff.js'
+import { ENVIRONMENT_NAME, mergeFileOptions } from '../options.js'
+import { enterThreadWindow, THREAD_KINDS } from './thread-window.js'
+
+/** What the running test file got; `currentIsolation()` returns it. */
+export interface CurrentIsolation {
+  /** Who made the namespaces: the isolane pool at fork time, or this environment for the thread. */
+  readonly by: 'pool' | 'environment'
+  readonly kinds: readonly NamespaceKind[]
+  readonly hostname: string | undefined
+  /** Kinds asked for by default that could not be had where the file runs. */
+  readonly notIsolated: readonly NamespaceKind[]
+}
+
+const CURRENT = Symbol.for('isolane.vitest.current-isolation')
+
+/** The isolation of the running test file, or undefined outside the isolane environment. */
+export function currentIsolation(): CurrentIsolation | undefined {
+  return (globalThis as Record<symbol, CurrentIsolation | undefined>)[CURRENT]
+}
+
+
+const environment: Environment = {
+  name: ENVIRONMENT_NAME,
+  // The Vite environment that transforms the test files: the same as for `node`.
+  viteEnvironment: 'ssr',
+  async setup(global: Record<PropertyKey, unknown>, options: Record<string, unknown>) {
+    const isolation = await isolate(options[ENVIRONMENT_NAME])
+    const node = await builtinEnvironments.node.setup(global, {})
+    global[CURRENT] = isolation.current
+    return {
+      async teardown(global: Record<PropertyKey, unknown>) {
+        delete global[CURRENT]
+        await node.teardown(global)
+        isolation.restore()
+      },
+    }
+  },
+}
+
+export default environment
+
+interface Isolation {
+  readonly current: CurrentIsolation
+  restore(): void
+}
+
+async function isolate(fileOptions: unknown): Promise<Isolation> {
+  const handoff = readHandoff()
+  if (handoff) {
+    // The pool forked this worker into fresh namespaces; its parent is Vitest's process.
+    for (const kind of handoff.kinds) if (namespaceId('self', kind) === namespaceId(process.ppid, kind)) throw new Error(notIsolatedBug(kind, process.pid))
+    return { current: Object.freeze({ by: 'pool', kinds: handoff.kinds, hostname: handoff.hostname, notIsolated: [] }), restore() {} }
+  }
+
+  const where = isMainThread ? 'a worker process of a pool other than isolane' : 'a worker thread (the threads pool)'
+  const asked = mergeFileOptions({}, fileOptions)
+  const explicit = asked.namespaces !== undefined
+  const kinds = asked.namespaces ?? THREAD_KINDS
+  const impossible = kinds.filter((kind) => !THREAD_KINDS.includes(kind))
+  if (impossible.length > 0) throw new Error(environmentCannotMessage(impossible, where))
+  if ((asked.tmpfs?.length ?? 0) > 0 || (asked.binds?.length ?? 0) > 0 || asked.mqueue === true) throw new Error(environmentCannotMessage(['mnt'], where))
+  const options: IsolationOptions = { ...asked, namespaces: kinds }
+  const plan = createPlan(options, { workerId: Number(process.env.VITEST_POOL_ID ?? 0) })
+  // Said once a run, by its first worker, rather than once a file.
+  if (!explicit && process.env.VITEST_WORKER_ID === '1') process.stderr.write(`${environmentNote(where)}\n`)
+  const window = await enterThreadWindow(plan)
+  return {
+    current: Object.freeze({ by: 'environment', kinds: window.kinds, hostname: window.hostname, notIsolated: explicit ? [] : (['mnt'] as NamespaceKind[]) }),
+    restore: () => window.restore(),
+  }
+}

@@ -1,0 +1,28 @@
+// `isolane()`: the pool a user puts in `test.pool`. Everything that can be wrong with the options
+// or the machine is found here, when the config loads, before any worker starts.
+import { canIsolate, createPlan, IsolaneError, probe, type IsolationOptions } from '@isolane/core'
+import type { PoolOptions, PoolRunnerInitializer, PoolWorker } from 'vitest/node'
+import { cannotIsolateMessage, POOL_NAME } from './_messages.js'
+import { IsolanePoolWorker } from './pool-worker.js'
+
+/** The pool's options: the isolation every worker gets unless a file asks otherwise. */
+export type IsolanePoolOptions = IsolationOptions
+
+/**
+ * A Vitest pool like the stock `forks` pool whose every worker is forked into fresh namespaces
+ * (net, mnt, ipc, uts by default, `lo` up, a private /tmp and /dev/shm).
+ */
+export function isolane(options: IsolanePoolOptions = {}): PoolRunnerInitializer {
+  // Validated once with a sample worker id, so that a bad hostname template fails here too.
+  const plan = createPlan(options, { workerId: 1 })
+  const verdict = canIsolate(plan.kinds, probe())
+  if (!verdict.ok) throw new IsolaneError(verdict.code, cannotIsolateMessage(verdict.kind, verdict.code, verdict.reason), { hint: 'run as root, or inside a user namespace' })
+  let workers = 0
+  return {
+    name: POOL_NAME,
+    createPoolWorker(poolOptions: PoolOptions): PoolWorker {
+      workers += 1
+      return new IsolanePoolWorker(poolOptions, options, workers)
+    },
+  }
+}
