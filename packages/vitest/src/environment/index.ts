@@ -62,8 +62,9 @@ async function isolate(fileOptions: unknown): Promise<Isolation> {
   }
 
   const where = isMainThread ? 'a worker process of a pool other than isolane' : 'a worker thread (the threads pool)'
-  const asked = mergeFileOptions({}, fileOptions)
-  const explicit = asked.namespaces !== undefined
+  // What a thread can have is the default here, and what a file shares is taken from that.
+  const asked = mergeFileOptions({ namespaces: THREAD_KINDS }, fileOptions)
+  const explicit = typeof fileOptions === 'object' && fileOptions !== null && ('namespaces' in fileOptions || 'share' in fileOptions)
   const kinds = asked.namespaces ?? THREAD_KINDS
   const impossible = kinds.filter((kind) => !THREAD_KINDS.includes(kind))
   if (impossible.length > 0) throw new Error(environmentCannotMessage(impossible, where))
