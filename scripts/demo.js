@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+// The demo: one small Vitest project whose four files all listen on 127.0.0.1:3000 at the same
+// time (fixtures/vitest/binds-port-3000), run three ways, side by side. Exits 0 when the outcomes
+// are the expected ones: the stock forks pool clashes, both isolane ways pass.
+import { canIsolate, DEFAULT_KINDS, probe } from '@isolane/core'
+import pc from 'picocolors'
+import { MODES, runVitest } from '../fixtures/vitest/run-vitest.js'
+
+const FIXTURE = 'binds-port-3000'
+const runs = [
+  { mode: 'forks', expect: 'clash', config: "pool: 'forks' (Vitest's default)" },
+  { mode: 'isolane', expect: 'pass', config: 'pool: isolane()' },
+  { mode: 'threads', expect: 'pass', config: "pool: 'threads', environment: 'isolane'" },
+]
+
+console.log(pc.bold('isolane demo'))
+console.log(`Four Vitest test files that each listen on ${pc.cyan('127.0.0.1:3000')}, hold it for half a second, and close.`)
+console.log(`Project: fixtures/vitest/${FIXTURE} (maxWorkers: 4)\n`)
+
+const verdict = canIsolate(DEFAULT_KINDS, probe())
+if (!verdict.ok) {
+  console.log(pc.red(`This machine cannot make ${verdict.kind} namespaces (${verdict.code}): ${verdict.reason}`))
+  console.log('Run the demo as root, or see "Without root" in the README.')
+  process.exit(1)
+}
+
+const rows = []
+for (const run of runs) {
+  process.stdout.write(pc.dim(`running with ${MODES[run.mode].label}... `))
+  const outcome = await runVitest(FIXTURE, { mode: run.mode })
+  const passed = outcome.files.filter((file) => file.status === 'passed').length
+  const clashed = outcome.files.filter((file) => file.failures.some((message) => message.includes('EADDRINUSE'))).length
+  const total = outcome.files.length
+  const asExpected = run.expect === 'clash' ? clashed > 0 && outcome.code !== 0 : total === 4 && passed === total && outcome.code === 0
+  process.stdout.write(pc.dim(`${(outcome.ms / 1000).toFixed(1)} s\n`))
+  rows.push({ ...run, passed, clashed, total, asExpected, seconds: outcome.ms / 1000, output: outcome.output })
+}
+
+const width = Math.max(...runs.map((run) => MODES[run.mode].label.length))
+console.log(`\n  ${pc.bold('how Vitest runs the files'.padEnd(width))}   ${pc.bold('files passed')}   ${pc.bold('what happened')}`)
+for (const row of rows) {
+  const what =
+    row.clashed > 0
+      ? pc.red(`${row.clashed} failed: listen EADDRINUSE 127.0.0.1:3000`)
+      : row.passed === row.total && row.total > 0
+        ? pc.green('all passed, each on its own 127.0.0.1:3000')
+        : pc.yellow(`${row.total - row.passed} failed`)
+  const mark = row.asExpected ? pc.dim('(as expected)') : pc.red('(unexpected!)')
+  console.log(`  ${MODES[row.mode].label.padEnd(width)}   ${`${row.passed} of ${row.total}`.padEnd(12)}   ${what}  ${mark}`)
+  console.log(pc.dim(`  ${''.padEnd(width)}   ${''.padEnd(12)}   config: ${row.config}`))
+}
+
+const ok = rows.every((row) => row.asExpected)
+console.log()
+if (ok) {
+  console.log(`The stock pool shares one loopback between all workers, so only one file can hold the port.`)
+  console.log(`The isolane pool forks every worker into fresh net, mnt, ipc and uts namespaces (own lo, own /tmp);`)
+  console.log(`the isolane environment gives the thread that runs a file its own net, uts and ipc namespaces.`)
+  console.log(pc.green(pc.bold('Demo outcome as expected.')))
+} else {
+  for (const row of rows.filter((r) => !r.asExpected)) {
+    console.log(pc.red(`Unexpected outcome with ${MODES[row.mode].label}. Vitest's output:`))
+    console.log(row.output)
+  }
+}
+process.exit(ok ? 0 : 1)
