@@ -1,0 +1,292 @@
+import { spawn, fork, execFileSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { hostname, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import Tinypool from 'tinypool'
+import { isIsolaneError } from '@isolane/core'
+import { createPool, type IsolatedPool } from '../index.js'
+import { childPids, fixture, isAlive, mountTable, processesInNamespaces, processesWithArgument, threadCwd, threadNamespaces, unlessIsolationIsPossible } from '../test-support/processes.js'
+
+interface NamespaceReport {
+  pid: number
+  namespaces: Record<string, string>
+  hostname: string
+  workerId: string | undefined
+  tinypoolWorkerId: string | undefined
+  env: Record<string, string | undefined>
+  envKeys: string[]
+}
+
+const noDefaultIsolation = unlessIsolationIsPossible(['net', 'mnt', 'ipc', 'uts'], '@isolane/pool with the default namespaces')
+const noPidNamespace = unlessIsolationIsPossible(['pid', 'mnt'], '@isolane/pool with a PID namespace')
+
+const pools: IsolatedPool[] = []
+const scratch = mkdtempSync(join(tmpdir(), 'isolane-pool-test-'))
+let childrenBefore: number[] = []
+let mountsBefore = ''
+
+beforeAll(() => {
+  childrenBefore = childPids()
+  mountsBefore = mountTable()
+})
+
+afterAll(async () => {
+  await Promise.all(pools.map((pool) => pool.destroy()))
+  rmSync(scratch, { recursive: true, force: true })
+  expect(childPids()).toEqual(childrenBefore)
+  expect(mountTable()).toBe(mountsBefore)
+})
+
+function track(pool: IsolatedPool): IsolatedPool {
+  pools.push(pool)
+  return pool
+}
+
+describe.skipIf(noDefaultIsolation)('createPool', () => {
+  it('runs eight tasks at once that all bind 127.0.0.1:3000, each in its own network namespace', async () => {
+    const pool = track(createPool({ filename: fixture('binds-port-3000.js'), maxThreads: 8, minThreads: 0 }))
+    const results = await Promise.all(Array.from({ length: 8 }, () => pool.run<{ body: string; pid: number; net: string }>({})))
+    for (const result of results) expect(result.body).toBe(`hello from ${result.pid}`)
+    const ids = new Set(results.map((r) => r.net))
+    expect(ids.size).toBe(8)
+    expect(ids.has(threadNamespaces().net!)).toBe(false)
+    await pool.destroy()
+    expect(processesInNamespaces([...ids])).toEqual([])
+  })
+
+  it('isolates the replacement workers that tinypool forks asynchronously', async () => {
+    const windows: Array<number | undefined> = []
+    const pool = track(createPool({
+      filename: fixture('reports-namespaces.js'),
+      minThreads: 1,
+      maxThreads: 1,
+      isolation: { hostname: 'r-{workerId}', plugins: [{ name: 'count-windows', setup: (context) => void windows.push(context.workerId) }] },
+    }))
+    const reports: NamespaceReport[] = []
+    for (let i = 0; i < 4; i++) reports.push(await pool.run<NamespaceReport>({}))
+    // Only the constructor's fork is synchronous: the others came from tinypool's recycle chain.
+    expect(pool.stats.workersStartedInBackground).toBeGreaterThanOrEqual(3)
+    // Every fork, synchronous or not, went through its own window...
+    expect(windows).toEqual(Array.from({ length: pool.stats.workersStarted }, (_, i) => i + 1))
+    expect(reports.map((r) => r.hostname)).toEqual(['r-1', 'r-2', 'r-3', 'r-4'])
+    // ...and no worker is in a namespace of the host. (Ids of workers that ran one after the other
+    // may repeat: the kernel reuses a freed namespace's inode number.)
+    const host = threadNamespaces()
+    for (const report of reports) for (const kind of ['net', 'mnt', 'ipc', 'uts']) expect(report.namespaces[kind], kind).not.toBe(host[kind])
+    await pool.destroy()
+  })
+
+  it('leaves every other child of the parent in the host namespaces, even while the pool forks', async () => {
+    const pool = track(createPool({ filename: fixture('sleeps.js'), minThreads: 1, maxThreads: 2 }))
+    const plain = new Tinypool({ filename: fixture('reports-namespaces.js'), runtime: 'child_process', minThreads: 0, maxThreads: 1, isolateWorkers: true, env: { PATH: process.env.PATH ?? '' } })
+    try {
+      const running = Promise.all([pool.run({ ms: 200 }), pool.run({ ms: 200 }), pool.run({ ms: 200 })])
+      const host = threadNamespaces()
+      const spawned = await outputOf(spawn('sh', ['-c', 'readlink /proc/self/ns/net /proc/self/ns/mnt /proc/self/ns/uts /proc/self/ns/ipc']))
+      expect(spawned.trim().split('\n')).toEqual([host.net, host.mnt, host.uts, host.ipc])
+      const forked = fork(fixture('reports-namespaces.js').replace('reports-namespaces.js', '../../packages/pool/src/test-support/print-namespaces.cjs'), { stdio: 'pipe' })
+      expect(JSON.parse(await outputOf(forked))).toMatchObject({ net: host.net, mnt: host.mnt, uts: host.uts, ipc: host.ipc })
+      // A plain tinypool of the same process, with the same entry script: not one of ours.
+      const report = (await plain.run({})) as NamespaceReport
+      expect(report.namespaces).toMatchObject({ net: host.net, mnt: host.mnt, uts: host.uts, ipc: host.ipc })
+      await running
+    } finally {
+      await plain.destroy()
+      await pool.destroy()
+    }
+  })
+
+  it("passes the parent's environment, a fresh worker id and the hostname template", async () => {
+    process.env.ISOLANE_POOL_TEST_VARIABLE = 'from the parent'
+    const pool = track(createPool({ filename: fixture('reports-namespaces.js'), minThreads: 1, maxThreads: 1, isolation: { hostname: 'w-{workerId}' } }))
+    const reports: NamespaceReport[] = []
+    for (let i = 0; i < 3; i++) reports.push(await pool.run<NamespaceReport>({ env: ['ISOLANE_POOL_TEST_VARIABLE', 'PATH', 'ISOLANE_POOL_TOKEN'] }))
+    delete process.env.ISOLANE_POOL_TEST_VARIABLE
+    expect(reports.map((r) => r.workerId)).toEqual(['1', '2', '3'])
+    for (const report of reports) {
+      expect(report.hostname).toBe(`w-${report.workerId}`)
+      expect(report.env).toEqual({ ISOLANE_POOL_TEST_VARIABLE: 'from the parent', PATH: process.env.PATH, ISOLANE_POOL_TOKEN: undefined })
+      expect(report.tinypoolWorkerId).toBe('1')
+    }
+    expect(hostname()).not.toMatch(/^w-\d$/)
+    await pool.destroy()
+  })
+
+  it('passes only the given `env`, plus the worker ids', async () => {
+    const pool = track(createPool({ filename: fixture('reports-namespaces.js'), minThreads: 0, maxThreads: 1, env: { ONLY_THIS: 'yes' } }))
+    const report = await pool.run<NamespaceReport>({ env: ['ONLY_THIS'] })
+    expect(report.env).toEqual({ ONLY_THIS: 'yes' })
+    expect(report.envKeys).toEqual(['ISOLANE_WORKER_ID', 'ONLY_THIS', 'TINYPOOL_WORKER_ID'])
+    await pool.destroy()
+  })
+
+  it('runs plugins in order inside the window, where they prepare what the worker sees', async () => {
+    const calls: string[] = []
+    const file = `/tmp/isolane-plugin-order-${process.pid}`
+    const step = (name: string) => ({
+      name,
+      setup(context: { workerId: number | undefined; kinds: readonly string[]; hostname: string | undefined }) {
+        calls.push(`${name}:${context.workerId}:${context.kinds.join(',')}:${context.hostname}`)
+        writeFileSync(file, `${name}\n`, { flag: 'a' })
+      },
+    })
+    const pool = track(createPool({ filename: fixture('reads-file.js'), minThreads: 0, maxThreads: 1, isolation: { hostname: 'p-{workerId}', plugins: [step('first'), step('second')] } }))
+    expect(await pool.run({ path: file })).toBe('first\nsecond\n')
+    expect(calls).toEqual(['first:1:net,mnt,ipc,uts:p-1', 'second:1:net,mnt,ipc,uts:p-1'])
+    // The plugins wrote into the worker's fresh /tmp, not the parent's.
+    expect(existsSync(file)).toBe(false)
+    await pool.destroy()
+  })
+
+  it('fails the task with the error of a plugin that throws, leaves the parent as it was, and goes on', async () => {
+    let attempts = 0
+    const pool = track(createPool({
+      filename: fixture('reports-namespaces.js'),
+      minThreads: 0,
+      maxThreads: 1,
+      isolation: { plugins: [{ name: 'flaky', setup() { if (++attempts === 1) throw new Error('no route to the test database') } }] },
+    }))
+    const before = { namespaces: threadNamespaces(), cwd: threadCwd(), hostname: hostname() }
+    const error = await pool.run({}).catch((e: unknown) => e)
+    expect(isIsolaneError(error)).toBe(true)
+    expect(error).toMatchObject({ code: 'ISOLANE_STEP_FAILED', message: expect.stringContaining('Isolation plugin "flaky" failed: no route to the test database') })
+    expect({ namespaces: threadNamespaces(), cwd: threadCwd(), hostname: hostname() }).toEqual(before)
+    const report = await pool.run<NamespaceReport>({})
+    expect(report.namespaces.net).not.toBe(before.namespaces.net)
+    expect(pool.stats).toMatchObject({ windowFailures: 1, tasksFailed: 1, tasksCompleted: 1 })
+    await pool.destroy()
+  })
+
+  it('fails a task whose worker is killed or crashes with a clear error, leaves nothing behind and goes on', async () => {
+    const pool = track(createPool({ filename: fixture('exits-mid-task.js'), minThreads: 0, maxThreads: 1 }))
+    const killed = await pool.run({ how: 'sigkill' }).catch((e: unknown) => e)
+    expect(killed).toMatchObject({ code: 'ISOLANE_WORKER_EXITED', message: expect.stringMatching(/^Worker 1 \(pid \d+\) was killed by SIGKILL while it ran the task/) })
+    const crashed = await pool.run({ how: 'exit', code: 7 }).catch((e: unknown) => e)
+    expect(crashed).toMatchObject({ code: 'ISOLANE_WORKER_EXITED', message: expect.stringMatching(/^Worker 2 \(pid \d+\) exited with code 7 while it ran the task/) })
+    expect(pool.stats).toMatchObject({ workersExitedUnexpectedly: 2, tasksFailed: 2 })
+    await pool.destroy()
+  })
+
+  it('fails a task whose worker is killed from outside mid-task, then runs the next one', async () => {
+    const shared = mkdtempSync(join(scratch, 'shared-'))
+    const startedFile = join(shared, 'started')
+    const pool = track(createPool({ filename: fixture('sleeps.js'), minThreads: 0, maxThreads: 1, isolation: { binds: [{ source: shared, target: shared }] } }))
+    const task = pool.run({ ms: 60_000, startedFile }).catch((e: unknown) => e)
+    await until(() => existsSync(startedFile))
+    const pid = Number(readFileSync(startedFile, 'utf8'))
+    expect(pool.workers.map((w) => w.pid)).toEqual([pid])
+    process.kill(pid, 'SIGKILL')
+    expect(await task).toMatchObject({ code: 'ISOLANE_WORKER_EXITED', message: expect.stringContaining(`(pid ${pid}) was killed by SIGKILL`) })
+    expect(isAlive(pid)).toBe(false)
+    expect(await pool.run({ ms: 0 })).toMatchObject({ pid: expect.any(Number) })
+    await pool.destroy()
+    expect(pool.workers).toEqual([])
+  })
+
+  it('serves a queued task when its worker dies before it is ready', async () => {
+    const pool = track(createPool({ filename: fixture('sleeps.js'), minThreads: 0, maxThreads: 1 }))
+    const task = pool.run({ ms: 0 })
+    const [worker] = pool.workers
+    expect(worker?.pid).toEqual(expect.any(Number))
+    process.kill(worker!.pid!, 'SIGKILL')
+    const result = await task
+    expect(result).toMatchObject({ pid: expect.any(Number) })
+    expect((result as { pid: number }).pid).not.toBe(worker!.pid)
+    await pool.destroy()
+  })
+
+  it("brings back the task's error with its name, code, properties and cause", async () => {
+    const pool = track(createPool({ filename: fixture('throws-error.js'), minThreads: 0, maxThreads: 1 }))
+    const error = (await pool.run({ message: 'bad config' }).catch((e: unknown) => e)) as Error & Record<string, unknown>
+    expect(error).toBeInstanceOf(Error)
+    expect(error).toMatchObject({ name: 'ConfigError', message: 'bad config', code: 'E_ON_PURPOSE', answer: 42, detail: { n: 1 } })
+    expect(error.stack).toContain('throws-error.js')
+    expect(error.cause).toMatchObject({ name: 'TypeError', message: 'the root cause' })
+    await pool.destroy()
+  })
+
+  it('fails the task, not the pool, when the worker module cannot be loaded', async () => {
+    const pool = track(createPool({ filename: fixture('fails-to-load.js'), minThreads: 0, maxThreads: 1 }))
+    await expect(pool.run({})).rejects.toMatchObject({ message: 'this worker module cannot be loaded' })
+    await expect(pool.run({})).rejects.toMatchObject({ message: 'this worker module cannot be loaded' })
+    await pool.destroy()
+  })
+
+  it('aborts a task with its signal and goes on', async () => {
+    const pool = track(createPool({ filename: fixture('sleeps.js'), minThreads: 0, maxThreads: 1 }))
+    const controller = new AbortController()
+    const task = pool.run({ ms: 60_000 }, { signal: controller.signal })
+    controller.abort()
+    await expect(task).rejects.toMatchObject({ name: 'AbortError' })
+    expect(await pool.run({ ms: 0 })).toMatchObject({ pid: expect.any(Number) })
+    await pool.destroy()
+  })
+
+  it('destroys a pool with tasks in flight: they fail, and no process is left', async () => {
+    const pool = track(createPool({ filename: fixture('sleeps.js'), minThreads: 2, maxThreads: 2 }))
+    const tasks = [pool.run({ ms: 60_000 }).catch((e: unknown) => e), pool.run({ ms: 60_000 }).catch((e: unknown) => e)]
+    await until(() => pool.workers.length === 2)
+    const pids = pool.workers.map((w) => w.pid!)
+    await pool.destroy()
+    for (const error of await Promise.all(tasks)) expect(error).toMatchObject({ code: 'ISOLANE_POOL_DESTROYED' })
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(pool.workers).toEqual([])
+    for (const pid of pids) expect(isAlive(pid)).toBe(false)
+    await expect(pool.run({})).rejects.toMatchObject({ code: 'ISOLANE_POOL_DESTROYED' })
+  })
+})
+
+describe.skipIf(noPidNamespace)('createPool with a PID namespace', () => {
+  it('makes the worker PID 1, and kills what a task left behind when the worker exits', async () => {
+    const marker = `isolane-grandchild-${process.pid}-${Date.now()}`
+    const pool = track(createPool({ filename: fixture('spawns-detached-grandchild.js'), minThreads: 0, maxThreads: 1, isolation: { namespaces: ['net', 'mnt', 'ipc', 'uts', 'pid'] } }))
+    const result = await pool.run<{ workerPid: number; grandchildPid: number }>({ marker })
+    expect(result.workerPid).toBe(1)
+    expect(processesWithArgument(marker)).toEqual([])
+    await pool.destroy()
+  })
+
+  it('(control) without a PID namespace, the detached grandchild outlives the worker', async () => {
+    const marker = `isolane-grandchild-${process.pid}-${Date.now()}-control`
+    const pool = track(createPool({ filename: fixture('spawns-detached-grandchild.js'), minThreads: 0, maxThreads: 1 }))
+    const result = await pool.run<{ workerPid: number; grandchildPid: number }>({ marker })
+    expect(result.workerPid).not.toBe(1)
+    const left = processesWithArgument(marker)
+    expect(left).toEqual([result.grandchildPid])
+    for (const pid of left) process.kill(pid, 'SIGKILL')
+    await until(() => processesWithArgument(marker).length === 0)
+    await pool.destroy()
+  })
+
+  it('stops a PID 1 worker promptly on SIGTERM (tinypool would SIGKILL it after 1 s)', async () => {
+    const pool = track(createPool({ filename: fixture('sleeps.js'), minThreads: 1, maxThreads: 1, isolation: { namespaces: ['pid', 'mnt'] } }))
+    await until(() => pool.workers.length === 1)
+    const [worker] = pool.workers
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    const exit = new Promise<string>((resolve) => {
+      const timer = setInterval(() => {
+        if (!isAlive(worker!.pid!)) {
+          clearInterval(timer)
+          resolve('exited')
+        }
+      }, 5)
+    })
+    process.kill(worker!.pid!, 'SIGTERM')
+    expect(await exit).toBe('exited')
+    await pool.destroy()
+  })
+})
+
+async function outputOf(child: ReturnType<typeof spawn>): Promise<string> {
+  let text = ''
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (text += chunk))
+  await new Promise((resolve, reject) => child.once('exit', resolve).once('error', reject))
+  return text
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10))
+}
+
+void execFileSync

@@ -1,0 +1,208 @@
+// createPool(): a tinypool pool (child_process runtime) whose every worker is forked into fresh
+// namespaces. Loads ../worker/task-entry.ts in every worker (as tinypool's `filename`), which
+// loads the user's worker module.
+import type { ChildProcess, ForkOptions } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import Tinypool from 'tinypool'
+import { IsolaneError, createPlan, withIsolation } from '@isolane/core'
+import { POOL_TOKEN_ENV, WORKER_ID_ENV, type KickEnvelope, type TaskEnvelope } from '../shared/protocol.js'
+import { originalFork } from './_child-process.js'
+import { poolDestroyed, workerExited, type WorkerExit } from './errors.js'
+import { registerPool, unregisterPool, type HookedPool } from './fork-hook.js'
+import { isolatedForkOptions } from './isolated-fork.js'
+import { resolvePoolOptions, type PoolOptions, type ResolvedPoolOptions } from './options.js'
+import { TASK_ENTRY } from './paths.js'
+import { standInWorker } from './stand-in-worker.js'
+import { toTaskError } from './task-errors.js'
+
+export interface PoolStats {
+  /** Workers forked into fresh namespaces. */
+  readonly workersStarted: number
+  /** Of those, the ones tinypool forked on its own, outside any call of the pool (replacements). */
+  readonly workersStartedInBackground: number
+  /** Workers alive now. */
+  readonly workersRunning: number
+  /** Workers that exited without being asked to (killed, crashed). */
+  readonly workersExitedUnexpectedly: number
+  /** Isolation windows that failed (a plugin threw, the kernel refused): the task got the error. */
+  readonly windowFailures: number
+  readonly tasksCompleted: number
+  readonly tasksFailed: number
+}
+
+export interface PoolWorker {
+  readonly workerId: number
+  readonly pid: number | undefined
+}
+
+export interface RunOptions {
+  signal?: AbortSignal
+}
+
+export interface IsolatedPool {
+  run<T = unknown>(task: unknown, options?: RunOptions): Promise<T>
+  /** Stops every worker and waits for them: no process, mount or namespace of the pool is left. */
+  destroy(): Promise<void>
+  readonly stats: PoolStats
+  /** The workers alive now. */
+  readonly workers: readonly PoolWorker[]
+}
+
+/** Validates the options (throws before any worker starts) and starts the pool. */
+export function createPool(options: PoolOptions): IsolatedPool {
+  return new IsolatedTinypool(options)
+}
+
+const KICK: KickEnvelope = Object.freeze({ __isolane_task__: true, kick: true })
+const UNEXPECTED_EXIT = 'Worker exited unexpectedly'
+const TERMINATING = 'Terminating worker thread'
+
+class IsolatedTinypool implements IsolatedPool, HookedPool {
+  readonly #token = randomUUID()
+  readonly #options: ResolvedPoolOptions
+  readonly #tinypool: Tinypool
+  readonly #children = new Map<ChildProcess, PoolWorker>()
+  /** tinypool's "Worker exited unexpectedly" errors, and how that worker exited. */
+  readonly #exits = new WeakMap<object, WorkerExit>()
+  #lastWorkerId = 0
+  /** > 0 while the pool is inside a synchronous call into tinypool (its forks there are not in the background). */
+  #callDepth = 0
+  #destroying: Promise<void> | undefined
+  #counts = { workersStarted: 0, workersStartedInBackground: 0, workersExitedUnexpectedly: 0, windowFailures: 0, tasksCompleted: 0, tasksFailed: 0 }
+
+  constructor(options: PoolOptions) {
+    this.#options = resolvePoolOptions(options)
+    if (!existsSync(TASK_ENTRY))
+      throw new IsolaneError('ISOLANE_INTERNAL', `@isolane/pool's worker entry ${TASK_ENTRY} is missing: the package is not built. To fix: build it (\`tsc -b\`).`)
+    registerPool(this.#token, this)
+    try {
+      this.#tinypool = this.#inCall(
+        () => new Tinypool({ ...this.#options.tinypool, isolateWorkers: this.#options.isolateWorkers, filename: TASK_ENTRY, runtime: 'child_process', env: { [POOL_TOKEN_ENV]: this.#token } }),
+      )
+    } catch (error) {
+      unregisterPool(this.#token)
+      throw error
+    }
+    // tinypool reports a worker that failed with no task on the pool itself; unheard, it would crash the parent.
+    this.#tinypool.on('error', (error: unknown) => this.#onIdleWorkerError(error))
+  }
+
+  get stats(): PoolStats {
+    return Object.freeze({ ...this.#counts, workersRunning: this.#children.size })
+  }
+
+  get workers(): readonly PoolWorker[] {
+    return Object.freeze([...this.#children.values()])
+  }
+
+  async run<T = unknown>(task: unknown, options: RunOptions = {}): Promise<T> {
+    if (this.#destroying) throw poolDestroyed()
+    const envelope: TaskEnvelope = { __isolane_task__: true, href: this.#options.href, name: this.#options.name, task }
+    try {
+      const result = (await this.#inCall(() => this.#tinypool.run(envelope, { signal: options.signal ?? null }))) as T
+      this.#counts.tasksCompleted++
+      return result
+    } catch (reason) {
+      this.#counts.tasksFailed++
+      throw this.#taskError(reason)
+    }
+  }
+
+  destroy(): Promise<void> {
+    this.#destroying ??= this.#shutDown()
+    return this.#destroying
+  }
+
+  /** Called by the fork hook for each fork of this pool's tinypool, synchronous or not. */
+  forkWorker(modulePath: string, args: readonly string[], options: ForkOptions): ChildProcess {
+    const workerId = ++this.#lastWorkerId
+    if (this.#destroying) return standInWorker(poolDestroyed())
+    let child: ChildProcess
+    try {
+      const plan = createPlan(this.#options.isolation, { workerId })
+      const forkOptions = isolatedForkOptions({ ...options, env: this.#workerEnv(options.env) }, plan, workerId)
+      child = withIsolation(plan, () => originalFork(modulePath, [...args], forkOptions))
+    } catch (error) {
+      this.#counts.windowFailures++
+      return standInWorker(error)
+    }
+    this.#track(child, workerId)
+    return child
+  }
+
+  /** The parent's environment (or the pool's `env`), with tinypool's worker id; the pool's token stays out. */
+  #workerEnv(fromTinypool: NodeJS.ProcessEnv | undefined): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = { ...(this.#options.env ?? process.env) }
+    delete env[POOL_TOKEN_ENV]
+    delete env[WORKER_ID_ENV]
+    if (fromTinypool?.TINYPOOL_WORKER_ID !== undefined) env.TINYPOOL_WORKER_ID = fromTinypool.TINYPOOL_WORKER_ID
+    return env
+  }
+
+  #track(child: ChildProcess, workerId: number): void {
+    const worker: PoolWorker = Object.freeze({ workerId, pid: child.pid })
+    this.#children.set(child, worker)
+    this.#counts.workersStarted++
+    if (this.#callDepth === 0) this.#counts.workersStartedInBackground++
+    let exit: WorkerExit | undefined
+    // Registered before tinypool's own listeners: tinypool turns an exit it did not ask for into
+    // an 'error' on the child, and by then the exit is known here.
+    child.on('exit', (code, signal) => {
+      this.#children.delete(child)
+      exit = { workerId, pid: worker.pid, code, signal }
+    })
+    child.on('error', (error) => {
+      if (exit && error?.message === UNEXPECTED_EXIT) {
+        this.#counts.workersExitedUnexpectedly++
+        this.#exits.set(error, exit)
+      }
+    })
+  }
+
+  #taskError(reason: unknown): unknown {
+    if (typeof reason === 'object' && reason !== null) {
+      const exit = this.#exits.get(reason)
+      if (exit) return workerExited(exit, reason)
+      if (this.#destroying && (reason as Error).message === TERMINATING) return Object.assign(poolDestroyed(), { cause: reason })
+    }
+    return toTaskError(reason)
+  }
+
+  /**
+   * tinypool reports here a worker that failed while it had no task, for example one killed before
+   * it was ready. Tasks queued for it would then wait for a worker that no one adds: tinypool adds
+   * workers only in run() from then on (`workerFailsDuringBootstrap`). A no-op task makes it add one.
+   */
+  #onIdleWorkerError(_error: unknown): void {
+    if (this.#destroying || this.#tinypool.queueSize === 0) return
+    this.#tinypool.run(KICK).catch(() => undefined)
+  }
+
+  async #shutDown(): Promise<void> {
+    try {
+      await this.#tinypool.destroy()
+    } finally {
+      // Normally none: tinypool waited for every worker it knew. Anything left is stopped here.
+      await Promise.all([...this.#children.keys()].map((child) => killAndWait(child)))
+      unregisterPool(this.#token)
+    }
+  }
+
+  #inCall<R>(action: () => R): R {
+    this.#callDepth++
+    try {
+      return action()
+    } finally {
+      this.#callDepth--
+    }
+  }
+}
+
+function killAndWait(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve())
+    child.kill('SIGKILL')
+  })
+}

@@ -1,0 +1,40 @@
+// Every message of the pool's own failures is built here: what failed, why, what to do.
+import { IsolaneError } from '@isolane/core'
+
+/** Codes of the pool's own failures (the core's codes are used where they fit). */
+export type PoolErrorCode = 'ISOLANE_INVALID_OPTIONS' | 'ISOLANE_WORKER_EXITED' | 'ISOLANE_POOL_DESTROYED' | 'ISOLANE_INTERNAL'
+
+export function invalidPoolOptions(what: string, fix: string): IsolaneError {
+  return new IsolaneError('ISOLANE_INVALID_OPTIONS', `Invalid pool options: ${what}. To fix: ${fix}.`, { hint: fix })
+}
+
+export interface WorkerExit {
+  readonly workerId: number
+  readonly pid: number | undefined
+  readonly code: number | null
+  readonly signal: NodeJS.Signals | null
+}
+
+export function workerExited(exit: WorkerExit, cause: unknown): IsolaneError {
+  const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`
+  const fix = exit.signal === 'SIGKILL'
+    ? 'look for what killed it (the kernel\'s OOM killer logs to `dmesg`; a test that kills its own process); the pool goes on with a new worker'
+    : 'look at the worker\'s output above for a crash, or for code that calls process.exit() in a task; the pool goes on with a new worker'
+  return new IsolaneError(
+    'ISOLANE_WORKER_EXITED',
+    `Worker ${exit.workerId}${exit.pid === undefined ? '' : ` (pid ${exit.pid})`} ${how} while it ran the task, so the task has no result. To fix: ${fix}.`,
+    { hint: fix, cause },
+  )
+}
+
+export function poolDestroyed(): IsolaneError {
+  const fix = 'run tasks before calling destroy(), or create a new pool'
+  return new IsolaneError('ISOLANE_POOL_DESTROYED', `The isolated pool was destroyed, so it runs no more tasks. To fix: ${fix}.`, { hint: fix })
+}
+
+export function unexpectedFork(modulePath: string): IsolaneError {
+  return new IsolaneError(
+    'ISOLANE_INTERNAL',
+    `tinypool forked ${modulePath} for an isolated pool, not the entry script isolane knows (${'dist/entry/process.js'}): the installed tinypool is not the version @isolane/pool was made for (2.2.0), and its workers cannot be isolated. This is a bug in isolane: please report it.`,
+  )
+}

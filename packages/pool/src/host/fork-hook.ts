@@ -1,0 +1,58 @@
+// tinypool 2.2 forks its workers with `fork` imported from node:child_process, synchronously in
+// its constructor and run(), and asynchronously when it replaces a worker; it has no option to
+// fork another way. So the builtin's `fork` is replaced by a function that passes every call
+// through untouched, except the forks that carry an isolated pool's token in their environment
+// (the pool hands tinypool that env): those go to the pool, which forks inside an isolation window.
+// `syncBuiltinESMExports()` makes ESM importers such as tinypool see the replacement.
+//
+// The replacement stays for the life of the process once installed: a destroyed pool's tinypool
+// can still fork from a promise chain, and such a fork must get a stand-in, not a plain child.
+import type { ChildProcess, ForkOptions } from 'node:child_process'
+import { syncBuiltinESMExports } from 'node:module'
+import { resolve } from 'node:path'
+import { POOL_TOKEN_ENV } from '../shared/protocol.js'
+import { childProcessModule, originalFork } from './_child-process.js'
+import { poolDestroyed, unexpectedFork } from './errors.js'
+import { tinypoolProcessEntry } from './paths.js'
+import { standInWorker } from './stand-in-worker.js'
+
+/** What the hook asks of a live pool: fork one of its workers (tinypool's arguments). */
+export interface HookedPool {
+  forkWorker(modulePath: string, args: readonly string[], options: ForkOptions): ChildProcess
+}
+
+const pools = new Map<string, HookedPool>()
+let installed = false
+
+export function registerPool(token: string, pool: HookedPool): void {
+  install()
+  pools.set(token, pool)
+}
+
+/** After this, forks with the token get a stand-in that fails its task: the pool is gone. */
+export function unregisterPool(token: string): void {
+  pools.delete(token)
+}
+
+export function isForkHookInstalled(): boolean {
+  return installed && childProcessModule.fork === isolaneFork
+}
+
+function install(): void {
+  if (installed) return
+  installed = true
+  childProcessModule.fork = isolaneFork as typeof childProcessModule.fork
+  syncBuiltinESMExports()
+}
+
+function isolaneFork(this: unknown, modulePath: string | URL, ...rest: unknown[]): ChildProcess {
+  const args = Array.isArray(rest[0]) ? (rest[0] as string[]) : []
+  const options = (Array.isArray(rest[0]) || rest[0] == null ? rest[1] : rest[0]) as ForkOptions | undefined
+  const token = options?.env?.[POOL_TOKEN_ENV]
+  if (typeof token !== 'string') return Reflect.apply(originalFork, this, [modulePath, ...rest]) as ChildProcess
+  const path = String(modulePath)
+  if (resolve(path) !== tinypoolProcessEntry()) throw unexpectedFork(path)
+  const pool = pools.get(token)
+  if (!pool) return standInWorker(poolDestroyed())
+  return pool.forkWorker(path, args, options ?? {})
+}

@@ -1,0 +1,65 @@
+// forkIsolated() and spawnIsolated(): node:child_process's calls, with the child started in fresh
+// namespaces. The fork happens inside core's isolation window: libuv forks from the calling
+// thread, which is in the fresh namespaces just then, and every thread of the child starts there.
+import type { ChildProcess, ForkOptions, SpawnOptions } from 'node:child_process'
+import { createPlan, withIsolation, type IsolationOptions, type IsolationPlan } from '@isolane/core'
+import { WORKER_ID_ENV } from '../shared/protocol.js'
+import { originalFork, originalSpawn } from './_child-process.js'
+import { invalidPoolOptions } from './errors.js'
+import { PID_INIT } from './paths.js'
+
+export interface IsolatedChildOptions {
+  /** The fresh namespaces and their setup (default: net, mnt, ipc, uts, with lo up). */
+  isolation?: IsolationOptions
+  /** Sets ISOLANE_WORKER_ID in the child's environment and `{workerId}` in the hostname template. */
+  workerId?: number
+}
+
+export type IsolatedForkOptions = ForkOptions & IsolatedChildOptions
+export type IsolatedSpawnOptions = SpawnOptions & IsolatedChildOptions
+
+export function forkIsolated(modulePath: string, args?: readonly string[] | IsolatedForkOptions, options?: IsolatedForkOptions): ChildProcess {
+  const [argList, allOptions] = splitArgs(args, options)
+  const { isolation, workerId, ...forkOptions } = allOptions
+  const plan = planFor(isolation, workerId)
+  return withIsolation(plan, () => originalFork(modulePath, argList, isolatedForkOptions(forkOptions, plan, workerId)))
+}
+
+export function spawnIsolated(command: string, args?: readonly string[] | IsolatedSpawnOptions, options?: IsolatedSpawnOptions): ChildProcess {
+  const [argList, allOptions] = splitArgs(args, options)
+  const { isolation, workerId, ...spawnOptions } = allOptions
+  const plan = planFor(isolation, workerId)
+  return withIsolation(plan, () => originalSpawn(command, argList, { ...spawnOptions, env: workerEnv(spawnOptions.env, workerId) }))
+}
+
+/** Validates the isolation for one child: throws before any syscall. */
+export function planFor(isolation: IsolationOptions | undefined, workerId: number | undefined): IsolationPlan {
+  if (workerId !== undefined && (!Number.isSafeInteger(workerId) || workerId < 0))
+    throw invalidPoolOptions(`\`workerId\` must be a non-negative integer, got ${String(workerId)}`, 'pass a number such as 1, or leave it out')
+  return createPlan(isolation ?? {}, { workerId })
+}
+
+/**
+ * The options of a Node child in fresh namespaces: its worker id in the environment, and as PID 1
+ * of a fresh PID namespace, the preload that lets it stop on SIGTERM (worker/pid-init.cts).
+ */
+export function isolatedForkOptions(options: ForkOptions, plan: IsolationPlan, workerId: number | undefined): ForkOptions {
+  const out: ForkOptions = { ...options, env: workerEnv(options.env, workerId) }
+  if (plan.kinds.includes('pid')) out.execArgv = [...(options.execArgv ?? process.execArgv), '--require', PID_INIT]
+  return out
+}
+
+export function workerEnv(env: NodeJS.ProcessEnv | undefined, workerId: number | undefined): NodeJS.ProcessEnv | undefined {
+  if (workerId === undefined) return env
+  return { ...(env ?? process.env), [WORKER_ID_ENV]: String(workerId) }
+}
+
+function splitArgs<T extends object>(args: readonly string[] | T | undefined, options: T | undefined): [string[], T] {
+  if (args === undefined || args === null) return [[], options ?? ({} as T)]
+  if (isStringList(args)) return [[...args], options ?? ({} as T)]
+  return [[], args as T]
+}
+
+function isStringList(value: unknown): value is readonly string[] {
+  return Array.isArray(value)
+}

@@ -1,0 +1,108 @@
+// The pool's options: checked before any worker starts, and split into what tinypool gets and
+// what the pool keeps for itself.
+import { existsSync, statSync } from 'node:fs'
+import { isAbsolute, relative, resolve, sep } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import type { Options as TinypoolOptions } from 'tinypool'
+import { createPlan, type IsolationOptions, type IsolationPlan } from '@isolane/core'
+import { invalidPoolOptions } from './errors.js'
+
+/** tinypool's options (its runtime is always child_process), plus the isolation of the workers. */
+export interface PoolOptions extends Omit<TinypoolOptions, 'runtime' | 'filename' | 'teardown' | 'env'> {
+  /** The worker module: its default export (or the export `name`) receives each task. */
+  filename: string | URL
+  /** Default true: every task runs in a new worker, in new namespaces. */
+  isolateWorkers?: boolean
+  /** The workers' environment. Default: the parent's (tinypool alone would pass an empty one). */
+  env?: Record<string, string>
+  /** The fresh namespaces of every worker and their setup (default: net, mnt, ipc, uts, lo up). */
+  isolation?: IsolationOptions
+}
+
+export interface ResolvedPoolOptions {
+  /** The worker module as a URL the worker can import. */
+  readonly href: string
+  readonly name: string
+  readonly isolateWorkers: boolean
+  readonly env: Record<string, string> | undefined
+  readonly isolation: IsolationOptions
+  /** tinypool's own options, without filename, runtime, env and name (the pool sets those). */
+  readonly tinypool: Omit<TinypoolOptions, 'filename' | 'runtime' | 'env' | 'name'>
+}
+
+const UNSUPPORTED: Record<string, string> = {
+  runtime: 'the pool always uses tinypool\'s child_process runtime (namespaces are per process): drop `runtime`',
+  teardown: '`teardown` is not supported by @isolane/pool: do the cleanup at the end of the task',
+}
+
+/** Validates everything, the isolation through core's createPlan, and throws before any fork. */
+export function resolvePoolOptions(options: PoolOptions): ResolvedPoolOptions {
+  if (typeof options !== 'object' || options === null)
+    throw invalidPoolOptions(`expected an object, got ${options === null ? 'null' : typeof options}`, 'pass `{ filename: new URL("./worker.js", import.meta.url) }`')
+  for (const [key, fix] of Object.entries(UNSUPPORTED)) if ((options as unknown as Record<string, unknown>)[key] !== undefined) throw invalidPoolOptions(`\`${key}\` is set`, fix)
+  const { filename, name = 'default', isolateWorkers = true, env, isolation = {}, ...tinypool } = options
+  if (typeof name !== 'string' || name === '') throw invalidPoolOptions(`\`name\` must be a non-empty string, got ${String(name)}`, 'name an export of the worker module, or leave `name` out')
+  if (typeof isolateWorkers !== 'boolean') throw invalidPoolOptions(`\`isolateWorkers\` must be a boolean, got ${String(isolateWorkers)}`, 'use `true` or `false`')
+  validateEnv(env)
+  validateThreads(tinypool.minThreads, tinypool.maxThreads)
+  // createPlan throws IsolaneError ISOLANE_INVALID_OPTIONS (or ISOLANE_USERNS_FROM_NODE) here.
+  const plan = createPlan(isolation, { workerId: 1 })
+  const href = workerHref(filename)
+  checkVisibleToWorkers(href, plan)
+  return { href, name, isolateWorkers, env, isolation, tinypool }
+}
+
+function workerHref(filename: unknown): string {
+  if (filename === undefined || filename === null || filename === '')
+    throw invalidPoolOptions('`filename` is missing', 'give the worker module, as in `createPool({ filename: new URL("./worker.js", import.meta.url) })`')
+  if (filename instanceof URL) return checkFile(filename.href)
+  if (typeof filename !== 'string') throw invalidPoolOptions(`\`filename\` must be a path or a URL, got ${typeof filename}`, 'give a path or a file: URL')
+  if (/^[a-z][a-z0-9+.-]*:/i.test(filename) && !/^[a-z]:[\\/]/i.test(filename)) return checkFile(filename)
+  return checkFile(pathToFileURL(resolve(filename)).href)
+}
+
+function checkFile(href: string): string {
+  if (!href.startsWith('file:')) return href
+  const path = fileURLToPath(href)
+  if (!existsSync(path) || !statSync(path).isFile())
+    throw invalidPoolOptions(`the worker module ${path} does not exist`, 'check `filename` (a relative path is resolved against the current directory)')
+  return href
+}
+
+/**
+ * A worker module under a directory that gets a fresh tmpfs (/tmp by default) is hidden from the
+ * workers, unless a bind shows it again: every task would fail to load it.
+ */
+function checkVisibleToWorkers(href: string, plan: IsolationPlan): void {
+  if (!href.startsWith('file:')) return
+  const path = fileURLToPath(href)
+  const hiddenBy = plan.steps.find((step) => step.op === 'tmpfs' && isInside(path, step.path))
+  if (!hiddenBy || hiddenBy.op !== 'tmpfs') return
+  const shown = plan.steps.some((step) => step.op === 'bind' && isInside(path, step.target) && isInside(step.target, hiddenBy.path))
+  if (shown) return
+  throw invalidPoolOptions(
+    `the worker module ${path} is under ${hiddenBy.path}, where every worker gets a fresh, empty tmpfs, so no worker could load it`,
+    `move the worker module out of ${hiddenBy.path}, or show its directory to the workers with \`isolation.binds: [{ source: dir, target: dir }]\`, or set \`isolation.tmpfs\` without ${hiddenBy.path}`,
+  )
+}
+
+function isInside(path: string, directory: string): boolean {
+  const rel = relative(directory, path)
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel) && !rel.startsWith(sep))
+}
+
+function validateEnv(env: unknown): void {
+  if (env === undefined) return
+  if (typeof env !== 'object' || env === null || Array.isArray(env))
+    throw invalidPoolOptions(`\`env\` must be an object of strings, got ${Array.isArray(env) ? 'an array' : String(env)}`, 'pass `env: { ...process.env, NAME: "value" }`, or leave it out to pass the parent\'s environment')
+  for (const [key, value] of Object.entries(env))
+    if (typeof value !== 'string') throw invalidPoolOptions(`\`env.${key}\` is ${typeof value}, not a string`, 'give every variable a string value')
+}
+
+function validateThreads(min: unknown, max: unknown): void {
+  for (const [key, value, least] of [['minThreads', min, 0], ['maxThreads', max, Number.MIN_VALUE]] as const)
+    if (value !== undefined && (typeof value !== 'number' || !(value >= least) || !Number.isFinite(value)))
+      throw invalidPoolOptions(`\`${key}\` must be a ${least === 0 ? 'non-negative' : 'positive'} number, got ${String(value)}`, `use a count such as 2 (or a fraction of the CPUs, such as 0.5), or leave \`${key}\` out`)
+  if (typeof min === 'number' && typeof max === 'number' && min > max)
+    throw invalidPoolOptions(`\`minThreads\` (${min}) is greater than \`maxThreads\` (${max})`, 'make minThreads at most maxThreads')
+}

@@ -1,0 +1,50 @@
+// What the host side and the in-worker side of the pool agree on. Imported by both; no Node APIs.
+
+/** Environment key that marks a fork as one of an isolane pool's (value: the pool's token). */
+export const POOL_TOKEN_ENV = 'ISOLANE_POOL_TOKEN'
+
+/** Environment key that tells a worker its isolane worker id. */
+export const WORKER_ID_ENV = 'ISOLANE_WORKER_ID'
+
+/** What the host hands tinypool for every task: the user's worker module and the user's task. */
+export interface TaskEnvelope {
+  readonly __isolane_task__: true
+  /** The user's worker module, as a URL (file: or data:). */
+  readonly href: string
+  /** The export to call; 'default' unless the pool was given a `name`. */
+  readonly name: string
+  readonly task: unknown
+}
+
+/**
+ * A task that does nothing, run only to make tinypool add a worker for tasks left queued when a
+ * worker died before it was ready (tinypool adds workers only in run() then).
+ */
+export interface KickEnvelope {
+  readonly __isolane_task__: true
+  readonly kick: true
+}
+
+/** An error as it crosses the process boundary: a plain object that JSON and structured clone keep. */
+export interface SerializedTaskError {
+  readonly __isolane_error__: true
+  readonly name: string
+  readonly message: string
+  readonly stack?: string
+  readonly code?: string
+  /** Other enumerable own properties that survive JSON (errno, syscall, hint, ...). */
+  readonly props?: Record<string, unknown>
+  readonly cause?: SerializedTaskError | { readonly value: string }
+}
+
+export function isTaskEnvelope(value: unknown): value is TaskEnvelope | KickEnvelope {
+  return typeof value === 'object' && value !== null && (value as TaskEnvelope).__isolane_task__ === true
+}
+
+export function isKick(value: TaskEnvelope | KickEnvelope): value is KickEnvelope {
+  return (value as KickEnvelope).kick === true
+}
+
+export function isSerializedTaskError(value: unknown): value is SerializedTaskError {
+  return typeof value === 'object' && value !== null && (value as SerializedTaskError).__isolane_error__ === true
+}

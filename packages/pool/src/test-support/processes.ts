@@ -1,0 +1,83 @@
+// What the tests look at from the outside: /proc, as the host sees it.
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { canIsolate, probe, type NamespaceKind } from '@isolane/core'
+
+export const FIXTURES = fileURLToPath(new URL('../../../../fixtures/pool/', import.meta.url))
+
+export function fixture(name: string): string {
+  return `${FIXTURES}${name}`
+}
+
+/** The namespaces of the calling (main) thread, the ones its children would get. */
+export function threadNamespaces(): Record<string, string> {
+  const kinds = ['net', 'mnt', 'ipc', 'uts', 'pid_for_children', 'cgroup']
+  return Object.fromEntries(kinds.map((kind) => [kind, readlinkSync(`/proc/thread-self/ns/${kind}`)]))
+}
+
+export function threadCwd(): string {
+  return readlinkSync('/proc/thread-self/cwd')
+}
+
+/** The pids of the live children of process `pid` (all its threads' children). */
+export function childPids(pid: number = process.pid): number[] {
+  const pids: number[] = []
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    const text = read(`/proc/${pid}/task/${tid}/children`)
+    if (text) pids.push(...text.trim().split(/\s+/).filter(Boolean).map(Number))
+  }
+  return pids.sort((a, b) => a - b)
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return !/^State:\s+Z/m.test(read(`/proc/${pid}/status`) ?? '')
+  } catch {
+    return false
+  }
+}
+
+/** Pids of live processes with `marker` as an argument. */
+export function processesWithArgument(marker: string): number[] {
+  return allPids().filter((pid) => (read(`/proc/${pid}/cmdline`) ?? '').split('\0').includes(marker) && isAlive(pid))
+}
+
+/** Pids of processes in any of the given namespaces (ids as `net:[4026...]`). */
+export function processesInNamespaces(ids: readonly string[]): number[] {
+  const wanted = new Set(ids)
+  return allPids().filter((pid) => {
+    for (const kind of ['net', 'mnt', 'ipc', 'uts']) {
+      try {
+        if (wanted.has(readlinkSync(`/proc/${pid}/ns/${kind}`))) return true
+      } catch {
+        // gone, or a kernel thread
+      }
+    }
+    return false
+  })
+}
+
+export function mountTable(): string {
+  return readFileSync('/proc/self/mountinfo', 'utf8')
+}
+
+/** Whether the machine can make these kinds; if not, says why on the console (the test is skipped). */
+export function unlessIsolationIsPossible(kinds: readonly NamespaceKind[], what: string): boolean {
+  const answer = canIsolate(kinds, probe())
+  if (answer.ok) return false
+  console.warn(`skipped "${what}": this machine cannot make a ${answer.kind} namespace (${answer.code}: ${answer.reason})`)
+  return true
+}
+
+function allPids(): number[] {
+  return readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map(Number)
+}
+
+function read(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8')
+  } catch {
+    return undefined
+  }
+}

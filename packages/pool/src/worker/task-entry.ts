@@ -1,0 +1,66 @@
+// Runs inside every pool worker, loaded by tinypool's process entry as the pool's `filename`.
+// It imports the user's worker module when a task needs it, so that a module that fails to load
+// fails that task with its error (tinypool would lose a worker that fails before it is ready),
+// and it sends errors back with their code, properties and cause.
+import { isKick, isTaskEnvelope, type TaskEnvelope } from '../shared/protocol.js'
+import { serializeTaskError } from '../shared/serialize-error.js'
+
+type Handler = (task: unknown) => unknown
+
+const handlers = new Map<string, Promise<Handler>>()
+
+export default async function runTask(envelope: unknown): Promise<unknown> {
+  if (!isTaskEnvelope(envelope)) throw carrier(new Error('@isolane/pool worker received a task without its envelope. This is a bug in isolane: please report it.'))
+  if (isKick(envelope)) return null
+  let handler: Handler
+  try {
+    handler = await handlerOf(envelope)
+  } catch (error) {
+    throw carrier(error)
+  }
+  try {
+    return await handler(envelope.task)
+  } catch (error) {
+    throw carrier(error)
+  }
+}
+
+/**
+ * tinypool's process entry sends a failed task's error as `{ ...error, name, stack, message }` (and
+ * anything that is not an Error as a string), so the serialized form travels as own properties of
+ * an Error; the host rebuilds the original error from them.
+ */
+function carrier(error: unknown): Error {
+  return Object.assign(new Error('isolane task error'), serializeTaskError(error))
+}
+
+function handlerOf({ href, name }: TaskEnvelope): Promise<Handler> {
+  const key = `${href}#${name}`
+  let handler = handlers.get(key)
+  if (!handler) {
+    handler = load(href, name)
+    handlers.set(key, handler)
+    handler.catch(() => handlers.delete(key))
+  }
+  return handler
+}
+
+async function load(href: string, name: string): Promise<Handler> {
+  const module = (await import(href)) as Record<string, unknown>
+  // As tinypool: the named export, or a default export that is the function (or holds it).
+  const exported = module[name]
+  const fromDefault = name !== 'default' && isObject(module.default) ? (module.default as Record<string, unknown>)[name] : undefined
+  const handler = typeof exported === 'function' ? exported : fromDefault
+  if (typeof handler !== 'function')
+    throw new TypeError(`The worker module ${displayOf(href)} has no ${name === 'default' ? 'default export' : `export "${name}"`} that is a function. To fix: export the task function (\`export default async function (task) { ... }\`).`)
+  return handler as Handler
+}
+
+function isObject(value: unknown): value is object {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null
+}
+
+function displayOf(href: string): string {
+  return href.startsWith('file:') ? decodeURIComponent(new URL(href).pathname) : href.slice(0, 80)
+}
+
