@@ -1,0 +1,78 @@
+// The `isolane-mocha` command: `mocha`'s command line, with every spec file in a fresh isolated
+// worker. Errors are printed the way `mocha` prints them, and the exit code follows its rules.
+import { createRequire } from 'node:module'
+import { isIsolaneError } from '@isolane/core'
+import { mochaVersion } from './_mocha.js'
+import { runMocha } from './run.js'
+
+const require = createRequire(import.meta.url)
+const { logSymbols } = require('mocha/lib/utils.cjs') as { logSymbols: { error: string } }
+const ownVersion = (require('../package.json') as { version: string }).version
+
+const USAGE = `Usage: isolane-mocha [mocha options] [spec..]
+
+Runs Mocha with every spec file in a fresh worker process in fresh Linux namespaces
+(its own loopback network, /tmp, /dev/shm, IPC and hostname). Reads .mocharc.* and the
+package.json "mocha" key exactly as mocha does; accepts mocha's options (see mocha --help),
+and refuses those that mocha's --parallel mode refuses (--file, --sort, some reporters).
+
+Isolation options (also as \`isolane: { ... }\` in the Mocha config):
+  --isolane-namespaces LIST    kinds of fresh namespaces, comma-separated, or "none"
+                               (default: net,mnt,ipc,uts; also pid, cgroup)
+  --isolane-hostname NAME      hostname in each worker; {workerId} and {pid} are replaced
+  --isolane-tmpfs LIST         directories that get a fresh tmpfs (default: /tmp,/dev/shm)
+  --isolane-no-loopback        leave lo down in the fresh network namespace
+  --isolane-mqueue[=false]     a fresh /dev/mqueue (default: with ipc and mnt)
+Plugins (functions run in each worker's fresh namespaces) come from a JS config
+(.mocharc.cjs, .mocharc.js) or the programmatic API.
+
+  --jobs, -j N                 workers at once (default: cores - 1, at least 1)
+  --help, -h                   this help;  --version, -V   versions
+`
+
+/** Runs the command; resolves to the exit code (or exits the process itself under `--exit`). */
+export async function main(argv: readonly string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(USAGE)
+    return 0
+  }
+  if (argv.includes('--version') || argv.includes('-V')) {
+    process.stdout.write(`isolane-mocha ${ownVersion} (mocha ${mochaVersion})\n`)
+    return 0
+  }
+  try {
+    const result = await runMocha({ argv })
+    if (result.forceExit) exitAfterDrain(result.exitCode)
+    return result.exitCode
+  } catch (error) {
+    return reportError(error)
+  }
+}
+
+function reportError(error: unknown): number {
+  if (isIsolaneError(error)) {
+    process.stderr.write(`\n${logSymbols.error} isolane-mocha: ${error.message}\n`)
+  } else if (isMochaError(error)) {
+    // As lib/cli/cli.js fail(): Mocha's own message for options it refuses.
+    process.stderr.write(`\n${logSymbols.error} ERROR: ${error.message}\n`)
+  } else {
+    process.stderr.write(`\n${logSymbols.error} ERROR: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+  }
+  return 1
+}
+
+function isMochaError(error: unknown): error is Error & { code: string } {
+  const code = error instanceof Error ? (error as { code?: unknown }).code : undefined
+  return typeof code === 'string' && code.startsWith('ERR_MOCHA_')
+}
+
+/** Mocha's `--exit`: stop once output is flushed, whatever the tests left open (exitMocha). */
+function exitAfterDrain(code: number): void {
+  process.exitCode = code
+  let pending = 2
+  const done = () => {
+    if (--pending === 0) process.exit(code)
+  }
+  process.stdout.write('', done)
+  process.stderr.write('', done)
+}

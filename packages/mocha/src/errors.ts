@@ -1,0 +1,77 @@
+// Every failure of the adapter's own that a user can meet is built here: what failed, why, what to
+// do. They are IsolaneErrors (recognise them with `isIsolaneError()`), with ISOLANE_MOCHA_* codes.
+// Mocha's own errors (ERR_MOCHA_*) pass through unchanged, with Mocha's messages.
+import { IsolaneError } from '@isolane/core'
+
+export type MochaAdapterErrorCode =
+  | 'ISOLANE_MOCHA_USAGE'
+  | 'ISOLANE_MOCHA_UNSUPPORTED'
+  | 'ISOLANE_MOCHA_NO_FILES'
+  | 'ISOLANE_MOCHA_WORKER_EXITED'
+
+const ISOLANE_FLAGS = '--isolane-namespaces, --isolane-hostname, --isolane-tmpfs, --isolane-loopback, --isolane-no-loopback, --isolane-mqueue'
+
+function adapterError(code: MochaAdapterErrorCode, what: string, fix: string, cause?: unknown): IsolaneError {
+  return new IsolaneError(code, `${what}. To fix: ${fix}.`, { hint: fix, cause })
+}
+
+export function unknownIsolaneFlag(flag: string): IsolaneError {
+  return adapterError('ISOLANE_MOCHA_USAGE', `Unknown option ${flag}`, `use one of ${ISOLANE_FLAGS}`)
+}
+
+export function missingFlagValue(flag: string, example: string): IsolaneError {
+  return adapterError('ISOLANE_MOCHA_USAGE', `Option ${flag} needs a value`, `give one, as in \`${flag} ${example}\``)
+}
+
+export function badBooleanFlag(flag: string, value: string): IsolaneError {
+  return adapterError('ISOLANE_MOCHA_USAGE', `Option ${flag} takes true or false, not "${value}"`, `write \`${flag}=true\` or \`${flag}=false\``)
+}
+
+export function configIsolationNotObject(value: unknown): IsolaneError {
+  return adapterError(
+    'ISOLANE_MOCHA_USAGE',
+    `The \`isolane\` key of the Mocha config must be an object of isolation options, not ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`,
+    'write for example `isolane: { namespaces: ["net", "mnt"], hostname: "w-{workerId}" }` in .mocharc.*',
+  )
+}
+
+export function watchUnsupported(): IsolaneError {
+  return adapterError(
+    'ISOLANE_MOCHA_UNSUPPORTED',
+    'isolane-mocha does not support --watch: every run forks a fresh isolated worker per spec file, and watch mode is not wired to that',
+    'run `mocha --watch` while you edit, and isolane-mocha for the full run',
+  )
+}
+
+export function noTestFiles(patterns: readonly string[]): IsolaneError {
+  const shown = patterns.length === 1 ? `: ${JSON.stringify(patterns[0])}` : ` for ${patterns.map((p) => JSON.stringify(p)).join(', ')}`
+  return adapterError('ISOLANE_MOCHA_NO_FILES', `No test files found${shown}`, 'check the spec patterns and the `extension` option, or run from the project directory')
+}
+
+export function unmatchedPatterns(unmatched: ReadonlyArray<{ pattern: string; absolutePath: string }>): IsolaneError {
+  const list = unmatched.map(({ pattern, absolutePath }) => `"${pattern}" (${absolutePath})`).join(', ')
+  return adapterError('ISOLANE_MOCHA_NO_FILES', `Cannot find any files matching ${list}`, 'fix or remove the pattern; Mocha refuses the run in that case too')
+}
+
+/**
+ * The failure Mocha's runner reports for a spec file whose worker died: "Uncaught error outside test
+ * suite", counted as one failure; the other files go on.
+ */
+export function specFileHidden(file: string, tmpfs: string): IsolaneError {
+  return adapterError(
+    'ISOLANE_MOCHA_USAGE',
+    `The spec file ${file} is under ${tmpfs}, where every worker gets a fresh, empty tmpfs, so no worker could load it`,
+    `move the suite out of ${tmpfs}, or show its directory to the workers with \`isolane: { binds: [{ source: dir, target: dir }] }\`, or set \`tmpfs\` without ${tmpfs}`,
+  )
+}
+
+export function workerExited(file: string, reason: string): IsolaneError {
+  const error = adapterError(
+    'ISOLANE_MOCHA_WORKER_EXITED',
+    `The isolated worker running ${file} exited before the file finished (${reason})`,
+    'look for process.exit(), process.kill() or a native crash in that file or what it loads; the other spec files were not affected',
+  )
+  // Mocha prints the stack: the frames would be the adapter's, which say nothing about the file.
+  error.stack = `${error.name}: ${error.message}`
+  return error
+}

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest'
+import { isIsolaneError } from '@isolane/core'
+import { loadRunSettings, splitIsolaneArgs } from './options.js'
+import { exitCodeOf } from './run.js'
+
+describe('splitIsolaneArgs', () => {
+  it('takes --isolane-* flags out and leaves Mocha\'s arguments in order', () => {
+    const split = splitIsolaneArgs(['--timeout', '100', '--isolane-namespaces', 'net,mnt', 'test/a.spec.js', '--isolane-hostname=w-{workerId}', '-j', '2'])
+    expect(split.mochaArgv).toEqual(['--timeout', '100', 'test/a.spec.js', '-j', '2'])
+    expect(split.isolation).toEqual({ namespaces: ['net', 'mnt'], hostname: 'w-{workerId}' })
+  })
+
+  it('reads lists, "none", booleans and their --no- forms', () => {
+    expect(splitIsolaneArgs(['--isolane-namespaces', 'none']).isolation).toEqual({ namespaces: [] })
+    expect(splitIsolaneArgs(['--isolane-tmpfs', '/tmp, /dev/shm']).isolation).toEqual({ tmpfs: ['/tmp', '/dev/shm'] })
+    expect(splitIsolaneArgs(['--isolane-loopback']).isolation).toEqual({ loopback: true })
+    expect(splitIsolaneArgs(['--isolane-loopback=false']).isolation).toEqual({ loopback: false })
+    expect(splitIsolaneArgs(['--isolane-no-loopback']).isolation).toEqual({ loopback: false })
+    expect(splitIsolaneArgs(['--no-isolane-mqueue']).isolation).toEqual({ mqueue: false })
+  })
+
+  it('leaves everything after -- to Mocha', () => {
+    expect(splitIsolaneArgs(['--', '--isolane-hostname', 'x']).mochaArgv).toEqual(['--', '--isolane-hostname', 'x'])
+  })
+
+  it.each([
+    [['--isolane-bogus', 'x'], /Unknown option --isolane-bogus\. To fix: use one of --isolane-namespaces/],
+    [['--isolane-hostname'], /Option --isolane-hostname needs a value\. To fix: give one, as in `--isolane-hostname worker-\{workerId\}`/],
+    [['--isolane-namespaces', '--bail'], /Option --isolane-namespaces needs a value/],
+    [['--isolane-loopback=maybe'], /takes true or false, not "maybe"/],
+    [['--isolane-no-hostname'], /Unknown option --isolane-no-hostname/],
+  ])('refuses %j with a message that says what to do', (argv, message) => {
+    let thrown: unknown
+    try {
+      splitIsolaneArgs(argv)
+    } catch (error) {
+      thrown = error
+    }
+    expect(isIsolaneError(thrown) && thrown.code).toBe('ISOLANE_MOCHA_USAGE')
+    expect((thrown as Error).message).toMatch(message)
+  })
+})
+
+describe('loadRunSettings', () => {
+  it('validates the isolation options with core before anything runs', () => {
+    expect(() => loadRunSettings(['--no-config', '--no-package', '--isolane-namespaces', 'net,user'])).toThrow(/user namespace cannot be created from Node/)
+    expect(() => loadRunSettings(['--no-config', '--no-package'], { hostname: 'a b' })).toThrow(/characters a hostname cannot have/)
+  })
+
+  it('lets the programmatic options win over the flags, and reads --jobs', () => {
+    const settings = loadRunSettings(['--no-config', '--no-package', '--isolane-hostname', 'flag', '--jobs', '3', 'spec.js'], { hostname: 'api' })
+    expect(settings.isolation).toEqual({ hostname: 'api' })
+    expect(settings.jobs).toBe(3)
+    expect(settings.args._).toEqual(['spec.js'])
+  })
+
+  it('sends node flags and --node-option to the workers, not to Mocha', () => {
+    const settings = loadRunSettings(['--no-config', '--no-package', '--enable-source-maps', '--node-option', 'no-warnings'])
+    expect(settings.workerExecArgv).toEqual(['--enable-source-maps', '--no-warnings'])
+    expect(settings.args['enable-source-maps']).toBeUndefined()
+  })
+})
+
+describe('exitCodeOf', () => {
+  it('follows mocha\'s rules', () => {
+    expect(exitCodeOf(0, {})).toBe(0)
+    expect(exitCodeOf(5, {})).toBe(5)
+    expect(exitCodeOf(300, {})).toBe(255)
+    expect(exitCodeOf(5, { 'posix-exit-codes': true })).toBe(1)
+    expect(exitCodeOf(5, { passOnFailingTestSuite: true })).toBe(0)
+  })
+})

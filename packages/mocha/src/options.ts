@@ -1,0 +1,127 @@
+// Host side: the options of a run. Mocha's options are loaded by Mocha (argv, MOCHA_OPTIONS,
+// .mocharc.*, package.json `mocha`); isolane adds its isolation options, from `--isolane-*` flags
+// (taken out of argv first: Mocha's parser would read an unknown flag's value as a spec) and from
+// the config's `isolane` key. They are validated with core's createPlan before any worker starts.
+import { cpus } from 'node:os'
+import { createPlan, type IsolationOptions, type NamespaceKind } from '@isolane/core'
+import { isNodeFlag, loadOptions, unparseNodeFlags, type MochaArgs } from './_mocha.js'
+import { badBooleanFlag, configIsolationNotObject, missingFlagValue, unknownIsolaneFlag } from './errors.js'
+
+type FlagKind = 'list' | 'string' | 'boolean'
+
+const ISOLANE_FLAGS: Readonly<Record<string, { key: keyof IsolationOptions; kind: FlagKind; example: string }>> = {
+  '--isolane-namespaces': { key: 'namespaces', kind: 'list', example: 'net,mnt,ipc,uts' },
+  '--isolane-hostname': { key: 'hostname', kind: 'string', example: 'worker-{workerId}' },
+  '--isolane-tmpfs': { key: 'tmpfs', kind: 'list', example: '/tmp,/dev/shm' },
+  '--isolane-loopback': { key: 'loopback', kind: 'boolean', example: 'true' },
+  '--isolane-mqueue': { key: 'mqueue', kind: 'boolean', example: 'true' },
+}
+
+export interface SplitArgv {
+  /** The arguments for Mocha's own option loading. */
+  mochaArgv: string[]
+  /** Isolation options given as `--isolane-*` flags. */
+  isolation: IsolationOptions
+}
+
+/**
+ * Takes the `--isolane-*` flags out of a command line. Lists are comma-separated; `none` is the
+ * empty list (`--isolane-namespaces none` runs workers without fresh namespaces). Booleans take
+ * `=true`/`=false`, or a `--no-` form: `--isolane-no-loopback` or `--no-isolane-loopback`.
+ */
+export function splitIsolaneArgs(argv: readonly string[]): SplitArgv {
+  const mochaArgv: string[] = []
+  const isolation: Record<string, unknown> = {}
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string
+    if (arg === '--') {
+      mochaArgv.push(...argv.slice(i))
+      break
+    }
+    const negated = /^--(?:no-isolane-|isolane-no-)(.*)$/.exec(arg)
+    const name = negated ? `--isolane-${negated[1]}` : arg.split('=')[0] as string
+    if (!name.startsWith('--isolane-')) {
+      mochaArgv.push(arg)
+      continue
+    }
+    const flag = ISOLANE_FLAGS[name]
+    if (!flag) throw unknownIsolaneFlag(name)
+    if (negated) {
+      if (flag.kind !== 'boolean' || arg.includes('=')) throw unknownIsolaneFlag(arg)
+      isolation[flag.key] = false
+      continue
+    }
+    let value: string | undefined
+    if (arg.includes('=')) value = arg.slice(arg.indexOf('=') + 1)
+    else if (flag.kind !== 'boolean') {
+      value = argv[i + 1]
+      if (value === undefined || value.startsWith('--')) throw missingFlagValue(name, flag.example)
+      i++
+    }
+    isolation[flag.key] = parseFlagValue(name, flag.kind, value)
+  }
+  return { mochaArgv, isolation: isolation as IsolationOptions }
+}
+
+function parseFlagValue(name: string, kind: FlagKind, value: string | undefined): unknown {
+  switch (kind) {
+    case 'boolean':
+      if (value === undefined || value === 'true') return true
+      if (value === 'false') return false
+      throw badBooleanFlag(name, value)
+    case 'list':
+      return value === 'none' || value === '' ? [] : (value ?? '').split(',').map((item) => item.trim()).filter(Boolean)
+    case 'string':
+      return value
+  }
+}
+
+export interface RunSettings {
+  /** Mocha's options, ready for `new Mocha()`, with `parallel: true` and `spec` set. */
+  args: MochaArgs
+  /** Merged isolation options: config `isolane` key < `--isolane-*` flags < the programmatic API. */
+  isolation: IsolationOptions
+  /** Workers at once: `--jobs`, or Mocha's default for parallel mode (cores - 1, at least 1). */
+  jobs: number
+  /** Node flags for the workers (those Mocha's bin would give `node`, and `--node-option`s). */
+  workerExecArgv: string[]
+}
+
+/**
+ * Loads Mocha's options exactly as `mocha` does and the isolation options around them. Bad
+ * isolation options throw here (IsolaneError ISOLANE_INVALID_OPTIONS), before anything runs.
+ */
+export function loadRunSettings(argv: readonly string[], isolationOverride: IsolationOptions = {}): RunSettings {
+  const { mochaArgv, isolation: fromFlags } = splitIsolaneArgs(argv)
+  const args = loadOptions(mochaArgv)
+  const fromConfig = args.isolane ?? {}
+  if (typeof fromConfig !== 'object' || fromConfig === null || Array.isArray(fromConfig)) throw configIsolationNotObject(fromConfig)
+  delete args.isolane
+  const isolation: IsolationOptions = { ...(fromConfig as IsolationOptions), ...fromFlags, ...isolationOverride }
+  createPlan(isolation, { workerId: 1 })
+
+  const workerExecArgv = takeNodeFlags(args)
+  const jobs = typeof args.jobs === 'number' && Number.isFinite(args.jobs) ? Math.max(1, Math.floor(args.jobs)) : Math.max(1, cpus().length - 1)
+  return { args, isolation, jobs, workerExecArgv }
+}
+
+/**
+ * Mocha's bin hands node flags found among its options to a `node` it spawns; here they go to the
+ * workers, which are the processes that run the tests.
+ */
+function takeNodeFlags(args: MochaArgs): string[] {
+  const nodeFlags: Record<string, unknown> = {}
+  for (const key of Object.keys(args)) {
+    if (key !== '_' && isNodeFlag(key)) {
+      nodeFlags[key] = args[key]
+      delete args[key]
+    }
+  }
+  const nodeOptions = Array.isArray(args['node-option']) ? (args['node-option'] as string[]).map((option) => `--${option}`) : []
+  return [...unparseNodeFlags(nodeFlags), ...nodeOptions]
+}
+
+/** The kinds a run asks for, with core's default when none is said. */
+export function requestedKinds(isolation: IsolationOptions): readonly NamespaceKind[] {
+  return createPlan(isolation, { workerId: 1 }).kinds
+}

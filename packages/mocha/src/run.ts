@@ -1,0 +1,113 @@
+// The programmatic API: a Mocha run with every spec file in a fresh isolated worker. The command
+// line (cli.ts) is this plus Mocha's way of printing errors and exiting.
+import { isAbsolute, relative } from 'node:path'
+import { createPlan, type IsolationOptions } from '@isolane/core'
+import { Mocha, collectFiles, normalizeRunOptions, prepareRunOptions, validateRunOptions, type MochaArgs, type MochaStats } from './_mocha.js'
+import { noTestFiles, specFileHidden, unmatchedPatterns, watchUnsupported } from './errors.js'
+import { loadRunSettings } from './options.js'
+import { isolaneRunnerClass } from './runner.js'
+
+export interface RunMochaOptions {
+  /**
+   * Arguments as on the `isolane-mocha` command line: Mocha's options and spec files, and
+   * `--isolane-*` flags. Config files are read as `mocha` reads them, from `process.cwd()`.
+   */
+  argv?: readonly string[]
+  /** Isolation options (plugins included); they win over `--isolane-*` flags and the config's `isolane` key. */
+  isolation?: IsolationOptions
+  /** Environment of the workers. Default: this process's. */
+  env?: Record<string, string | undefined>
+}
+
+export interface RunMochaResult {
+  /** Failures as Mocha counts them (a crashed worker's file counts one). */
+  failures: number
+  /** The exit code `mocha` would give: failures capped at 255, or 0/1 under the exit-code options. */
+  exitCode: number
+  stats: MochaStats
+  /** The spec files run, in the order Mocha collected them. */
+  files: string[]
+  /** Whether Mocha's `--exit` was given: the CLI then exits without waiting for open handles. */
+  forceExit: boolean
+}
+
+/**
+ * Runs Mocha as `mocha --parallel` would, reporters included, with isolane's pool in place of
+ * Mocha's: each spec file in a fresh worker in fresh namespaces. Throws Mocha's errors for
+ * options it refuses, and isolane's for bad isolation options, before any worker starts.
+ */
+export async function runMocha(options: RunMochaOptions = {}): Promise<RunMochaResult> {
+  const { args, isolation, jobs, workerExecArgv } = loadRunSettings(options.argv ?? [], options.isolation)
+  if (args.watch) throw watchUnsupported()
+
+  // As lib/cli/cli.js runCommand, with parallel mode on: Mocha refuses what it refuses there.
+  args.spec = args.spec ?? (args._.length > 0 ? args._ : ['test'])
+  args.parallel = true
+  normalizeRunOptions(args)
+  validateRunOptions(args)
+  await prepareRunOptions(args)
+
+  const files = collectSpecFiles(args)
+  checkVisibleToWorkers(files, isolation)
+  const mocha = new Mocha(args)
+  mocha.parallelMode(true)
+  mocha._runnerClass = isolaneRunnerClass({ jobs, isolation, env: workerEnv(options.env ?? process.env), execArgv: workerExecArgv })
+  mocha.files = files
+
+  const { failures, stats } = await new Promise<{ failures: number; stats: MochaStats }>((resolve) => {
+    const runner = mocha.run((failures) => resolve({ failures, stats: runner.stats }))
+  })
+  return { failures, exitCode: exitCodeOf(failures, args), stats, files, forceExit: args.exit === true }
+}
+
+function collectSpecFiles(args: MochaArgs): string[] {
+  const spec = (args.spec ?? []).map(String)
+  const { files, unmatchedFiles } = collectFiles({
+    // Mocha exits the process itself when nothing matches; allowEmpty lets this API throw instead.
+    allowEmpty: true,
+    ignore: listOf(args.ignore),
+    extension: listOf(args.extension),
+    file: listOf(args.file),
+    recursive: args.recursive === true,
+    sort: args.sort === true,
+    spec,
+  })
+  if (unmatchedFiles.length > 0) throw unmatchedPatterns(unmatchedFiles)
+  if (files.length === 0) throw noTestFiles(spec)
+  return files
+}
+
+/**
+ * A spec file under a directory that gets a fresh tmpfs (/tmp by default) is hidden from the
+ * workers unless a bind shows it again: refused here rather than failing in every worker.
+ */
+function checkVisibleToWorkers(files: readonly string[], isolation: IsolationOptions): void {
+  const { steps } = createPlan(isolation, { workerId: 1 })
+  for (const file of files) {
+    const hiddenBy = steps.find((step) => step.op === 'tmpfs' && isInside(file, step.path))
+    if (hiddenBy?.op !== 'tmpfs') continue
+    const shown = steps.some((step) => step.op === 'bind' && isInside(file, step.target) && isInside(step.target, hiddenBy.path))
+    if (!shown) throw specFileHidden(file, hiddenBy.path)
+  }
+}
+
+function isInside(path: string, directory: string): boolean {
+  const rel = relative(directory, path)
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))
+}
+
+/** Mocha's exit code rules (lib/cli/run-helpers.cjs createExitHandler, exitMocha). */
+export function exitCodeOf(failures: number, args: Record<string, unknown>): number {
+  const code = args['pass-on-failing-test-suite'] === true || args.passOnFailingTestSuite === true ? 0 : Math.min(failures, 255)
+  return Math.min(code, args['posix-exit-codes'] === true ? 1 : 255)
+}
+
+function listOf(value: unknown): string[] {
+  return Array.isArray(value) ? value.map(String) : value === undefined ? [] : [String(value)]
+}
+
+function workerEnv(env: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [key, value] of Object.entries(env)) if (value !== undefined) out[key] = value
+  return out
+}

@@ -1,0 +1,101 @@
+// Host side: Mocha's own ParallelBufferedRunner, unchanged (events replayed into the real reporter,
+// bail, stats, uncaught handling), with an isolane pool where it would use workerpool. Every
+// worker loads ./entry/worker.js, runs one spec file and is replaced.
+import { fileURLToPath } from 'node:url'
+import { isIsolaneError, type IsolationOptions } from '@isolane/core'
+import { createPool, type IsolatedPool } from '@isolane/pool'
+import { BufferedWorkerPool, ParallelBufferedRunner, deserialize, type BufferedPool, type MochaArgs, type ParallelBufferedRunnerClass, type SerializedWorkerResult } from './_mocha.js'
+import type { SpecFileOutcome, SpecFileTask } from './entry/worker.js'
+import { workerExited } from './errors.js'
+
+const WORKER_ENTRY = fileURLToPath(new URL('./entry/worker.js', import.meta.url))
+
+export interface PoolSettings {
+  jobs: number
+  isolation: IsolationOptions
+  env: Record<string, string>
+  execArgv: string[]
+}
+
+/**
+ * A ParallelBufferedRunner whose pool is isolane's. Mocha instantiates the runner class itself
+ * (`Mocha#run`), so the settings travel in a class made for the run.
+ */
+export function isolaneRunnerClass(settings: PoolSettings): ParallelBufferedRunnerClass {
+  return class IsolaneRunner extends ParallelBufferedRunner {
+    override run(...args: Parameters<InstanceType<ParallelBufferedRunnerClass>['run']>): unknown {
+      // ParallelBufferedRunner#run calls BufferedWorkerPool.create() synchronously, before its
+      // first await: the factory is swapped for exactly that call, and other runs are untouched.
+      const create = BufferedWorkerPool.create
+      BufferedWorkerPool.create = () => new SpecFilePool(settings)
+      try {
+        return super.run(...args)
+      } finally {
+        BufferedWorkerPool.create = create
+      }
+    }
+  }
+}
+
+/** The shape of Mocha's BufferedWorkerPool, over an isolane pool: one fresh worker per file. */
+class SpecFilePool implements BufferedPool {
+  readonly #pool: IsolatedPool
+  #destroyed: Promise<void> | undefined
+
+  constructor(settings: PoolSettings) {
+    this.#pool = createPool({
+      filename: WORKER_ENTRY,
+      maxThreads: settings.jobs,
+      // No idle worker waits: a worker is forked for a file when it is due (and none is left
+      // behind when Mocha terminates the pool early on --bail).
+      minThreads: 0,
+      isolateWorkers: true,
+      env: settings.env,
+      execArgv: settings.execArgv,
+      isolation: settings.isolation,
+    })
+  }
+
+  async run(file: string, options: MochaArgs): Promise<SerializedWorkerResult> {
+    const task: SpecFileTask = { file, serializedOptions: BufferedWorkerPool.serializeOptions(options) }
+    let outcome: SpecFileOutcome
+    try {
+      outcome = await this.#pool.run<SpecFileOutcome>(task)
+    } catch (error) {
+      throw asFileFailure(file, error)
+    }
+    return deserialize(outcome.result as SerializedWorkerResult)
+  }
+
+  /** Mocha terminates on --bail and again at the end: destroy once. */
+  terminate(): Promise<void> {
+    this.#destroyed ??= this.#pool.destroy()
+    return this.#destroyed
+  }
+
+  /** For Mocha's debug output (DEBUG=mocha:parallel*): workers alive are busy, as each runs one file. */
+  stats(): ReturnType<BufferedPool['stats']> {
+    const { workersRunning } = this.#pool.stats
+    return { totalWorkers: workersRunning, busyWorkers: workersRunning, idleWorkers: 0, pendingTasks: 0 }
+  }
+}
+
+/**
+ * What a file's task failed with, as Mocha's runner will report it (an uncaught error attributed
+ * to the file). A file that throws while loading keeps its own error.
+ */
+function asFileFailure(file: string, error: unknown): unknown {
+  if (isIsolaneError(error) && error.code === 'ISOLANE_WORKER_EXITED') {
+    // The pool's message says how the process ended ("Worker 1 (pid 42) was killed by SIGKILL ...").
+    const how = /(\(pid \d+\) )?(was killed by \S+|exited with code \S+)/.exec(error.message)
+    return workerExited(file, how ? `its process ${how[1] ?? ''}${how[2]}` : 'it exited')
+  }
+  if (typeof error === 'object' && error !== null && !(error instanceof Error)) {
+    const { message, stack, name } = error as { message?: unknown; stack?: unknown; name?: unknown }
+    const rebuilt = new Error(typeof message === 'string' ? message : String(error))
+    if (typeof name === 'string') Object.defineProperty(rebuilt, 'name', { value: name, configurable: true, writable: true })
+    if (typeof stack === 'string') rebuilt.stack = stack
+    return rebuilt
+  }
+  return error
+}

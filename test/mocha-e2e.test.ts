@@ -1,0 +1,182 @@
+// End to end: real `mocha` and real `isolane-mocha` runs over fixtures/mocha, checked as a user
+// would see them (reporter output, JSON results, exit codes).
+import { execFile } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { canIsolate, DEFAULT_KINDS } from '@isolane/core'
+
+const root = join(import.meta.dirname, '..')
+const fixtures = join(root, 'fixtures/mocha')
+const isolaneMocha = join(root, 'packages/mocha/bin/isolane-mocha.js')
+const mocha = createRequire(join(root, 'packages/mocha/package.json')).resolve('mocha/bin/mocha.js')
+
+const capability = canIsolate(DEFAULT_KINDS)
+const skipReason = capability.ok ? undefined : `cannot make fresh ${capability.kind} namespaces here (${capability.code}): ${capability.reason}`
+if (skipReason) console.warn(`isolane-mocha end-to-end tests skipped: ${skipReason}`)
+
+const scratch = mkdtempSync(join(tmpdir(), 'isolane-mocha-e2e-'))
+afterAll(() => rmSync(scratch, { recursive: true, force: true }))
+
+interface Run {
+  status: number | null
+  stdout: string
+  stderr: string
+}
+
+function run(bin: string, args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [bin, ...args],
+      { cwd: options.cwd ?? fixtures, env: { ...process.env, NO_COLOR: '1', ...options.env }, timeout: 60_000, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => resolve({ status: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
+    )
+  })
+}
+
+interface JsonReport {
+  stats: { tests: number; passes: number; pending: number; failures: number }
+  passes: Array<{ fullTitle: string }>
+  failures: Array<{ fullTitle: string; err: { message?: string } }>
+  pending: Array<{ fullTitle: string }>
+}
+
+function titles(report: JsonReport, kind: 'passes' | 'failures' | 'pending'): string[] {
+  return report[kind].map((test) => test.fullTitle).sort()
+}
+
+describe.skipIf(skipReason !== undefined)('isolane-mocha against mocha', () => {
+  it('passes the suite whose files all bind port 3000, where mocha --parallel fails with EADDRINUSE', async () => {
+    const [plain, isolated] = await Promise.all([
+      run(mocha, ['--parallel', '--jobs', '2', 'binds-port-3000']),
+      run(isolaneMocha, ['--jobs', '2', 'binds-port-3000']),
+    ])
+    expect(plain.status).not.toBe(0)
+    expect(plain.stdout).toMatch(/EADDRINUSE/)
+    expect(isolated.stderr).toBe('')
+    expect(isolated.stdout).toMatch(/4 passing/)
+    expect(isolated.stdout).not.toMatch(/failing|EADDRINUSE/)
+    expect(isolated.status).toBe(0)
+  })
+
+  it('reports the same passes, failures and pending tests as plain mocha, with the same exit code', async () => {
+    const plainJson = join(scratch, 'plain.json')
+    const isolatedJson = join(scratch, 'isolated.json')
+    const cwd = join(fixtures, 'mixed-outcomes')
+    const [plain, isolated] = await Promise.all([
+      run(mocha, ['--reporter', 'json', '--reporter-option', `output=${plainJson}`], { cwd }),
+      run(isolaneMocha, ['--reporter', 'json', '--reporter-option', `output=${isolatedJson}`], { cwd }),
+    ])
+    const expected = JSON.parse(readFileSync(plainJson, 'utf8')) as JsonReport
+    const actual = JSON.parse(readFileSync(isolatedJson, 'utf8')) as JsonReport
+    expect(expected.stats).toMatchObject({ tests: 13, passes: 5, pending: 4, failures: 5 })
+    for (const key of ['tests', 'passes', 'pending', 'failures'] as const) expect(actual.stats[key], key).toBe(expected.stats[key])
+    for (const kind of ['passes', 'failures', 'pending'] as const) expect(titles(actual, kind), kind).toEqual(titles(expected, kind))
+    expect(actual.failures.map((f) => f.err.message).sort()).toEqual(expected.failures.map((f) => f.err.message).sort())
+    expect(plain.status).toBe(5)
+    expect(isolated.status).toBe(plain.status)
+  })
+
+  it('runs global fixtures once in the parent and root hooks in every worker, with the spec reporter', async () => {
+    const result = await run(isolaneMocha, ['--reporter', 'spec'], { cwd: join(fixtures, 'mixed-outcomes') })
+    expect(result.stdout.match(/global setup in \d+/g)).toHaveLength(1)
+    expect(result.stdout.match(/global teardown in \d+/g)).toHaveLength(1)
+    expect(result.stdout).toMatch(/✔ runs the root hook plugin in this worker/)
+    expect(result.stdout).toMatch(/5 passing[^]*4 pending[^]*5 failing/)
+    expect(result.stdout).toMatch(/AssertionError \[ERR_ASSERTION\]: Expected values to be strictly deep-equal/)
+    expect(result.status).toBe(5)
+  })
+
+  it('honours --bail, --grep and exit-code options as mocha does', async () => {
+    const cwd = join(fixtures, 'mixed-outcomes')
+    const [bail, grep, posix, passOnFailing] = await Promise.all([
+      run(isolaneMocha, ['--bail', '--reporter', 'dot'], { cwd }),
+      run(isolaneMocha, ['--grep', 'retries', '--reporter', 'tap'], { cwd }),
+      run(isolaneMocha, ['--posix-exit-codes', '--reporter', 'min'], { cwd }),
+      run(isolaneMocha, ['--pass-on-failing-test-suite', '--reporter', 'min'], { cwd }),
+    ])
+    expect(bail.stdout).toMatch(/1 failing/)
+    expect(bail.status).toBe(1)
+    expect(grep.stdout).toMatch(/^# tests 2$/m)
+    expect(grep.stdout).toMatch(/^# pass 1$/m)
+    expect(grep.stdout).toMatch(/^# fail 1$/m)
+    expect(grep.status).toBe(1)
+    expect(posix.status).toBe(1)
+    expect(passOnFailing.stdout).toMatch(/5 failing/)
+    expect(passOnFailing.status).toBe(0)
+  })
+
+  it('reports a spec file whose worker crashes as a failure with the reason, and runs the others', async () => {
+    const result = await run(isolaneMocha, ['--jobs', '2', 'crashes-worker'])
+    expect(result.stdout).toMatch(/✔ still runs and passes/)
+    expect(result.stdout).toMatch(/1 passing[^]*1 failing/)
+    expect(result.stdout).toMatch(/Uncaught error outside test suite/)
+    expect(result.stdout).toMatch(/crashes-worker\/exits-during-a-test\.spec\.cjs exited before the file finished \(its process \(pid \d+\) was killed by SIGKILL\)/)
+    expect(result.status).toBe(1)
+  })
+
+  it('takes isolation options from the command line', async () => {
+    const [named, shared] = await Promise.all([
+      run(isolaneMocha, ['--isolane-hostname', 'cli-{workerId}', 'sets-hostname'], { env: { EXPECTED_HOSTNAME_PREFIX: 'cli-' } }),
+      // Without a fresh network namespace, the port suite clashes again: the flag is honoured.
+      run(isolaneMocha, ['--isolane-namespaces', 'mnt,ipc,uts', '--jobs', '2', 'binds-port-3000']),
+    ])
+    expect(named.stdout).toMatch(/1 passing/)
+    expect(named.status).toBe(0)
+    expect(shared.stdout).toMatch(/EADDRINUSE/)
+    expect(shared.status).not.toBe(0)
+  })
+
+  it('takes isolation options and plugins from a JS config', async () => {
+    const result = await run(isolaneMocha, [], { cwd: join(fixtures, 'isolation-config') })
+    expect(result.stdout).toMatch(/2 passing/)
+    expect(result.status).toBe(0)
+    // The plugin wrote into the workers' private /tmp, not the host's.
+    expect(existsSync('/tmp/isolane-plugin-marker')).toBe(false)
+  })
+})
+
+describe('isolane-mocha refusals, before any worker starts', () => {
+  it('rejects bad isolation options with what to do', async () => {
+    const [kind, hostname] = await Promise.all([
+      run(isolaneMocha, ['--isolane-namespaces', 'net,bogus', 'binds-port-3000']),
+      run(isolaneMocha, ['--isolane-namespaces', 'net', '--isolane-hostname', 'x', 'binds-port-3000']),
+    ])
+    expect(kind.stderr).toMatch(/Invalid isolation options: unknown namespace kind "bogus"\. To fix: use some of/)
+    expect(hostname.stderr).toMatch(/`hostname` needs a fresh UTS namespace/)
+    for (const result of [kind, hostname]) {
+      expect(result.stdout).not.toMatch(/passing|failing/)
+      expect(result.status).toBe(1)
+    }
+  })
+
+  it('refuses what mocha --parallel refuses, with mocha\'s message', async () => {
+    const [sort, file, progress, watch] = await Promise.all([
+      run(isolaneMocha, ['--sort', 'binds-port-3000']),
+      run(isolaneMocha, ['--file', 'binds-port-3000/listens-on-3000-a.spec.cjs', 'binds-port-3000']),
+      run(isolaneMocha, ['--reporter', 'progress', 'binds-port-3000']),
+      run(isolaneMocha, ['--watch', 'binds-port-3000']),
+    ])
+    expect(sort.stderr).toMatch(/ERROR: --parallel runs test files in a non-deterministic order, and is mutually exclusive with --sort/)
+    expect(file.stderr).toMatch(/ERROR: --parallel runs test files in a non-deterministic order, and is mutually exclusive with --file/)
+    expect(progress.stderr).toMatch(/ERROR: --reporter=progress is mutually exclusive with --parallel/)
+    expect(watch.stderr).toMatch(/does not support --watch/)
+    for (const result of [sort, file, progress, watch]) {
+      expect(result.stdout).not.toMatch(/passing|failing/)
+      expect(result.status).toBe(1)
+    }
+  })
+
+  it('refuses spec files that the workers\' private /tmp would hide', async () => {
+    const spec = join(scratch, 'under-tmp.spec.cjs')
+    writeFileSync(spec, "it('would pass', () => {})\n")
+    const result = await run(isolaneMocha, [spec])
+    expect(result.stderr).toMatch(/The spec file .*under-tmp\.spec\.cjs is under \/tmp, where every worker gets a fresh, empty tmpfs/)
+    expect(result.stderr).toMatch(/To fix: move the suite out of \/tmp, or show its directory to the workers with `isolane: \{ binds/)
+    expect(result.stdout).not.toMatch(/passing/)
+    expect(result.status).toBe(1)
+  })
+})
