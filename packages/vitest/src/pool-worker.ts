@@ -11,20 +11,19 @@ import { bindsToKeep } from './worker-paths.js'
 export class IsolanePoolWorker extends ForksPoolWorker {
   // Vitest reuses a runner (isolate: false) only for a task whose pool name equals the worker's.
   override readonly name = POOL_NAME
-  readonly #options: PoolOptions
-  readonly #poolIsolation: IsolationOptions
+  readonly #plan: IsolationPlan
   readonly #workerId: number
 
+  /** Throws on a file's bad options: Vitest then fails that file, and no worker is forked. */
   constructor(options: PoolOptions, poolIsolation: IsolationOptions, workerId: number) {
     super(options)
-    this.#options = options
-    this.#poolIsolation = poolIsolation
     this.#workerId = workerId
+    this.#plan = planFor(options, poolIsolation, workerId)
   }
 
   override async start(): Promise<void> {
     if (this.#child()) return
-    const plan = this.#plan()
+    const plan = this.#plan
     const handoff: WorkerHandoff = { pool: 'isolane', kinds: plan.kinds, hostname: hostnameOf(plan), workerId: this.#workerId }
     // `env` is one object for all of a project's workers: copy, never mutate.
     this.env = { ...this.env, [HANDOFF_VARIABLE]: JSON.stringify(handoff) }
@@ -42,25 +41,6 @@ export class IsolanePoolWorker extends ForksPoolWorker {
     if (this.#child()) await super.stop()
   }
 
-  /** The plan for this worker: the pool's options, the file's choices, Vitest's paths kept. */
-  #plan(): IsolationPlan {
-    const { environment, project } = this.#options
-    let options: IsolationOptions
-    let plan: IsolationPlan
-    try {
-      options = mergeFileOptions(this.#poolIsolation, fileOptionsOf(environment, project.config.environmentOptions as Record<string, unknown> | undefined))
-      plan = createPlan(options, { workerId: this.#workerId })
-    } catch (error) {
-      const detail = error instanceof Error ? error.message : String(error)
-      throw new Error(fileOptionsMessage(`the worker of project "${project.name || project.config.root}" (environment ${JSON.stringify(environment)})`, detail), { cause: error })
-    }
-    const tmpfs = plan.steps.flatMap((step) => (step.op === 'tmpfs' ? [step.path] : []))
-    if (tmpfs.length === 0) return plan
-    const keep = bindsToKeep(tmpfs, { moduleCache: project.tmpDir, others: [project.config.root, this.#options.distPath, process.cwd()] })
-    if (keep.length === 0) return plan
-    return createPlan({ ...options, binds: [...(options.binds ?? []), ...keep] }, { workerId: this.#workerId })
-  }
-
   #child(): ChildProcess | undefined {
     // `_fork` is private in Vitest's types; it is the ChildProcess that start() forked.
     return (this as unknown as { _fork?: ChildProcess })._fork
@@ -70,4 +50,22 @@ export class IsolanePoolWorker extends ForksPoolWorker {
 function hostnameOf(plan: IsolationPlan): string | undefined {
   for (const step of plan.steps) if (step.op === 'hostname') return step.hostname
   return undefined
+}
+
+/** The plan for one worker: the pool's options, the file's choices, Vitest's paths kept. */
+function planFor({ environment, project, distPath }: PoolOptions, poolIsolation: IsolationOptions, workerId: number): IsolationPlan {
+  let options: IsolationOptions
+  let plan: IsolationPlan
+  try {
+    options = mergeFileOptions(poolIsolation, fileOptionsOf(environment, project.config.environmentOptions as Record<string, unknown> | undefined))
+    plan = createPlan(options, { workerId })
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error)
+    throw new Error(fileOptionsMessage(`a worker of project "${project.name || project.config.root}" (environment ${JSON.stringify(environment)})`, detail), { cause: error })
+  }
+  const tmpfs = plan.steps.flatMap((step) => (step.op === 'tmpfs' ? [step.path] : []))
+  if (tmpfs.length === 0) return plan
+  const keep = bindsToKeep(tmpfs, { moduleCache: project.tmpDir, others: [project.config.root, distPath, process.cwd()] })
+  if (keep.length === 0) return plan
+  return createPlan({ ...options, binds: [...(options.binds ?? []), ...keep] }, { workerId })
 }

@@ -1,0 +1,53 @@
+// The environment's setup and teardown, called directly on this test's own thread (the main
+// thread of a Vitest forks worker): real namespaces, restored afterwards.
+import { hostname } from 'node:os'
+import { canIsolate, namespaceId, probe } from '@isolane/core'
+import { describe, expect, it } from 'vitest'
+import environment, { currentIsolation } from './index.js'
+
+const verdict = canIsolate(['net', 'uts', 'ipc'], probe())
+if (!verdict.ok) console.log(`skipping the environment tests: ${verdict.kind} namespaces are not usable here (${verdict.code}: ${verdict.reason})`)
+
+const ids = () => ({ net: namespaceId('thread-self', 'net'), uts: namespaceId('thread-self', 'uts'), ipc: namespaceId('thread-self', 'ipc'), mnt: namespaceId('thread-self', 'mnt') })
+
+describe.skipIf(!verdict.ok)('the isolane environment outside the isolane pool', () => {
+  it('moves the thread into fresh net, uts and ipc namespaces and puts it back on teardown', async () => {
+    const before = ids()
+    const hostBefore = hostname()
+    const env = await environment.setup(globalThis, { isolane: { namespaces: ['net', 'uts', 'ipc'], hostname: 'env-unit' } })
+    try {
+      const inside = ids()
+      expect(inside.net).not.toBe(before.net)
+      expect(inside.uts).not.toBe(before.uts)
+      expect(inside.ipc).not.toBe(before.ipc)
+      expect(inside.mnt).toBe(before.mnt)
+      expect(hostname()).toBe('env-unit')
+      expect(currentIsolation()).toEqual({ by: 'environment', kinds: ['net', 'uts', 'ipc'], hostname: 'env-unit', notIsolated: [] })
+    } finally {
+      await env.teardown(globalThis)
+    }
+    expect(ids()).toEqual(before)
+    expect(hostname()).toBe(hostBefore)
+    expect(currentIsolation()).toBeUndefined()
+  })
+
+  it('takes what a file shares out of the defaults', async () => {
+    const before = ids()
+    const env = await environment.setup(globalThis, { isolane: { share: ['net'] } })
+    try {
+      expect(ids().net).toBe(before.net)
+      expect(ids().uts).not.toBe(before.uts)
+      expect(currentIsolation()?.kinds).toEqual(['uts', 'ipc'])
+    } finally {
+      await env.teardown(globalThis)
+    }
+    expect(ids()).toEqual(before)
+  })
+
+  it('refuses a mount namespace before touching the thread, saying why and what to do', async () => {
+    const before = ids()
+    await expect(environment.setup(globalThis, { isolane: { namespaces: ['net', 'mnt'] } })).rejects.toThrow(/mnt cannot be isolated from inside a worker process of a pool other than isolane.*To fix: use the isolane pool/s)
+    await expect(environment.setup(globalThis, { isolane: { namespaces: ['net'], tmpfs: ['/tmp'] } })).rejects.toThrow(/mnt cannot be isolated/)
+    expect(ids()).toEqual(before)
+  })
+})
