@@ -1,4 +1,4 @@
-import { spawn, fork, execFileSync } from 'node:child_process'
+import { spawn, fork } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -85,7 +85,7 @@ describe.skipIf(noDefaultIsolation)('createPool', () => {
       const host = threadNamespaces()
       const spawned = await outputOf(spawn('sh', ['-c', 'readlink /proc/self/ns/net /proc/self/ns/mnt /proc/self/ns/uts /proc/self/ns/ipc']))
       expect(spawned.trim().split('\n')).toEqual([host.net, host.mnt, host.uts, host.ipc])
-      const forked = fork(fixture('reports-namespaces.js').replace('reports-namespaces.js', '../../packages/pool/src/test-support/print-namespaces.cjs'), { stdio: 'pipe' })
+      const forked = fork(fixture('prints-namespaces.cjs'), { stdio: 'pipe' })
       expect(JSON.parse(await outputOf(forked))).toMatchObject({ net: host.net, mnt: host.mnt, uts: host.uts, ipc: host.ipc })
       // A plain tinypool of the same process, with the same entry script: not one of ours.
       const report = (await plain.run({})) as NamespaceReport
@@ -223,11 +223,43 @@ describe.skipIf(noDefaultIsolation)('createPool', () => {
     await pool.destroy()
   })
 
+  it('keeps a worker across tasks with isolateWorkers: false, and replaces one whose window failed', async () => {
+    let attempts = 0
+    const pool = track(createPool({
+      filename: fixture('reports-namespaces.js'),
+      minThreads: 1,
+      maxThreads: 1,
+      isolateWorkers: false,
+      isolation: { plugins: [{ name: 'fails-once', setup() { if (++attempts === 1) throw new Error('transient') } }] },
+    }))
+    await expect(pool.run({})).rejects.toMatchObject({ code: 'ISOLANE_STEP_FAILED' })
+    const first = await pool.run<NamespaceReport>({})
+    const second = await pool.run<NamespaceReport>({})
+    expect(second.pid).toBe(first.pid)
+    expect(second.namespaces.net).toBe(first.namespaces.net)
+    expect(first.namespaces.net).not.toBe(threadNamespaces().net)
+    await pool.destroy()
+  })
+
+  it('keeps two pools of one process apart', async () => {
+    const a = track(createPool({ filename: fixture('reports-namespaces.js'), minThreads: 0, maxThreads: 2, isolation: { hostname: 'a-{workerId}' } }))
+    const b = track(createPool({ filename: fixture('reports-namespaces.js'), minThreads: 0, maxThreads: 2, env: { POOL: 'b' }, isolation: { hostname: 'b-{workerId}', namespaces: ['uts', 'net'] } }))
+    const [ra1, rb1, ra2, rb2] = await Promise.all([a.run<NamespaceReport>({}), b.run<NamespaceReport>({ env: ['POOL'] }), a.run<NamespaceReport>({}), b.run<NamespaceReport>({ env: ['POOL'] })])
+    expect([ra1, ra2].map((r) => r!.hostname).sort()).toEqual(['a-1', 'a-2'])
+    expect([rb1, rb2].map((r) => r!.hostname).sort()).toEqual(['b-1', 'b-2'])
+    expect(rb1!.env).toEqual({ POOL: 'b' })
+    // Pool b makes no mount namespace: its workers share the parent's.
+    expect(rb1!.namespaces.mnt).toBe(threadNamespaces().mnt)
+    expect(ra1!.namespaces.mnt).not.toBe(threadNamespaces().mnt)
+    await Promise.all([a.destroy(), b.destroy()])
+  })
+
   it('destroys a pool with tasks in flight: they fail, and no process is left', async () => {
     const pool = track(createPool({ filename: fixture('sleeps.js'), minThreads: 2, maxThreads: 2 }))
     const tasks = [pool.run({ ms: 60_000 }).catch((e: unknown) => e), pool.run({ ms: 60_000 }).catch((e: unknown) => e)]
     await until(() => pool.workers.length === 2)
     const pids = pool.workers.map((w) => w.pid!)
+    expect(pids).toHaveLength(2)
     await pool.destroy()
     for (const error of await Promise.all(tasks)) expect(error).toMatchObject({ code: 'ISOLANE_POOL_DESTROYED' })
     await new Promise((resolve) => setTimeout(resolve, 50))
@@ -259,21 +291,15 @@ describe.skipIf(noPidNamespace)('createPool with a PID namespace', () => {
     await pool.destroy()
   })
 
-  it('stops a PID 1 worker promptly on SIGTERM (tinypool would SIGKILL it after 1 s)', async () => {
-    const pool = track(createPool({ filename: fixture('sleeps.js'), minThreads: 1, maxThreads: 1, isolation: { namespaces: ['pid', 'mnt'] } }))
-    await until(() => pool.workers.length === 1)
+  it('stops a PID 1 worker on SIGTERM (without a handler the kernel would not deliver it)', async () => {
+    const pool = track(createPool({ filename: fixture('sleeps.js'), minThreads: 1, maxThreads: 1, isolateWorkers: false, isolation: { namespaces: ['pid', 'mnt'] } }))
+    // After a task the worker is surely up, with its handlers in place.
+    expect(await pool.run({ ms: 0 })).toEqual({ pid: 1 })
     const [worker] = pool.workers
-    await new Promise((resolve) => setTimeout(resolve, 300))
-    const exit = new Promise<string>((resolve) => {
-      const timer = setInterval(() => {
-        if (!isAlive(worker!.pid!)) {
-          clearInterval(timer)
-          resolve('exited')
-        }
-      }, 5)
-    })
     process.kill(worker!.pid!, 'SIGTERM')
-    expect(await exit).toBe('exited')
+    // tinypool's own SIGKILL comes only when it terminates a worker; this worker must stop by itself.
+    await until(() => !isAlive(worker!.pid!), 5_000)
+    expect(isAlive(worker!.pid!)).toBe(false)
     await pool.destroy()
   })
 })
@@ -285,8 +311,9 @@ async function outputOf(child: ReturnType<typeof spawn>): Promise<string> {
   return text
 }
 
-async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10))
+/** Waits for `condition`, at most `limit` ms (then the test's own assertion fails). */
+async function until(condition: () => boolean, limit = 20_000): Promise<void> {
+  const end = Date.now() + limit
+  while (!condition() && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 10))
 }
 
-void execFileSync

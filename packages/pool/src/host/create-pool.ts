@@ -125,7 +125,7 @@ class IsolatedTinypool implements IsolatedPool, HookedPool {
       child = withIsolation(plan, () => originalFork(modulePath, [...args], forkOptions))
     } catch (error) {
       this.#counts.windowFailures++
-      return standInWorker(error)
+      return standInWorker(error, this.#options.isolateWorkers ? undefined : () => this.#replaceStandIn())
     }
     this.#track(child, workerId)
     return child
@@ -167,6 +167,16 @@ class IsolatedTinypool implements IsolatedPool, HookedPool {
       if (this.#destroying && (reason as Error).message === TERMINATING) return Object.assign(poolDestroyed(), { cause: reason })
     }
     return toTaskError(reason)
+  }
+
+  /**
+   * Under isolateWorkers tinypool replaces the stand-in after its task anyway. Otherwise it would
+   * keep it, and every later task on it would fail: recycleWorkers() marks it (busy until its
+   * answer arrives) to be replaced once that task is done, and replaces idle workers at once.
+   */
+  #replaceStandIn(): void {
+    if (this.#destroying) return
+    this.#tinypool.recycleWorkers().catch(() => undefined)
   }
 
   /**

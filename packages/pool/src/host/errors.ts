@@ -32,9 +32,9 @@ export function poolDestroyed(): IsolaneError {
   return new IsolaneError('ISOLANE_POOL_DESTROYED', `The isolated pool was destroyed, so it runs no more tasks. To fix: ${fix}.`, { hint: fix })
 }
 
-export function unexpectedFork(modulePath: string): IsolaneError {
+export function unexpectedFork(modulePath: string, expected: string): IsolaneError {
   return new IsolaneError(
     'ISOLANE_INTERNAL',
-    `tinypool forked ${modulePath} for an isolated pool, not the entry script isolane knows (${'dist/entry/process.js'}): the installed tinypool is not the version @isolane/pool was made for (2.2.0), and its workers cannot be isolated. This is a bug in isolane: please report it.`,
+    `tinypool forked ${modulePath} for an isolated pool, not the entry script isolane knows (${expected}): the installed tinypool is not the version @isolane/pool was made for (2.2.0), so its workers are not started. This is a bug in isolane: please report it.`,
   )
 }

@@ -51,7 +51,7 @@ function isolaneFork(this: unknown, modulePath: string | URL, ...rest: unknown[]
   const token = options?.env?.[POOL_TOKEN_ENV]
   if (typeof token !== 'string') return Reflect.apply(originalFork, this, [modulePath, ...rest]) as ChildProcess
   const path = String(modulePath)
-  if (resolve(path) !== tinypoolProcessEntry()) throw unexpectedFork(path)
+  if (resolve(path) !== tinypoolProcessEntry()) throw unexpectedFork(path, tinypoolProcessEntry())
   const pool = pools.get(token)
   if (!pool) return standInWorker(poolDestroyed())
   return pool.forkWorker(path, args, options ?? {})

@@ -1,6 +1,7 @@
 // forkIsolated() and spawnIsolated(): node:child_process's calls, with the child started in fresh
 // namespaces. The fork happens inside core's isolation window: libuv forks from the calling
 // thread, which is in the fresh namespaces just then, and every thread of the child starts there.
+// A Node child that is PID 1 of a fresh PID namespace gets ../worker/pid-init.cts preloaded.
 import type { ChildProcess, ForkOptions, SpawnOptions } from 'node:child_process'
 import { createPlan, withIsolation, type IsolationOptions, type IsolationPlan } from '@isolane/core'
 import { WORKER_ID_ENV } from '../shared/protocol.js'

@@ -28,15 +28,20 @@ class StandInWorker extends EventEmitter {
   exitCode: number | null = null
   signalCode: NodeJS.Signals | null = null
 
-  constructor(private readonly error: unknown) {
+  constructor(
+    private readonly error: unknown,
+    private readonly onTaskAnswered: (() => void) | undefined,
+  ) {
     super()
   }
 
   send(message: TinypoolMessage): boolean {
     if (!message?.__tinypool_worker_message__ || !this.connected) return false
     if (message.source === 'pool') this.reply({ ready: true, source: 'pool', __tinypool_worker_message__: true })
-    else if (message.source === 'port' && typeof message.taskId === 'number')
+    else if (message.source === 'port' && typeof message.taskId === 'number') {
       this.reply({ source: 'port', __tinypool_worker_message__: true, taskId: message.taskId, result: null, error: serializeTaskError(this.error), usedMemory: 0 })
+      this.onTaskAnswered?.()
+    }
     return true
   }
 
@@ -62,9 +67,12 @@ class StandInWorker extends EventEmitter {
   }
 }
 
-/** A worker for tinypool that runs nothing and fails every task it is given with `error`. */
-export function standInWorker(error: unknown): ChildProcess {
-  return new StandInWorker(error) as unknown as ChildProcess
+/**
+ * A worker for tinypool that runs nothing and fails every task it is given with `error`.
+ * `onTaskAnswered` lets a pool that keeps its workers (no isolateWorkers) have it replaced.
+ */
+export function standInWorker(error: unknown, onTaskAnswered?: () => void): ChildProcess {
+  return new StandInWorker(error, onTaskAnswered) as unknown as ChildProcess
 }
 
 export function isStandInWorker(child: unknown): boolean {
