@@ -1,0 +1,111 @@
+// The results as tables of plain strings: { title, note, columns, rows }. The terminal and the
+// Markdown renderers draw the same tables.
+import { DEFAULT_CONFIG } from '../configs.js'
+
+const num = (v) => (v === null || v === undefined ? '-' : String(v))
+const spread = (s, scale = 1) => (s ? `${num(fix(s.median / scale))} [${num(fix(s.p10 / scale))}-${num(fix(s.p90 / scale))}]` : '-')
+const ratio = (s) => (s ? `${s.median}x [${s.p10}-${s.p90}]` : '-')
+const fix = (v) => (Math.abs(v) >= 100 ? Math.round(v) : Math.abs(v) >= 10 ? Number(v.toFixed(1)) : Number(v.toFixed(2)))
+
+export function buildTables(results) {
+  const { windows, workerStart, sustained, suites } = results.sections
+  return [windowTable(windows, results.tools), spawnTable(windows, results.tools), workerStartTable(workerStart), sustainedTable(sustained), suitesTable(suites), targetsTable(results.targets)].filter(Boolean)
+}
+
+function windowTable(windows, tools) {
+  if (!windows) return null
+  const title = '1. Isolation window: microseconds per window, median [p10-p90]'
+  if (windows.skipped) return { title, note: `skipped: ${windows.skipped}`, columns: [], rows: [] }
+  const rows = windows.configs.map((c) =>
+    c.skipped
+      ? [c.label, 'skipped', c.skipped, '', '']
+      : [c.name === DEFAULT_CONFIG ? `${c.label} *` : c.label, spread(c.c), spread(c.core), ratio(c.ratioToC), c.overheadUs ? `${fix(c.overheadUs.median)}` : '-'])
+  const cNote = tools.cFloor.skipped ? `No C floor: ${tools.cFloor.skipped}. ` : `C floor: benchmarks/c/ns-window.c, ${tools.cFloor.compiler} ${tools.cFloor.flags}. `
+  return {
+    title,
+    note: `${cNote}isolane: withIsolation(plan, () => {}) in one Node process. Ratios: median over ${windows.settings.rounds} rounds of (isolane median / C median) within the round, [p10-p90] of those. * target: <= 1.2x.`,
+    columns: ['configuration', 'C floor', 'isolane', 'isolane / C', 'isolane - C'],
+    rows,
+  }
+}
+
+function spawnTable(windows, tools) {
+  if (!windows || windows.skipped) return null
+  const over = (m) => (m ? `${signed(fix(m.overPlainUs.median / 1000))} ms [${signed(fix(m.overPlainUs.p10 / 1000))} to ${signed(fix(m.overPlainUs.p90 / 1000))}]` : '-')
+  const rows = windows.configs.filter((c) => !c.skipped).map((c) => [c.label, over(c.spawn.isolane), over(c.spawn.unshare), over(c.spawn.bwrap), ratio(c.spawn.unshareToIsolane), ratio(c.spawn.bwrapToIsolane)])
+  const missing = [tools.unshare.skipped && `unshare(1): ${tools.unshare.skipped}`, tools.unshare.note, tools.bwrap.skipped && `bwrap: ${tools.bwrap.skipped}`].filter(Boolean)
+  return {
+    title: '1b. A command (/bin/true) started in fresh namespaces: time over a plain spawn, median [p10 to p90]',
+    note: `Plain spawnSync(/bin/true) from Node: ${spread(windows.spawnPlain, 1000)} ms. isolane: the window around spawnSync; unshare(1): flags plus a shell running ip, hostname and mount for the steps; bwrap always adds a mount namespace and lo up. Every sample is paired with a plain spawn of the same cycle. The last two columns: how many times longer than isolane to start the same command in the same namespaces.${missing.length ? ` ${missing.join('. ')}.` : ''}`,
+    columns: ['configuration', 'isolane', 'unshare(1)', 'bwrap', 'unshare(1) / isolane', 'bwrap / isolane'],
+    rows,
+  }
+}
+
+function workerStartTable(ws) {
+  if (!ws) return null
+  const title = '2. Worker start: time until the child\'s first IPC message, ms, median [p10-p90]'
+  if (ws.skipped) return { title, note: `skipped: ${ws.skipped}`, columns: [], rows: [] }
+  return {
+    title,
+    note: `${ws.settings.pairs} pairs, alternating which fork goes first. Isolated: ${ws.via}, default set. Target: <= 1.02x.`,
+    columns: ['plain fork', 'isolated fork', 'isolated / plain (paired)', 'difference'],
+    rows: [[spread(ws.plainUs, 1000), spread(ws.isolatedUs, 1000), ratio(ws.ratio), `${fix(ws.differenceUs.median / 1000)} ms`]],
+  }
+}
+
+function sustainedTable(sus) {
+  if (!sus) return null
+  const title = `3. Sustained: default-set windows back to back`
+  if (sus.skipped) return { title, note: `skipped: ${sus.skipped}`, columns: [], rows: [] }
+  const rows = []
+  for (const run of sus.runs)
+    run.workers.forEach((w, i) => {
+      const v = w.verdict
+      const n = run.netNamespaces
+      rows.push([
+        `${run.processes} process${run.processes > 1 ? 'es' : ''}${run.processes > 1 ? ` (#${i + 1})` : ''}`,
+        i === 0 ? `${run.windowsPerSecond}` : '',
+        `${v.firstRate} -> ${v.lastRate} (min ${v.minRate})`,
+        `${signed(v.rssGrowthKiB)} / ${signed(v.heapGrowthKiB)}`,
+        signed(v.fdGrowth),
+        i === 0 ? (n.before === null ? 'n/a' : `${n.before} / ${n.peak} / ${n.afterSettle} (${n.settleMs} ms)`) : '',
+      ])
+    })
+  return {
+    title,
+    note: `${sus.settings.windows} windows per process, sampled every ${sus.settings.sampleEvery} (after a full GC). Net namespaces: ${sus.netNamespaceSource}, machine-wide: before the run / peak during it / after it settled.`,
+    columns: ['run', 'windows/s (all)', 'windows/s per block: first -> last (min)', 'RSS / heap growth KiB', 'fd growth', 'net ns before / peak / settled'],
+    rows,
+  }
+}
+
+const signed = (v) => (v > 0 ? `+${v}` : String(v))
+
+function suitesTable(suites) {
+  if (!suites) return null
+  const rows = []
+  for (const s of suites.suites) {
+    if (s.skipped) {
+      rows.push([s.name, 'skipped', s.skipped, ''])
+      continue
+    }
+    if (s.rows.length === 0) rows.push([s.name, '-', s.note ?? '', ''])
+    for (const r of s.rows) {
+      const stock = s.rows.find((x) => x.name === s.stock)
+      const p = r.p10Ms !== null && r.p90Ms !== null ? ` [${fix(r.p10Ms)}-${fix(r.p90Ms)}]` : ''
+      rows.push([s.name, r.name, `${fix(r.medianMs)}${p}`, stock ? `${fix(r.medianMs / stock.medianMs)}x` : '-'])
+    }
+  }
+  return { title: '4. Suites: wall time of the fixture suite, ms, median [p10-p90]', note: 'Run by benchmarks/vitest-suite.js and benchmarks/mocha-suite.js; ratio to the stock parallel runner of the same framework. Target: isolane <= 1.05x.', columns: ['suite', 'runner', 'wall time', 'to stock parallel'], rows }
+}
+
+function targetsTable(targets) {
+  return {
+    title: 'Targets',
+    note: 'met: within the target; missed: over it (why says by how much and why); not measured: the reason is given.',
+    columns: ['target', 'measured', 'result', 'why'],
+    rows: targets.map((t) => [t.label, t.measured ?? '-', t.met === true ? 'met' : t.met === false ? 'missed' : 'not measured', t.why ?? '']),
+    layout: 'list',
+  }
+}

@@ -1,0 +1,121 @@
+// Section 4, host side: the fixture suites under each runner. The suite scripts are written by
+// the adapters' authors (benchmarks/vitest-suite.js, benchmarks/mocha-suite.js); this runs each
+// one that exists (passing --quick through), reads the JSON it writes to benchmarks/results/ and
+// folds it in, picking out the isolane runner and the stock parallel runner it is compared to.
+import { spawn } from 'node:child_process'
+import { existsSync, readFileSync, statSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { round3, summarize } from './stats.js'
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+
+export const SUITES = [
+  // quickArgs: passed with --quick only to a script that does not handle --quick itself.
+  { name: 'vitest', script: 'benchmarks/vitest-suite.js', results: 'benchmarks/results/vitest-suite.json', isolane: /isolane/i, stock: /fork/i, serial: /serial|no.?parallel|single/i, quickArgs: ['--rounds=1'] },
+  { name: 'mocha', script: 'benchmarks/mocha-suite.js', results: 'benchmarks/results/mocha-suite.json', isolane: /isolane/i, stock: /parallel/i, serial: /serial/i, quickArgs: ['--files=4', '--rounds=1'] },
+]
+
+export async function benchSuites({ mode, log }) {
+  const results = []
+  for (const suite of SUITES) {
+    const script = ROOT + suite.script
+    if (!existsSync(script)) {
+      results.push({ name: suite.name, script: suite.script, skipped: `${suite.script} does not exist yet (it comes with the ${suite.name} adapter)` })
+      continue
+    }
+    const args = mode.quick ? ['--quick', ...(readFileSync(script, 'utf8').includes('--quick') ? [] : suite.quickArgs)] : []
+    log(`  ${suite.script} ${args.join(' ')}`)
+    const startedAt = Date.now()
+    const { code, signal } = await runScript(script, args, mode.quick ? 300_000 : 1_800_000)
+    const file = ROOT + suite.results
+    if (code !== 0) {
+      results.push({ name: suite.name, script: suite.script, skipped: `${suite.script} failed (${signal ?? `exit ${code}`}); its output is above` })
+      continue
+    }
+    if (!existsSync(file) || statSync(file).mtimeMs < startedAt - 1000) {
+      results.push({ name: suite.name, script: suite.script, skipped: `${suite.script} ran but wrote no fresh ${suite.results}` })
+      continue
+    }
+    const raw = JSON.parse(readFileSync(file, 'utf8'))
+    results.push({ name: suite.name, script: suite.script, args, ...summarizeSuite(suite, raw), raw })
+  }
+  return { suites: results }
+}
+
+function runScript(script, args, timeoutMs) {
+  return new Promise((resolve) => {
+    // The suite's own output goes to stderr: stdout is this runner's table.
+    const child = spawn(process.execPath, [script, ...args], { cwd: ROOT, stdio: ['ignore', process.stderr, process.stderr] })
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
+    child.on('error', () => resolve({ code: -1, signal: null }))
+    child.on('close', (code, signal) => {
+      clearTimeout(timer)
+      resolve({ code, signal })
+    })
+  })
+}
+
+/**
+ * The suite scripts choose their own JSON; this finds the runners in it: `medianMs` as an object
+ * keyed by runner (with `samplesMs` likewise for the spread), or an array (under `runners`, `runs`,
+ * `results` or `rows`) of objects with a name and a median time in ms (`medianMs`, `median`, `ms`)
+ * or µs (`medianUs`). A ratio the script computed (`ratio`, or `ratios.isolaneVs*Parallel*`) wins.
+ */
+export function summarizeSuite(suite, raw) {
+  const rows = runnerRows(raw)
+  const why = typeof raw?.explanation === 'string' ? raw.explanation : typeof raw?.why === 'string' ? raw.why : undefined
+  if (rows.length === 0) return { rows, why, note: 'no runner with a median time found in the JSON; shown raw only' }
+  const isolane = rows.find((r) => suite.isolane.test(r.name))
+  const stock = rows.find((r) => r !== isolane && suite.stock.test(r.name) && !suite.serial.test(r.name) && !suite.isolane.test(r.name))
+  const given = givenRatio(raw)
+  const ratio = given ?? (isolane && stock ? isolane.medianMs / stock.medianMs : null)
+  return { rows, isolane: isolane?.name ?? null, stock: stock?.name ?? null, ratio: round3(ratio), ratioSource: given !== undefined ? 'computed by the suite script' : 'ratio of medians', why }
+}
+
+function givenRatio(raw) {
+  if (typeof raw?.ratio === 'number') return raw.ratio
+  if (typeof raw?.ratio?.median === 'number') return raw.ratio.median
+  const key = Object.keys(raw?.ratios ?? {}).find((k) => /^isolane.*vs.*(parallel|fork|stock)/i.test(k))
+  return key && typeof raw.ratios[key] === 'number' ? raw.ratios[key] : undefined
+}
+
+function runnerRows(raw) {
+  if (raw?.medianMs && typeof raw.medianMs === 'object') {
+    return Object.entries(raw.medianMs)
+      .filter(([, ms]) => typeof ms === 'number')
+      .map(([name, ms]) => {
+        const samples = Array.isArray(raw.samplesMs?.[name]) ? raw.samplesMs[name] : []
+        const s = samples.length ? summarize(samples) : null
+        return { name, medianMs: round3(ms), p10Ms: round3(s?.p10 ?? null), p90Ms: round3(s?.p90 ?? null), runs: samples.length || null }
+      })
+  }
+  const list = ['runners', 'runs', 'results', 'rows'].map((key) => raw?.[key]).find((value) => value && typeof value === 'object')
+  const entries = Array.isArray(list) ? list.map((v) => [v?.name ?? v?.runner ?? v?.label, v]) : Object.entries(list ?? {})
+  const rows = []
+  for (const [name, value] of entries) {
+    if (typeof name !== 'string' || !value || typeof value !== 'object') continue
+    const ms = medianMsOf(value)
+    if (ms === null) continue
+    rows.push({ name, medianMs: round3(ms), p10Ms: round3(spreadMsOf(value, 'p10')), p90Ms: round3(spreadMsOf(value, 'p90')), runs: value.runs?.length ?? value.n ?? value.samples?.length ?? null })
+  }
+  return rows
+}
+
+function medianMsOf(v) {
+  if (typeof v.medianMs === 'number') return v.medianMs
+  if (typeof v.medianUs === 'number') return v.medianUs / 1000
+  if (typeof v.median === 'number') return v.median
+  if (typeof v.ms?.median === 'number') return v.ms.median
+  if (typeof v.wallMs?.median === 'number') return v.wallMs.median
+  if (typeof v.ms === 'number') return v.ms
+  return null
+}
+
+function spreadMsOf(v, q) {
+  const key = `${q}Ms`
+  if (typeof v[key] === 'number') return v[key]
+  if (typeof v[q] === 'number') return v[q]
+  if (typeof v.ms?.[q] === 'number') return v.ms[q]
+  if (typeof v.wallMs?.[q] === 'number') return v.wallMs[q]
+  return null
+}

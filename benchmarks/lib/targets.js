@@ -1,0 +1,100 @@
+// The issue's targets, checked against the results: met or missed, by how much, and why.
+// Ratios are medians of ratios taken within one run; nothing here compares absolute times.
+import { DEFAULT_CONFIG } from './configs.js'
+import { round3 } from './stats.js'
+
+export const TARGETS = {
+  window: 1.2,
+  workerStart: 1.02,
+  suites: 1.05,
+}
+
+const signed = (v) => (v > 0 ? `+${v}` : String(v))
+const pct = (ratio, target) => `${round3((ratio / target - 1) * 100)}%`
+
+export function evaluateTargets(sections) {
+  return [windowTarget(sections.windows), workerStartTarget(sections.workerStart, sections.windows), ...sustainedTargets(sections.sustained), ...suiteTargets(sections.suites)]
+}
+
+function windowTarget(windows) {
+  const base = { id: 'window', label: `default-set window within ${TARGETS.window}x of the C floor`, target: TARGETS.window }
+  if (!windows) return { ...base, met: null, measured: null, why: 'not run' }
+  const config = windows.configs?.find((c) => c.name === DEFAULT_CONFIG)
+  if (!config || config.skipped || !config.ratioToC) return { ...base, met: null, measured: null, why: config?.skipped ?? windows.skipped ?? 'no C floor in this run (see tools)' }
+  const ratio = config.ratioToC.median
+  const measured = `${ratio}x (p10-p90 of rounds ${config.ratioToC.p10}-${config.ratioToC.p90}); isolane ${config.core.median} us, C ${config.c.median} us`
+  if (ratio <= TARGETS.window) return { ...base, met: true, measured }
+  // The fixed cost of crossing from JS into libc, seen on the cheapest window (uts: 7 calls).
+  const uts = windows.configs.find((c) => c.name === 'uts' && c.overheadUs)
+  const perCall = uts ? uts.overheadUs.median / uts.libcCalls : null
+  const perKind = windows.configs.filter((c) => c.overheadUs && c.kinds.length === 1).map((c) => `${c.name} ${signed(c.overheadUs.median)}`)
+  const why = [
+    `missed by ${pct(ratio, TARGETS.window)}: isolane spends ${config.overheadUs.median} us more than C per window over ${config.libcCalls} libc calls`,
+    perCall ? `the bare uts window, whose kernel work is tiny, shows ${round3(perCall)} us of fixed cost per call (koffi marshalling, JS wrappers, error checks: ${uts.overheadUs.median} us over ${uts.libcCalls} calls), which accounts for ~${round3(perCall * config.libcCalls)} us` : null,
+    perCall ? remainderNote(config.overheadUs.median - perCall * config.libcCalls, config) : null,
+    perKind.length ? `excess per kind alone (us): ${perKind.join(', ')}` : null,
+  ].filter(Boolean).join('; ')
+  return { ...base, met: false, measured, why }
+}
+
+function remainderNote(remainder, config) {
+  if (remainder <= 0.1 * config.overheadUs.median) return 'so the fixed cost of calling libc from JS explains the whole difference; the kernel work is the same'
+  return `the remaining ~${round3(remainder)} us is not explained by call overhead; compare it with the spread of the C floor itself (p10-p90 ${config.c.p10}-${config.c.p90} us): the kernel's work on network namespaces varies from window to window`
+}
+
+function workerStartTarget(ws, windows) {
+  const base = { id: 'worker-start', label: `isolated fork within ${TARGETS.workerStart}x of a plain fork`, target: TARGETS.workerStart }
+  if (!ws || ws.skipped) return { ...base, met: null, measured: null, why: ws?.skipped ?? 'not run' }
+  const r = ws.ratio
+  const measured = `${r.median}x median of ${r.n} paired ratios (p10-p90 ${r.p10}-${r.p90}); difference ${ws.differenceUs.median} us on ${ws.plainUs.median} us`
+  if (r.median <= TARGETS.workerStart) return { ...base, met: true, measured }
+  const window = windows?.configs?.find((c) => c.name === DEFAULT_CONFIG && c.core)
+  const windowPart = window ? `the window itself costs ${window.core.median} us (section 1), ${round3((window.core.median / ws.plainUs.median) * 100)}% of a plain fork` : 'the window\'s own cost is in section 1'
+  const rest = ws.differenceUs.median - (window?.core.median ?? 0)
+  const restPart = rest > 0 ? `; the other ~${round3(rest)} us of the median difference come from the child starting in fresh namespaces or from noise` : ''
+  const noise = r.p10 <= TARGETS.workerStart ? `; the paired ratios spread from ${r.p10} to ${r.p90}, so the target lies inside this run's noise` : ''
+  return { ...base, met: false, measured, why: `missed by ${pct(r.median, TARGETS.workerStart)}: ${windowPart}${restPart}${noise}` }
+}
+
+function sustainedTargets(sus) {
+  const base = { id: 'sustained', label: 'no growth in parent memory or fds over the sustained run', target: 'no growth' }
+  if (!sus || sus.skipped) return [{ ...base, met: null, measured: null, why: sus?.skipped ?? 'not run' }]
+  const workers = sus.runs.flatMap((run) => run.workers.map((w) => ({ run, ...w.verdict })))
+  const worst = (key) => Math.max(...workers.map((w) => w[key]))
+  const measured = `${sus.settings.windows} windows per process: RSS +${worst('rssGrowthKiB')} KiB, heap +${worst('heapGrowthKiB')} KiB, fds +${worst('fdGrowth')} (worst process, first block to last, after GC)`
+  const grows = workers.filter((w) => w.memoryGrows || w.fdsGrow)
+  const memoryTarget = grows.length === 0
+    ? { ...base, met: true, measured }
+    : { ...base, met: false, measured, why: `growth beyond allocator noise (RSS ${sus.memoryNoise.rssKiB} KiB or ${sus.memoryNoise.rssFraction * 100}%, heap ${sus.memoryNoise.heapKiB} KiB) in ${grows.length} process(es): ${grows.some((w) => w.fdsGrow) ? 'descriptors are left open by the window' : 'memory kept per window'}` }
+  const nets = sus.runs.map((run) => run.netNamespaces)
+  const pile = {
+    id: 'netns',
+    label: 'destroyed network namespaces do not pile up in the kernel',
+    target: 'bounded',
+    measured: nets.every((n) => n.before === null) ? null : nets.map((n, i) => `${sus.runs[i].processes}p: before ${n.before}, peak ${n.peak}, end ${n.atEnd}, ${n.afterSettle} after ${n.settleMs} ms`).join('; '),
+  }
+  if (pile.measured === null) return [memoryTarget, { ...pile, met: null, why: sus.netNamespaceSource }]
+  const bounded = sus.runs.every((run) => run.workers.every((w) => pileBounded(w.samples)))
+  return [memoryTarget, bounded ? { ...pile, met: true } : { ...pile, met: false, why: 'the count kept rising through the run: the kernel destroys network namespaces asynchronously (cleanup_net on a workqueue) and creation outpaces it' }]
+}
+
+/** Bounded: the second half of the run holds no more than the first half did, give or take. */
+function pileBounded(samples) {
+  const counts = samples.map((s) => s.netNamespaces).filter((n) => n !== null)
+  if (counts.length < 4) return true
+  const half = counts.length >> 1
+  const firstMax = Math.max(...counts.slice(0, half))
+  const secondMax = Math.max(...counts.slice(half))
+  return secondMax <= firstMax * 1.5 + 64
+}
+
+function suiteTargets(suites) {
+  return (suites?.suites ?? []).map((s) => {
+    const base = { id: `suite-${s.name}`, label: `${s.name} suite: isolane within ${TARGETS.suites}x of the stock parallel runner`, target: TARGETS.suites }
+    if (s.skipped) return { ...base, met: null, measured: null, why: s.skipped }
+    if (s.ratio === null || s.ratio === undefined) return { ...base, met: null, measured: null, why: s.note ?? 'the suite results name no isolane and stock runner pair' }
+    const measured = `${s.ratio}x (${s.isolane} vs ${s.stock}, ${s.ratioSource})`
+    if (s.ratio <= TARGETS.suites) return { ...base, met: true, measured }
+    return { ...base, met: false, measured, why: `missed by ${pct(s.ratio, TARGETS.suites)}${s.why ? `: ${s.why}` : ': the suite script gives no explanation (see its raw results)'}` }
+  })
+}

@@ -1,0 +1,119 @@
+#!/usr/bin/env node
+// `pnpm bench`: what namespace creation costs, against the C floor and the tools people use
+// today. Prints tables, writes results/latest.{json,md} and results/chart.svg (a --quick run
+// writes results/quick.* instead, which git ignores). benchmarks/README.md explains the sections.
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import { fileURLToPath } from 'node:url'
+import { probe } from '@isolane/core'
+import { buildCFloor } from './lib/c-floor.js'
+import { renderChart } from './lib/report/chart.js'
+import { renderMarkdown } from './lib/report/markdown.js'
+import { buildTables } from './lib/report/tables.js'
+import { bold, renderTerminal } from './lib/report/terminal.js'
+import { benchSuites } from './lib/suites.js'
+import { benchSustained } from './lib/sustained.js'
+import { evaluateTargets } from './lib/targets.js'
+import { findBwrap, findTrue, findUnshare } from './lib/tools.js'
+import { benchWindows } from './lib/windows.js'
+import { benchWorkerStart } from './lib/worker-start.js'
+
+const SECTIONS = { windows: benchWindows, 'worker-start': benchWorkerStart, sustained: benchSustained, suites: benchSuites }
+const KEYS = { windows: 'windows', 'worker-start': 'workerStart', sustained: 'sustained', suites: 'suites' }
+const RESULTS = fileURLToPath(new URL('./results/', import.meta.url))
+
+function parseArgs(argv) {
+  const mode = { quick: false, only: Object.keys(SECTIONS) }
+  for (const arg of argv) {
+    if (arg === '--') continue
+    else if (arg === '--quick') mode.quick = true
+    else if (arg.startsWith('--only=')) mode.only = arg.slice(7).split(',')
+    else if (arg === '--help' || arg === '-h') {
+      process.stdout.write(`usage: node benchmarks/run.js [--quick] [--only=${Object.keys(SECTIONS).join(',')}]\n  --quick  a smoke run (under a minute, no installs); writes results/quick.*\n`)
+      process.exit(0)
+    } else {
+      process.stderr.write(`benchmarks/run.js: unknown argument ${arg} (use --quick, --only=SECTIONS or --help)\n`)
+      process.exit(2)
+    }
+  }
+  for (const name of mode.only)
+    if (!SECTIONS[name]) {
+      process.stderr.write(`benchmarks/run.js: unknown section "${name}" in --only (sections: ${Object.keys(SECTIONS).join(', ')})\n`)
+      process.exit(2)
+    }
+  return mode
+}
+
+function machine() {
+  let commit = null
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: fileURLToPath(new URL('..', import.meta.url)), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+  } catch {}
+  return {
+    node: process.versions.node,
+    kernel: os.release(),
+    arch: process.arch,
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown CPU',
+    memoryGiB: Number((os.totalmem() / 2 ** 30).toFixed(1)),
+    root: process.getuid?.() === 0,
+    commit,
+  }
+}
+
+const mode = parseArgs(process.argv.slice(2))
+const log = (message) => process.stderr.write(`${message}\n`)
+const startedAt = new Date()
+log(bold(`isolane benchmarks (${mode.quick ? 'quick' : 'full'} run)`))
+
+const probed = probe()
+const tools = {
+  cFloor: buildCFloor(),
+  unshare: findUnshare(),
+  bwrap: findBwrap({ install: !mode.quick, log }),
+  trueCommand: findTrue(),
+}
+for (const [name, tool] of Object.entries(tools)) if (tool?.skipped) log(`  ${name}: skipped: ${tool.skipped}`)
+
+const sections = {}
+const failures = []
+for (const name of mode.only) {
+  log(bold(`${name}:`))
+  try {
+    sections[KEYS[name]] = await SECTIONS[name]({ mode, probe: probed, ...tools, log })
+  } catch (error) {
+    failures.push(name)
+    sections[KEYS[name]] = { skipped: `failed: ${error instanceof Error ? error.message : String(error)}` }
+    log(`  ${name} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)
+  }
+}
+
+const finishedAt = new Date()
+const results = {
+  schema: 1,
+  mode: mode.quick ? 'quick' : 'full',
+  startedAt: startedAt.toISOString(),
+  finishedAt: finishedAt.toISOString(),
+  durationS: Math.round((finishedAt - startedAt) / 100) / 10,
+  machine: machine(),
+  probe: Object.fromEntries(Object.entries(probed.kinds).map(([kind, k]) => [kind, k.usable ? 'usable' : `${k.code}`])),
+  tools: { cFloor: tools.cFloor, unshare: tools.unshare, bwrap: tools.bwrap, trueCommand: tools.trueCommand },
+  sections,
+}
+results.targets = evaluateTargets(sections)
+
+const tables = buildTables(results)
+const prefix = mode.quick ? 'quick' : 'latest'
+const chartFile = mode.quick ? 'quick-chart.svg' : 'chart.svg'
+mkdirSync(RESULTS, { recursive: true })
+writeFileSync(`${RESULTS}${prefix}.json`, `${JSON.stringify(results, null, 2)}\n`)
+writeFileSync(`${RESULTS}${prefix}.md`, renderMarkdown(results, tables, { chartFile, jsonFile: `${prefix}.json` }))
+writeFileSync(`${RESULTS}${chartFile}`, renderChart(results))
+
+process.stdout.write(`\n${renderTerminal(tables)}\n\n`)
+log(`wrote benchmarks/results/${prefix}.json, ${prefix}.md and ${chartFile} (${results.durationS} s)`)
+if (failures.length > 0) {
+  log(`benchmarks failed in: ${failures.join(', ')} (see above)`)
+  process.exitCode = 1
+}
