@@ -1,5 +1,5 @@
 import { spawn, fork } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs'
 import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -83,6 +83,13 @@ describe.skipIf(noDefaultIsolation)('createPool', () => {
     try {
       const running = Promise.all([pool.run({ ms: 200 }), pool.run({ ms: 200 }), pool.run({ ms: 200 })])
       const host = threadNamespaces()
+      // The issue's example: git, spawned by the same parent while the pool runs (it waits on stdin).
+      const git = spawn('git', ['hash-object', '--stdin'], { stdio: 'pipe' })
+      await new Promise((resolve) => git.once('spawn', resolve))
+      const gitNamespaces = Object.fromEntries(['net', 'mnt', 'uts', 'ipc'].map((kind) => [kind, readlinkSync(`/proc/${git.pid}/ns/${kind}`)]))
+      git.stdin!.end('isolane\n')
+      expect((await outputOf(git)).trim()).toMatch(/^[0-9a-f]{40}$/)
+      expect(gitNamespaces).toEqual({ net: host.net, mnt: host.mnt, uts: host.uts, ipc: host.ipc })
       const spawned = await outputOf(spawn('sh', ['-c', 'readlink /proc/self/ns/net /proc/self/ns/mnt /proc/self/ns/uts /proc/self/ns/ipc']))
       expect(spawned.trim().split('\n')).toEqual([host.net, host.mnt, host.uts, host.ipc])
       const forked = fork(fixture('prints-namespaces.cjs'), { stdio: 'pipe' })
@@ -162,8 +169,10 @@ describe.skipIf(noDefaultIsolation)('createPool', () => {
     const pool = track(createPool({ filename: fixture('exits-mid-task.js'), minThreads: 0, maxThreads: 1 }))
     const killed = await pool.run({ how: 'sigkill' }).catch((e: unknown) => e)
     expect(killed).toMatchObject({ code: 'ISOLANE_WORKER_EXITED', message: expect.stringMatching(/^Worker 1 \(pid \d+\) was killed by SIGKILL while it ran the task/) })
+    expect(killed).toMatchObject({ workerId: 1, pid: expect.any(Number), exitCode: null, signal: 'SIGKILL' })
     const crashed = await pool.run({ how: 'exit', code: 7 }).catch((e: unknown) => e)
     expect(crashed).toMatchObject({ code: 'ISOLANE_WORKER_EXITED', message: expect.stringMatching(/^Worker 2 \(pid \d+\) exited with code 7 while it ran the task/) })
+    expect(crashed).toMatchObject({ workerId: 2, exitCode: 7, signal: null })
     expect(pool.stats).toMatchObject({ workersExitedUnexpectedly: 2, tasksFailed: 2 })
     await pool.destroy()
   })

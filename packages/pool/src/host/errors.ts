@@ -15,16 +15,26 @@ export interface WorkerExit {
   readonly signal: NodeJS.Signals | null
 }
 
-export function workerExited(exit: WorkerExit, cause: unknown): IsolaneError {
+/** ISOLANE_WORKER_EXITED: how the worker ended, also as properties (no need to parse the message). */
+export interface WorkerExitedError extends IsolaneError {
+  readonly code: 'ISOLANE_WORKER_EXITED'
+  readonly workerId: number
+  readonly pid: number | undefined
+  readonly exitCode: number | null
+  readonly signal: NodeJS.Signals | null
+}
+
+export function workerExited(exit: WorkerExit, cause: unknown): WorkerExitedError {
   const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`
   const fix = exit.signal === 'SIGKILL'
     ? 'look for what killed it (the kernel\'s OOM killer logs to `dmesg`; a test that kills its own process); the pool goes on with a new worker'
     : 'look at the worker\'s output above for a crash, or for code that calls process.exit() in a task; the pool goes on with a new worker'
-  return new IsolaneError(
+  const error = new IsolaneError(
     'ISOLANE_WORKER_EXITED',
     `Worker ${exit.workerId}${exit.pid === undefined ? '' : ` (pid ${exit.pid})`} ${how} while it ran the task, so the task has no result. To fix: ${fix}.`,
     { hint: fix, cause },
   )
+  return Object.assign(error, { code: 'ISOLANE_WORKER_EXITED' as const, workerId: exit.workerId, pid: exit.pid, exitCode: exit.code, signal: exit.signal })
 }
 
 export function poolDestroyed(): IsolaneError {
