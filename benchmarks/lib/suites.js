@@ -10,8 +10,9 @@ import { round3, summarize } from './stats.js'
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 
 export const SUITES = [
-  // quickArgs: passed with --quick only to a script that does not handle --quick itself.
-  { name: 'vitest', script: 'benchmarks/vitest-suite.js', results: 'benchmarks/results/vitest-suite.json', isolane: /isolane/i, stock: /fork/i, serial: /serial|no.?parallel|single/i, quickArgs: ['--rounds=1'] },
+  // quickArgs: a small run, for a script that has no --quick of its own (it gets those instead,
+  // since an option it does not know could make it refuse to run).
+  { name: 'vitest', script: 'benchmarks/vitest-suite.js', results: 'benchmarks/results/vitest-suite.json', isolane: /isolane/i, stock: /fork/i, serial: /serial|no.?parallel|single/i, quickArgs: ['--files=4', '--rounds=1'] },
   { name: 'mocha', script: 'benchmarks/mocha-suite.js', results: 'benchmarks/results/mocha-suite.json', isolane: /isolane/i, stock: /parallel/i, serial: /serial/i, quickArgs: ['--files=4', '--rounds=1'] },
 ]
 
@@ -23,7 +24,7 @@ export async function benchSuites({ mode, log }) {
       results.push({ name: suite.name, script: suite.script, skipped: `${suite.script} does not exist yet (it comes with the ${suite.name} adapter)` })
       continue
     }
-    const args = mode.quick ? ['--quick', ...(readFileSync(script, 'utf8').includes('--quick') ? [] : suite.quickArgs)] : []
+    const args = mode.quick ? (readFileSync(script, 'utf8').includes('quick') ? ['--quick'] : suite.quickArgs) : []
     log(`  ${suite.script} ${args.join(' ')}`)
     const startedAt = Date.now()
     const { code, signal } = await runScript(script, args, mode.quick ? 300_000 : 1_800_000)
@@ -56,10 +57,10 @@ function runScript(script, args, timeoutMs) {
 }
 
 /**
- * The suite scripts choose their own JSON; this finds the runners in it: `medianMs` as an object
- * keyed by runner (with `samplesMs` likewise for the spread), or an array (under `runners`, `runs`,
+ * The suite scripts choose their own JSON; this finds the runners in it: `medianMs` or `medians`
+ * as an object keyed by runner (with `samplesMs` or `samples` likewise for the spread), or an array (under `runners`, `runs`,
  * `results` or `rows`) of objects with a name and a median time in ms (`medianMs`, `median`, `ms`)
- * or µs (`medianUs`). A ratio the script computed (`ratio`, or `ratios.isolaneVs*Parallel*`) wins.
+ * or µs (`medianUs`). A ratio the script computed (`ratio`, or `ratios.isolaneVs*Parallel*`, `ratios.isolaneOverForks`) wins.
  */
 export function summarizeSuite(suite, raw) {
   const rows = runnerRows(raw)
@@ -75,16 +76,18 @@ export function summarizeSuite(suite, raw) {
 function givenRatio(raw) {
   if (typeof raw?.ratio === 'number') return raw.ratio
   if (typeof raw?.ratio?.median === 'number') return raw.ratio.median
-  const key = Object.keys(raw?.ratios ?? {}).find((k) => /^isolane.*vs.*(parallel|fork|stock)/i.test(k))
+  const key = Object.keys(raw?.ratios ?? {}).find((k) => /^isolane.*(vs|over).*(parallel|fork|stock)/i.test(k))
   return key && typeof raw.ratios[key] === 'number' ? raw.ratios[key] : undefined
 }
 
 function runnerRows(raw) {
-  if (raw?.medianMs && typeof raw.medianMs === 'object') {
-    return Object.entries(raw.medianMs)
+  const medians = [raw?.medianMs, raw?.medians].find((m) => m && typeof m === 'object' && !Array.isArray(m))
+  if (medians) {
+    const allSamples = [raw.samplesMs, raw.samples].find((m) => m && typeof m === 'object' && !Array.isArray(m)) ?? {}
+    return Object.entries(medians)
       .filter(([, ms]) => typeof ms === 'number')
       .map(([name, ms]) => {
-        const samples = Array.isArray(raw.samplesMs?.[name]) ? raw.samplesMs[name] : []
+        const samples = Array.isArray(allSamples[name]) ? allSamples[name] : []
         const s = samples.length ? summarize(samples) : null
         return { name, medianMs: round3(ms), p10Ms: round3(s?.p10 ?? null), p90Ms: round3(s?.p90 ?? null), runs: samples.length || null }
       })

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest'
+import { pairedRatios, quantile, round3, summarize } from './stats.js'
+
+describe('stats', () => {
+  it('interpolates quantiles between order statistics', () => {
+    expect(quantile([4, 1, 3, 2], 0.5)).toBe(2.5)
+    expect(quantile([10, 20, 30, 40, 50], 0.1)).toBe(14)
+    expect(quantile([], 0.5)).toBeNaN()
+  })
+
+  it('summarizes with median and p10-p90, unmoved by one outlier', () => {
+    const s = summarize([1, 2, 3, 4, 1000])
+    expect(s).toMatchObject({ n: 5, median: 3, min: 1, max: 1000 })
+    expect(summarize([])).toMatchObject({ n: 0, median: null })
+  })
+
+  it('takes ratios pair by pair, skipping empty baselines', () => {
+    expect(pairedRatios([2, 3, 4], [1, 0, 2])).toEqual([2, 2])
+  })
+
+  it('rounds to three significant digits', () => {
+    expect(round3(1234.5)).toBe(1235)
+    expect(round3(1.23456)).toBe(1.23)
+    expect(round3(0.0123456)).toBe(0.0123)
+    expect(round3(null)).toBe(null)
+  })
+})

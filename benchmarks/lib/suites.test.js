@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest'
+import { SUITES, summarizeSuite } from './suites.js'
+
+const [vitest, mocha] = SUITES
+
+describe('reading the suite scripts\' JSON', () => {
+  it('reads medians keyed by runner and the script\'s own ratio (Vitest suite shape)', () => {
+    const raw = { medians: { isolane: 2541, forks: 2059, serial: 4476 }, ratios: { isolaneOverForks: 1.234, isolaneOverSerial: 0.568 }, samples: { isolane: [2500, 2541, 2600], forks: [2059], serial: [4476] } }
+    const s = summarizeSuite(vitest, raw)
+    expect(s).toMatchObject({ isolane: 'isolane', stock: 'forks', ratio: 1.23, ratioSource: 'computed by the suite script' })
+    expect(s.rows.find((r) => r.name === 'isolane')).toMatchObject({ medianMs: 2541, runs: 3 })
+  })
+
+  it('picks the stock parallel runner, not the serial one or an isolane variant (Mocha suite shape)', () => {
+    const raw = {
+      medianMs: { 'isolane-mocha': 7613, 'isolane-mocha, no namespaces': 5755, 'mocha --parallel': 956, 'mocha (serial)': 419 },
+      samplesMs: { 'isolane-mocha': [7613] },
+      explanation: 'a fresh process per file',
+    }
+    const s = summarizeSuite(mocha, raw)
+    expect(s).toMatchObject({ isolane: 'isolane-mocha', stock: 'mocha --parallel', ratio: 7.96, ratioSource: 'ratio of medians', why: 'a fresh process per file' })
+  })
+
+  it('reads an array of runners with medians in µs', () => {
+    const s = summarizeSuite(vitest, { runners: [{ name: 'isolane pool', medianUs: 1_100_000 }, { name: 'forks pool', medianUs: 1_000_000 }] })
+    expect(s.ratio).toBe(1.1)
+  })
+
+  it('says so when it finds no runner', () => {
+    expect(summarizeSuite(vitest, { hello: 1 })).toMatchObject({ rows: [], note: expect.stringContaining('no runner') })
+  })
+})

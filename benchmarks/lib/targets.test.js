@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest'
+import { evaluateTargets } from './targets.js'
+
+const spread = (median) => ({ n: 10, median, p10: median * 0.9, p90: median * 1.1, min: median * 0.8, max: median * 1.2 })
+
+function windows(ratio) {
+  const config = (name, kinds, core, c, libcCalls) => ({ name, kinds, libcCalls, core: spread(core), c: spread(c), ratioToC: spread(core / c), overheadUs: spread(core - c) })
+  return { configs: [config('uts', ['uts'], 21, 14, 7), config('default', ['net', 'mnt', 'ipc', 'uts'], 600 * ratio, 600, 24)] }
+}
+
+function sustained(fdsLast) {
+  const sample = (windows, fds) => ({ windows, perSecond: 1000, rssKiB: 50_000, heapUsedKiB: 4000, fds, netNamespaces: 40 })
+  const worker = { samples: [sample(0, 20), sample(1000, 20), sample(2000, fdsLast)], verdict: { rssGrowthKiB: 0, heapGrowthKiB: 0, fdGrowth: fdsLast - 20, memoryGrows: false, fdsGrow: fdsLast > 20 } }
+  return { settings: { windows: 2000 }, memoryNoise: { rssKiB: 4096, rssFraction: 0.05, heapKiB: 512 }, netNamespaceSource: 'slabinfo', runs: [{ processes: 1, netNamespaces: { before: 30, peak: 90, atEnd: 50, afterSettle: 31, settleMs: 200 }, workers: [worker] }] }
+}
+
+const byId = (targets, id) => targets.find((t) => t.id === id)
+
+describe('targets', () => {
+  it('meets the window target within 1.2x and says by how much and why when it misses', () => {
+    expect(byId(evaluateTargets({ windows: windows(1.1) }), 'window').met).toBe(true)
+    const missed = byId(evaluateTargets({ windows: windows(1.5) }), 'window')
+    expect(missed.met).toBe(false)
+    expect(missed.why).toMatch(/^missed by 25%/)
+    expect(missed.why).toContain('us of fixed cost per call')
+  })
+
+  it('flags descriptors that grow over the sustained run', () => {
+    expect(byId(evaluateTargets({ sustained: sustained(20) }), 'sustained').met).toBe(true)
+    const grown = byId(evaluateTargets({ sustained: sustained(21) }), 'sustained')
+    expect(grown.met).toBe(false)
+    expect(grown.why).toContain('descriptors')
+  })
+
+  it('reports what was not run as not measured, with the reason', () => {
+    const targets = evaluateTargets({})
+    expect(byId(targets, 'window')).toMatchObject({ met: null, why: 'not run' })
+    expect(byId(targets, 'worker-start')).toMatchObject({ met: null, why: 'not run' })
+  })
+})
