@@ -24,16 +24,21 @@ const KEYS = { windows: 'windows', 'worker-start': 'workerStart', sustained: 'su
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url))
 
 function parseArgs(argv) {
-  const mode = { quick: false, only: Object.keys(SECTIONS) }
+  const mode = { quick: false, reuseSuites: false, only: Object.keys(SECTIONS) }
   for (const arg of argv) {
     if (arg === '--') continue
     else if (arg === '--quick') mode.quick = true
+    else if (arg === '--reuse-suites') mode.reuseSuites = true
     else if (arg.startsWith('--only=')) mode.only = arg.slice(7).split(',')
     else if (arg === '--help' || arg === '-h') {
-      process.stdout.write(`usage: node benchmarks/run.js [--quick] [--only=${Object.keys(SECTIONS).join(',')}]\n  --quick  a smoke run (under a minute, no installs); writes results/quick.*\n`)
+      process.stdout.write(
+        `usage: node benchmarks/run.js [--quick] [--reuse-suites] [--only=${Object.keys(SECTIONS).join(',')}]\n` +
+          '  --quick         a smoke run (under a minute, no installs); writes results/quick.*\n' +
+          '  --reuse-suites  fold in the suite scripts\' last results (results/*-suite.json) instead of running them\n',
+      )
       process.exit(0)
     } else {
-      process.stderr.write(`benchmarks/run.js: unknown argument ${arg} (use --quick, --only=SECTIONS or --help)\n`)
+      process.stderr.write(`benchmarks/run.js: unknown argument ${arg} (use --quick, --reuse-suites, --only=SECTIONS or --help)\n`)
       process.exit(2)
     }
   }

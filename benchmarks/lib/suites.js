@@ -24,11 +24,22 @@ export async function benchSuites({ mode, log }) {
       results.push({ name: suite.name, script: suite.script, skipped: `${suite.script} does not exist yet (it comes with the ${suite.name} adapter)` })
       continue
     }
+    const file = ROOT + suite.results
+    if (mode.reuseSuites) {
+      // The suite script's own last run, as written to its results file: not re-run here.
+      if (!existsSync(file)) {
+        results.push({ name: suite.name, script: suite.script, skipped: `--reuse-suites: ${suite.results} does not exist (run ${suite.script} first)` })
+        continue
+      }
+      const raw = JSON.parse(readFileSync(file, 'utf8'))
+      log(`  reusing ${suite.results} (${raw.date ?? statSync(file).mtime.toISOString()})`)
+      results.push({ name: suite.name, script: suite.script, reused: raw.date ?? statSync(file).mtime.toISOString(), ...summarizeSuite(suite, raw), raw })
+      continue
+    }
     const args = mode.quick ? (readFileSync(script, 'utf8').includes('quick') ? ['--quick'] : suite.quickArgs) : []
     log(`  ${suite.script} ${args.join(' ')}`)
     const startedAt = Date.now()
     const { code, signal } = await runScript(script, args, mode.quick ? 300_000 : 1_800_000)
-    const file = ROOT + suite.results
     if (code !== 0) {
       results.push({ name: suite.name, script: suite.script, skipped: `${suite.script} failed (${signal ?? `exit ${code}`}); its output is above` })
       continue
@@ -70,7 +81,10 @@ export function summarizeSuite(suite, raw) {
   const stock = rows.find((r) => r !== isolane && suite.stock.test(r.name) && !suite.serial.test(r.name) && !suite.isolane.test(r.name))
   const given = givenRatio(raw)
   const ratio = given ?? (isolane && stock ? isolane.medianMs / stock.medianMs : null)
-  return { rows, isolane: isolane?.name ?? null, stock: stock?.name ?? null, ratio: round3(ratio), ratioSource: given !== undefined ? 'computed by the suite script' : 'ratio of medians', why }
+  const files = raw?.suite?.files ?? raw?.files
+  const rounds = raw?.rounds ?? raw?.suite?.rounds
+  const size = [files !== undefined && `${files} files`, rounds !== undefined && `${rounds} round${rounds === 1 ? '' : 's'}`].filter(Boolean).join(', ') || null
+  return { rows, size, isolane: isolane?.name ?? null, stock: stock?.name ?? null, ratio: round3(ratio), ratioSource: given !== undefined ? 'computed by the suite script' : 'ratio of medians', why }
 }
 
 function givenRatio(raw) {

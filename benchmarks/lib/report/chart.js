@@ -11,7 +11,7 @@ const ROW = 24
 const COLORS = { met: '#2f9e44', missed: '#e8590c', neutral: '#4263eb', whisker: '#212529', grid: '#adb5bd', target: '#e03131' }
 
 export function renderChart(results) {
-  const groups = [windowGroup(results.sections.windows), spawnGroup(results.sections.windows), workerGroup(results.sections.workerStart), suitesGroup(results.sections.suites)].filter((g) => g && g.bars.length > 0)
+  const groups = [windowGroup(results.sections.windows), spawnGroup(results.sections.windows), workerGroup(results.sections.workerStart), sustainedGroup(results.sections.sustained), suitesGroup(results.sections.suites)].filter((g) => g && g.bars.length > 0)
   let y = 56
   const parts = []
   for (const group of groups) {
@@ -79,6 +79,21 @@ function spawnGroup(windows) {
 function workerGroup(ws) {
   if (!ws || ws.skipped) return null
   return { title: '2. Worker start: isolated fork / plain fork (paired)', bars: [{ label: 'default set', value: ws.ratio.median, p10: ws.ratio.p10, p90: ws.ratio.p90, target: TARGETS.workerStart }] }
+}
+
+function sustainedGroup(sus) {
+  if (!sus || sus.skipped) return null
+  const bars = []
+  for (const run of sus.runs)
+    run.workers.forEach((w, i) => {
+      const rates = w.samples.map((s) => s.perSecond).filter((r) => r !== null)
+      if (rates.length < 2) return
+      // Time per window in the last block against the first (first rate / last rate): above 1x
+      // the windows got slower as the run went on.
+      const value = Number((rates[0] / rates.at(-1)).toFixed(3))
+      bars.push({ label: `${run.processes} process${run.processes > 1 ? `es, #${i + 1}` : ''}: last / first block`, value })
+    })
+  return { title: `3. Sustained (${sus.settings.windows} windows each): time per window, last block / first block`, bars }
 }
 
 function suitesGroup(suites) {

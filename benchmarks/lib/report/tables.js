@@ -9,7 +9,7 @@ const fix = (v) => (Math.abs(v) >= 100 ? Math.round(v) : Math.abs(v) >= 10 ? Num
 
 export function buildTables(results) {
   const { windows, workerStart, sustained, suites } = results.sections
-  return [windowTable(windows, results.tools), spawnTable(windows, results.tools), workerStartTable(workerStart), sustainedTable(sustained), suitesTable(suites), targetsTable(results.targets)].filter(Boolean)
+  return [windowTable(windows, results.tools), spawnTable(windows, results.tools), workerStartTable(workerStart), sustainedTable(sustained), sustainedBlocksTable(sustained), suitesTable(suites), targetsTable(results.targets)].filter(Boolean)
 }
 
 function windowTable(windows, tools) {
@@ -82,6 +82,24 @@ function sustainedTable(sus) {
 
 const signed = (v) => (v > 0 ? `+${v}` : String(v))
 
+/** Rate, memory, descriptors and the kernel's count block by block: the Markdown only. */
+function sustainedBlocksTable(sus) {
+  if (!sus || sus.skipped) return null
+  const rows = []
+  for (const run of sus.runs)
+    run.workers.forEach((w, i) => {
+      for (const s of w.samples.slice(1))
+        rows.push([`${run.processes}p #${i + 1}`, s.windows, fix(s.perSecond), fix(s.medianUs), fix(s.p99Us), s.rssKiB, s.heapUsedKiB, s.fds, s.netNamespaces ?? 'n/a'])
+    })
+  return {
+    title: '3b. Sustained, block by block',
+    note: `Each row is one block of ${sus.settings.sampleEvery} windows, sampled after a full GC; the first sample (after warm-up, before any block) is in the JSON.`,
+    columns: ['process', 'windows done', 'windows/s', 'median us', 'p99 us', 'RSS KiB', 'heap KiB', 'fds', 'net ns held'],
+    rows,
+    markdownOnly: true,
+  }
+}
+
 function suitesTable(suites) {
   if (!suites) return null
   const rows = []
@@ -94,10 +112,12 @@ function suitesTable(suites) {
     for (const r of s.rows) {
       const stock = s.rows.find((x) => x.name === s.stock)
       const p = r.p10Ms !== null && r.p90Ms !== null ? ` [${fix(r.p10Ms)}-${fix(r.p90Ms)}]` : ''
-      rows.push([s.name, r.name, `${fix(r.medianMs)}${p}`, stock ? `${fix(r.medianMs / stock.medianMs)}x` : '-'])
+      rows.push([s.size ? `${s.name} (${s.size})` : s.name, r.name, `${fix(r.medianMs)}${p}`, stock ? `${fix(r.medianMs / stock.medianMs)}x` : '-'])
     }
   }
-  return { title: '4. Suites: wall time of the fixture suite, ms, median [p10-p90]', note: 'Run by benchmarks/vitest-suite.js and benchmarks/mocha-suite.js; ratio to the stock parallel runner of the same framework. Target: isolane <= 1.05x.', columns: ['suite', 'runner', 'wall time', 'to stock parallel'], rows }
+  const reused = suites.suites.filter((s) => s.reused).map((s) => `${s.name} from ${s.script}'s own run of ${s.reused}`)
+  const note = `Run by benchmarks/vitest-suite.js and benchmarks/mocha-suite.js${reused.length ? ` (not re-run here: ${reused.join('; ')})` : ''}; ratio to the stock parallel runner of the same framework. Target: isolane <= 1.05x.`
+  return { title: '4. Suites: wall time of the fixture suite, ms, median [p10-p90]', note, columns: ['suite', 'runner', 'wall time', 'to stock parallel'], rows }
 }
 
 function targetsTable(targets) {

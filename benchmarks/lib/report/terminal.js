@@ -8,7 +8,7 @@ const VERDICT = { met: (t) => paint(32, t), missed: (t) => paint(31, t), 'not me
 const MAX_CELL = 60
 
 export function renderTerminal(tables) {
-  return tables.map(renderTable).join('\n\n')
+  return tables.filter((t) => !t.markdownOnly).map(renderTable).join('\n\n')
 }
 
 function renderTable({ title, note, columns, rows, layout }) {
