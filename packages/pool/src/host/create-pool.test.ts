@@ -205,6 +205,14 @@ describe.skipIf(noDefaultIsolation)('createPool', () => {
     await pool.destroy()
   })
 
+  it('fails the queued tasks with a clear error when workers cannot start at all, instead of forking for ever', async () => {
+    const pool = track(createPool({ filename: fixture('sleeps.js'), minThreads: 0, maxThreads: 1, execArgv: ['--isolane-no-such-flag'] }))
+    const error = await pool.run({ ms: 0 }).catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: 'ISOLANE_WORKER_START_FAILED', attempts: 3, exitCode: 9, message: expect.stringContaining('exit before they are ready (3 in a row; the last exited with code 9)') })
+    expect(pool.stats.workersStarted).toBeLessThanOrEqual(4)
+    await pool.destroy()
+  })
+
   it("brings back the task's error with its name, code, properties and cause", async () => {
     const pool = track(createPool({ filename: fixture('throws-error.js'), minThreads: 0, maxThreads: 1 }))
     const error = (await pool.run({ message: 'bad config' }).catch((e: unknown) => e)) as Error & Record<string, unknown>

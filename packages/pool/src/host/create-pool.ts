@@ -8,7 +8,7 @@ import Tinypool from 'tinypool'
 import { IsolaneError, createPlan, withIsolation } from '@isolane/core'
 import { POOL_TOKEN_ENV, WORKER_ID_ENV, type KickEnvelope, type TaskEnvelope } from '../shared/protocol.js'
 import { originalFork } from './_child-process.js'
-import { poolDestroyed, workerExited, type WorkerExit } from './errors.js'
+import { poolDestroyed, workerExited, workersCannotStart, type WorkerExit } from './errors.js'
 import { registerPool, unregisterPool, type HookedPool } from './fork-hook.js'
 import { isolatedForkOptions } from './isolated-fork.js'
 import { resolvePoolOptions, type PoolOptions, type ResolvedPoolOptions } from './options.js'
@@ -56,6 +56,9 @@ export function createPool(options: PoolOptions): IsolatedPool {
 
 const KICK: KickEnvelope = Object.freeze({ __isolane_task__: true, kick: true })
 const UNEXPECTED_EXIT = 'Worker exited unexpectedly'
+const CANCELLED = 'CancelError'
+/** Workers that die before they are ready, in a row, before the queued tasks are failed. */
+const START_ATTEMPTS = 3
 const TERMINATING = 'Terminating worker thread'
 
 class IsolatedTinypool implements IsolatedPool, HookedPool {
@@ -69,6 +72,10 @@ class IsolatedTinypool implements IsolatedPool, HookedPool {
   /** > 0 while the pool is inside a synchronous call into tinypool (its forks there are not in the background). */
   #callDepth = 0
   #destroying: Promise<void> | undefined
+  /** Workers that exited before they were ready, since the last one that was ready; the last exit. */
+  #startFailures: { count: number; last?: WorkerExit } = { count: 0 }
+  /** Why the queued tasks were last cancelled (only the pool cancels tasks: a CancelError is its doing). */
+  #cancelledBecause: Error | undefined
   #counts = { workersStarted: 0, workersStartedInBackground: 0, workersExitedUnexpectedly: 0, windowFailures: 0, tasksCompleted: 0, tasksFailed: 0 }
 
   constructor(options: PoolOptions) {
@@ -152,10 +159,18 @@ class IsolatedTinypool implements IsolatedPool, HookedPool {
       this.#children.delete(child)
       exit = { workerId, pid: worker.pid, code, signal }
     })
+    let ready = false
+    child.on('message', (message: { ready?: unknown; __tinypool_worker_message__?: unknown } | null) => {
+      if (message?.ready === true && message.__tinypool_worker_message__ === true) {
+        ready = true
+        this.#startFailures = { count: 0 }
+      }
+    })
     child.on('error', (error) => {
       if (exit && error?.message === UNEXPECTED_EXIT) {
         this.#counts.workersExitedUnexpectedly++
         this.#exits.set(error, exit)
+        if (!ready) this.#startFailures = { count: this.#startFailures.count + 1, last: exit }
       }
     })
   }
@@ -165,6 +180,7 @@ class IsolatedTinypool implements IsolatedPool, HookedPool {
       const exit = this.#exits.get(reason)
       if (exit) return workerExited(exit, reason)
       if (this.#destroying && (reason as Error).message === TERMINATING) return Object.assign(poolDestroyed(), { cause: reason })
+      if (this.#cancelledBecause && (reason as Error).name === CANCELLED) return this.#cancelledBecause
     }
     return toTaskError(reason)
   }
@@ -182,11 +198,20 @@ class IsolatedTinypool implements IsolatedPool, HookedPool {
   /**
    * tinypool reports here a worker that failed while it had no task, for example one killed before
    * it was ready. Tasks queued for it would then wait for a worker that no one adds: tinypool adds
-   * workers only in run() from then on (`workerFailsDuringBootstrap`). A no-op task makes it add one.
+   * workers only in run() from then on (`workerFailsDuringBootstrap`). A no-op task makes it add
+   * one. Workers that cannot start at all (a bad execArgv) would make that a loop of forks: after
+   * a few in a row, the queued tasks fail instead.
    */
   #onIdleWorkerError(_error: unknown): void {
     if (this.#destroying || this.#tinypool.queueSize === 0) return
-    this.#tinypool.run(KICK).catch(() => undefined)
+    const { count, last } = this.#startFailures
+    if (count < START_ATTEMPTS || !last) {
+      this.#tinypool.run(KICK).catch(() => undefined)
+      return
+    }
+    this.#startFailures = { count: 0 }
+    this.#cancelledBecause = workersCannotStart(count, last)
+    this.#tinypool.cancelPendingTasks()
   }
 
   async #shutDown(): Promise<void> {

@@ -2,7 +2,7 @@
 import { IsolaneError } from '@isolane/core'
 
 /** Codes of the pool's own failures (the core's codes are used where they fit). */
-export type PoolErrorCode = 'ISOLANE_INVALID_OPTIONS' | 'ISOLANE_WORKER_EXITED' | 'ISOLANE_POOL_DESTROYED' | 'ISOLANE_INTERNAL'
+export type PoolErrorCode = 'ISOLANE_INVALID_OPTIONS' | 'ISOLANE_WORKER_EXITED' | 'ISOLANE_WORKER_START_FAILED' | 'ISOLANE_POOL_DESTROYED' | 'ISOLANE_INTERNAL'
 
 export function invalidPoolOptions(what: string, fix: string): IsolaneError {
   return new IsolaneError('ISOLANE_INVALID_OPTIONS', `Invalid pool options: ${what}. To fix: ${fix}.`, { hint: fix })
@@ -35,6 +35,25 @@ export function workerExited(exit: WorkerExit, cause: unknown): WorkerExitedErro
     { hint: fix, cause },
   )
   return Object.assign(error, { code: 'ISOLANE_WORKER_EXITED' as const, workerId: exit.workerId, pid: exit.pid, exitCode: exit.code, signal: exit.signal })
+}
+
+/** ISOLANE_WORKER_START_FAILED: workers keep exiting before they are ready; the last one's exit. */
+export interface WorkerStartFailedError extends IsolaneError {
+  readonly code: 'ISOLANE_WORKER_START_FAILED'
+  readonly attempts: number
+  readonly exitCode: number | null
+  readonly signal: NodeJS.Signals | null
+}
+
+export function workersCannotStart(attempts: number, last: WorkerExit): WorkerStartFailedError {
+  const how = last.signal ? `was killed by ${last.signal}` : `exited with code ${last.code}`
+  const fix = 'read the workers\' error output above (a bad `execArgv`, a failing --require or --import, a NODE_OPTIONS or `env` the workers cannot start with), fix it, and run again'
+  const error = new IsolaneError(
+    'ISOLANE_WORKER_START_FAILED',
+    `The pool's workers exit before they are ready (${attempts} in a row; the last ${how}), so the task was not run. To fix: ${fix}.`,
+    { hint: fix },
+  )
+  return Object.assign(error, { code: 'ISOLANE_WORKER_START_FAILED' as const, attempts, exitCode: last.code, signal: last.signal })
 }
 
 export function poolDestroyed(): IsolaneError {
