@@ -223,6 +223,16 @@ describe.skipIf(noDefaultIsolation)('createPool', () => {
     await pool.destroy()
   })
 
+  it("calls the export named by `name`, and takes CommonJS worker modules", async () => {
+    const named = track(createPool({ filename: fixture('exports-named-task.js'), name: 'double', minThreads: 0, maxThreads: 1 }))
+    const plain = track(createPool({ filename: fixture('exports-named-task.js'), minThreads: 0, maxThreads: 1 }))
+    const cjs = track(createPool({ filename: fixture('module-exports-function.cjs'), minThreads: 0, maxThreads: 1 }))
+    expect(await Promise.all([named.run(21), plain.run(21), cjs.run('x')])).toEqual([42, 'default', { cjs: true, task: 'x' }])
+    const missing = track(createPool({ filename: fixture('exports-named-task.js'), name: 'triple', minThreads: 0, maxThreads: 1 }))
+    await expect(missing.run(1)).rejects.toMatchObject({ name: 'TypeError', message: expect.stringContaining('has no export "triple" that is a function') })
+    await Promise.all([named.destroy(), plain.destroy(), cjs.destroy(), missing.destroy()])
+  })
+
   it('fails the task, not the pool, when the worker module cannot be loaded', async () => {
     const pool = track(createPool({ filename: fixture('fails-to-load.js'), minThreads: 0, maxThreads: 1 }))
     await expect(pool.run({})).rejects.toMatchObject({ message: 'this worker module cannot be loaded' })
@@ -279,7 +289,8 @@ describe.skipIf(noDefaultIsolation)('createPool', () => {
     expect(pids).toHaveLength(2)
     await pool.destroy()
     for (const error of await Promise.all(tasks)) expect(error).toMatchObject({ code: 'ISOLANE_POOL_DESTROYED' })
-    await new Promise((resolve) => setTimeout(resolve, 50))
+    // tinypool forks replacements for the two failed tasks after destroy() began: they got no process.
+    expect(pool.stats.workersStarted).toBe(2)
     expect(pool.workers).toEqual([])
     for (const pid of pids) expect(isAlive(pid)).toBe(false)
     await expect(pool.run({})).rejects.toMatchObject({ code: 'ISOLANE_POOL_DESTROYED' })

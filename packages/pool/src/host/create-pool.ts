@@ -5,10 +5,10 @@ import type { ChildProcess, ForkOptions } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import Tinypool from 'tinypool'
-import { IsolaneError, createPlan, withIsolation } from '@isolane/core'
+import { IsolaneError, createPlan, isIsolaneError, isLinux, withIsolation } from '@isolane/core'
 import { POOL_TOKEN_ENV, WORKER_ID_ENV, type KickEnvelope, type TaskEnvelope } from '../shared/protocol.js'
 import { originalFork } from './_child-process.js'
-import { poolDestroyed, workerExited, workersCannotStart, type WorkerExit } from './errors.js'
+import { notLinux, poolDestroyed, workerExited, workersCannotStart, type WorkerExit } from './errors.js'
 import { registerPool, unregisterPool, type HookedPool } from './fork-hook.js'
 import { isolatedForkOptions } from './isolated-fork.js'
 import { resolvePoolOptions, type PoolOptions, type ResolvedPoolOptions } from './options.js'
@@ -72,6 +72,8 @@ class IsolatedTinypool implements IsolatedPool, HookedPool {
   /** > 0 while the pool is inside a synchronous call into tinypool (its forks there are not in the background). */
   #callDepth = 0
   #destroying: Promise<void> | undefined
+  /** Set when a window could not put the thread back (ISOLANE_RESTORE_FAILED): no more windows. */
+  #broken: unknown
   /** Workers that exited before they were ready, since the last one that was ready; the last exit. */
   #startFailures: { count: number; last?: WorkerExit } = { count: 0 }
   /** Why the queued tasks were last cancelled (only the pool cancels tasks: a CancelError is its doing). */
@@ -80,6 +82,7 @@ class IsolatedTinypool implements IsolatedPool, HookedPool {
 
   constructor(options: PoolOptions) {
     this.#options = resolvePoolOptions(options)
+    if (!isLinux) throw notLinux()
     if (!existsSync(TASK_ENTRY))
       throw new IsolaneError('ISOLANE_INTERNAL', `@isolane/pool's worker entry ${TASK_ENTRY} is missing: the package is not built. To fix: build it (\`tsc -b\`).`)
     registerPool(this.#token, this)
@@ -105,6 +108,7 @@ class IsolatedTinypool implements IsolatedPool, HookedPool {
 
   async run<T = unknown>(task: unknown, options: RunOptions = {}): Promise<T> {
     if (this.#destroying) throw poolDestroyed()
+    if (this.#broken) throw this.#broken
     const envelope: TaskEnvelope = { __isolane_task__: true, href: this.#options.href, name: this.#options.name, task }
     try {
       const result = (await this.#inCall(() => this.#tinypool.run(envelope, { signal: options.signal ?? null }))) as T
@@ -125,6 +129,7 @@ class IsolatedTinypool implements IsolatedPool, HookedPool {
   forkWorker(modulePath: string, args: readonly string[], options: ForkOptions): ChildProcess {
     const workerId = ++this.#lastWorkerId
     if (this.#destroying) return standInWorker(poolDestroyed())
+    if (this.#broken) return standInWorker(this.#broken)
     let child: ChildProcess
     try {
       const plan = createPlan(this.#options.isolation, { workerId })
@@ -132,6 +137,8 @@ class IsolatedTinypool implements IsolatedPool, HookedPool {
       child = withIsolation(plan, () => originalFork(modulePath, [...args], forkOptions))
     } catch (error) {
       this.#counts.windowFailures++
+      // The thread may be left in the worker's namespaces: another window could only make it worse.
+      if (isIsolaneError(error) && error.code === 'ISOLANE_RESTORE_FAILED') this.#broken = error
       return standInWorker(error, this.#options.isolateWorkers ? undefined : () => this.#replaceStandIn())
     }
     this.#track(child, workerId)

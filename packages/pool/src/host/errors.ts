@@ -56,6 +56,11 @@ export function workersCannotStart(attempts: number, last: WorkerExit): WorkerSt
   return Object.assign(error, { code: 'ISOLANE_WORKER_START_FAILED' as const, attempts, exitCode: last.code, signal: last.signal })
 }
 
+export function notLinux(): IsolaneError {
+  const fix = 'run on Linux (a Linux CI runner, a VM or a container), or use tinypool itself where isolation is not wanted'
+  return new IsolaneError('ISOLANE_NOT_LINUX', `@isolane/pool forks workers into Linux namespaces, and this is ${process.platform}. To fix: ${fix}.`, { hint: fix })
+}
+
 export function poolDestroyed(): IsolaneError {
   const fix = 'run tasks before calling destroy(), or create a new pool'
   return new IsolaneError('ISOLANE_POOL_DESTROYED', `The isolated pool was destroyed, so it runs no more tasks. To fix: ${fix}.`, { hint: fix })

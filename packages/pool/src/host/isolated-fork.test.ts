@@ -18,6 +18,7 @@ interface Printed {
 
 const noDefaultIsolation = unlessIsolationIsPossible(['net', 'mnt', 'ipc', 'uts'], 'forkIsolated/spawnIsolated')
 const noPidNamespace = unlessIsolationIsPossible(['pid'], 'forkIsolated with a PID namespace')
+const noCgroupNamespace = unlessIsolationIsPossible(['cgroup'], 'forkIsolated with a cgroup namespace')
 
 describe.skipIf(noDefaultIsolation)('forkIsolated', () => {
   it('starts the child in fresh namespaces (default: net, mnt, ipc, uts), with its worker id', async () => {
@@ -36,6 +37,14 @@ describe.skipIf(noDefaultIsolation)('forkIsolated', () => {
     const printed = JSON.parse(await outputOf(child)) as Printed
     expect(printed.net).not.toBe(host.net)
     expect(printed).toMatchObject({ mnt: host.mnt, uts: host.uts, ipc: host.ipc, workerId: null })
+  })
+
+  it.skipIf(noCgroupNamespace)('makes a cgroup namespace when asked', async () => {
+    const host = threadNamespaces()
+    const child = forkIsolated(fixture('prints-namespaces.cjs'), [], { stdio: 'pipe', isolation: { namespaces: ['cgroup'] } })
+    const printed = JSON.parse(await outputOf(child)) as Printed & { cgroup: string }
+    expect(printed.cgroup).not.toBe(host.cgroup)
+    expect(printed.net).toBe(host.net)
   })
 
   it('throws bad isolation options before anything is forked', () => {
