@@ -91,21 +91,27 @@ describe.skipIf(skipReason !== undefined)('isolane-mocha against mocha', () => {
   })
 
   it('honours --bail, --grep and exit-code options as mocha does', async () => {
+    // One file each (without the directory's config), so that each run forks one worker.
     const cwd = join(fixtures, 'mixed-outcomes')
-    const [bail, grep, posix, passOnFailing] = await Promise.all([
-      run(isolaneMocha, ['--bail', '--reporter', 'dot'], { cwd }),
-      run(isolaneMocha, ['--grep', 'retries', '--reporter', 'tap'], { cwd }),
-      run(isolaneMocha, ['--posix-exit-codes', '--reporter', 'min'], { cwd }),
-      run(isolaneMocha, ['--pass-on-failing-test-suite', '--reporter', 'min'], { cwd }),
+    const failing = ['--no-config', 'test/failing.spec.cjs']
+    const [plain, bail, grep, posix, passOnFailing] = await Promise.all([
+      run(isolaneMocha, [...failing, '--reporter', 'dot'], { cwd }),
+      run(isolaneMocha, [...failing, '--bail', '--reporter', 'dot'], { cwd }),
+      run(isolaneMocha, ['--no-config', 'test/retries.spec.cjs', '--grep', 'third attempt', '--reporter', 'tap'], { cwd }),
+      run(isolaneMocha, [...failing, '--posix-exit-codes', '--reporter', 'min'], { cwd }),
+      run(isolaneMocha, [...failing, '--pass-on-failing-test-suite', '--reporter', 'min'], { cwd }),
     ])
+    expect(plain.stdout).toMatch(/1 passing[^]*3 failing/)
+    expect(plain.status).toBe(3)
     expect(bail.stdout).toMatch(/1 failing/)
+    expect(bail.stdout).not.toMatch(/[23] failing/)
     expect(bail.status).toBe(1)
-    expect(grep.stdout).toMatch(/^# tests 2$/m)
+    expect(grep.stdout).toMatch(/^# tests 1$/m)
     expect(grep.stdout).toMatch(/^# pass 1$/m)
-    expect(grep.stdout).toMatch(/^# fail 1$/m)
-    expect(grep.status).toBe(1)
+    expect(grep.status).toBe(0)
+    expect(posix.stdout).toMatch(/3 failing/)
     expect(posix.status).toBe(1)
-    expect(passOnFailing.stdout).toMatch(/5 failing/)
+    expect(passOnFailing.stdout).toMatch(/3 failing/)
     expect(passOnFailing.status).toBe(0)
   })
 

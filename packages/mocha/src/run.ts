@@ -5,7 +5,7 @@ import { createPlan, type IsolationOptions } from '@isolane/core'
 import { Mocha, collectFiles, normalizeRunOptions, prepareRunOptions, validateRunOptions, type MochaArgs, type MochaStats } from './_mocha.js'
 import { noTestFiles, specFileHidden, unmatchedPatterns, watchUnsupported } from './errors.js'
 import { loadRunSettings } from './options.js'
-import { isolaneRunnerClass } from './runner.js'
+import { createSpecFilePool, isolaneRunnerClass } from './runner.js'
 
 export interface RunMochaOptions {
   /**
@@ -49,15 +49,20 @@ export async function runMocha(options: RunMochaOptions = {}): Promise<RunMochaR
 
   const files = collectSpecFiles(args)
   checkVisibleToWorkers(files, isolation)
-  const mocha = new Mocha(args)
-  mocha.parallelMode(true)
-  mocha._runnerClass = isolaneRunnerClass({ jobs, isolation, env: workerEnv(options.env ?? process.env), execArgv: workerExecArgv })
-  mocha.files = files
-
-  const { failures, stats } = await new Promise<{ failures: number; stats: MochaStats }>((resolve) => {
-    const runner = mocha.run((failures) => resolve({ failures, stats: runner.stats }))
-  })
-  return { failures, exitCode: exitCodeOf(failures, args), stats, files, forceExit: args.exit === true }
+  const pool = createSpecFilePool({ jobs, isolation, env: workerEnv(options.env ?? process.env), execArgv: workerExecArgv })
+  try {
+    const mocha = new Mocha(args)
+    mocha.parallelMode(true)
+    mocha._runnerClass = isolaneRunnerClass(pool)
+    mocha.files = files
+    const { failures, stats } = await new Promise<{ failures: number; stats: MochaStats }>((resolve) => {
+      const runner = mocha.run((failures) => resolve({ failures, stats: runner.stats }))
+    })
+    return { failures, exitCode: exitCodeOf(failures, args), stats, files, forceExit: args.exit === true }
+  } finally {
+    // Mocha has terminated it already, unless a global setup failed before any file ran.
+    await pool.destroy()
+  }
 }
 
 function collectSpecFiles(args: MochaArgs): string[] {

@@ -18,16 +18,34 @@ export interface PoolSettings {
 }
 
 /**
- * A ParallelBufferedRunner whose pool is isolane's. Mocha instantiates the runner class itself
- * (`Mocha#run`), so the settings travel in a class made for the run.
+ * The pool of a run. Made before Mocha runs (it forks nothing until a file is due): its options are
+ * checked then, and a failure there is an error of the run, not one inside Mocha's runner.
  */
-export function isolaneRunnerClass(settings: PoolSettings): ParallelBufferedRunnerClass {
+export function createSpecFilePool(settings: PoolSettings): IsolatedPool {
+  return createPool({
+    filename: WORKER_ENTRY,
+    maxThreads: settings.jobs,
+    // No idle worker waits: a worker is forked for a file when it is due (and none is left
+    // behind when Mocha terminates the pool early on --bail).
+    minThreads: 0,
+    isolateWorkers: true,
+    env: settings.env,
+    execArgv: settings.execArgv,
+    isolation: settings.isolation,
+  })
+}
+
+/**
+ * A ParallelBufferedRunner whose pool is isolane's. Mocha instantiates the runner class itself
+ * (`Mocha#run`), so the pool travels in a class made for the run.
+ */
+export function isolaneRunnerClass(pool: IsolatedPool): ParallelBufferedRunnerClass {
   return class IsolaneRunner extends ParallelBufferedRunner {
     override run(...args: Parameters<InstanceType<ParallelBufferedRunnerClass>['run']>): unknown {
       // ParallelBufferedRunner#run calls BufferedWorkerPool.create() synchronously, before its
       // first await: the factory is swapped for exactly that call, and other runs are untouched.
       const create = BufferedWorkerPool.create
-      BufferedWorkerPool.create = () => new SpecFilePool(settings)
+      BufferedWorkerPool.create = () => new SpecFilePool(pool)
       try {
         return super.run(...args)
       } finally {
@@ -40,20 +58,9 @@ export function isolaneRunnerClass(settings: PoolSettings): ParallelBufferedRunn
 /** The shape of Mocha's BufferedWorkerPool, over an isolane pool: one fresh worker per file. */
 class SpecFilePool implements BufferedPool {
   readonly #pool: IsolatedPool
-  #destroyed: Promise<void> | undefined
 
-  constructor(settings: PoolSettings) {
-    this.#pool = createPool({
-      filename: WORKER_ENTRY,
-      maxThreads: settings.jobs,
-      // No idle worker waits: a worker is forked for a file when it is due (and none is left
-      // behind when Mocha terminates the pool early on --bail).
-      minThreads: 0,
-      isolateWorkers: true,
-      env: settings.env,
-      execArgv: settings.execArgv,
-      isolation: settings.isolation,
-    })
+  constructor(pool: IsolatedPool) {
+    this.#pool = pool
   }
 
   async run(file: string, options: MochaArgs): Promise<SerializedWorkerResult> {
@@ -67,10 +74,9 @@ class SpecFilePool implements BufferedPool {
     return deserialize(outcome.result as SerializedWorkerResult)
   }
 
-  /** Mocha terminates on --bail and again at the end: destroy once. */
+  /** Mocha terminates on --bail and again at the end; the pool's destroy() is idempotent. */
   terminate(): Promise<void> {
-    this.#destroyed ??= this.#pool.destroy()
-    return this.#destroyed
+    return this.#pool.destroy()
   }
 
   /** For Mocha's debug output (DEBUG=mocha:parallel*): workers alive are busy, as each runs one file. */

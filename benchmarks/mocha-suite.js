@@ -1,0 +1,169 @@
+#!/usr/bin/env node
+// isolane-mocha against `mocha --parallel` (same --jobs) and serial `mocha`, on a generated suite
+// of 60+ spec files, side by side in one run: the median wall time of each over rounds, and the
+// ratios. A fourth variant, isolane-mocha with `--isolane-namespaces none`, separates what the
+// fresh process per file costs from what the fresh namespaces cost.
+// Usage: node benchmarks/mocha-suite.js [--quick] [--files=N] [--rounds=N] [--jobs=N]
+// (--quick: a smoke run, 12 files, 1 round, no warm-up). Writes benchmarks/results/mocha-suite.json.
+// Needs a built workspace (`npx tsc -b`) and root.
+import { execFile } from 'node:child_process'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import os from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { canIsolate } from '@isolane/core'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const isolaneMocha = join(root, 'packages/mocha/bin/isolane-mocha.js')
+const mocha = createRequire(join(root, 'packages/mocha/package.json')).resolve('mocha/bin/mocha.js')
+// Not under os.tmpdir(): the workers get a private /tmp, so a suite there would be hidden from them.
+// One directory per run (fixtures/mocha/.gitignore ignores them), removed at the end.
+let suiteDir
+const resultsFile = join(root, 'benchmarks/results/mocha-suite.json')
+
+function option(name, fallback) {
+  const arg = process.argv.slice(2).find((a) => a.startsWith(`--${name}=`))
+  const value = arg === undefined ? fallback : Number(arg.slice(name.length + 3))
+  if (!Number.isInteger(value) || value < 1) {
+    process.stderr.write(`mocha-suite.js: --${name} must be a positive integer\n`)
+    process.exit(2)
+  }
+  return value
+}
+
+const QUICK = process.argv.includes('--quick')
+const FILES = option('files', QUICK ? 12 : 60)
+const ROUNDS = option('rounds', QUICK ? 1 : 5)
+const JOBS = option('jobs', 2)
+
+/** A spec file of an ordinary unit-test kind: a few synchronous tests, a hook, one short async test. */
+function specFile(index) {
+  return `const assert = require('node:assert')
+const { createHash } = require('node:crypto')
+
+describe('module ${index}', () => {
+  let input
+  beforeEach(() => {
+    input = Array.from({ length: 200 }, (_, i) => i * ${index + 1})
+  })
+  it('sums', () => {
+    assert.strictEqual(input.reduce((a, b) => a + b, 0), ${(index + 1) * 19900})
+  })
+  it('hashes', () => {
+    assert.strictEqual(createHash('sha256').update(String(input)).digest('hex').length, 64)
+  })
+  it('sorts', () => {
+    assert.deepStrictEqual([...input].reverse().sort((a, b) => a - b), input)
+  })
+  it('waits a little', async () => {
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  })
+})
+`
+}
+
+const VARIANTS = [
+  { name: 'isolane-mocha', bin: isolaneMocha, args: ['--jobs', String(JOBS)] },
+  { name: 'isolane-mocha, no namespaces', bin: isolaneMocha, args: ['--jobs', String(JOBS), '--isolane-namespaces', 'none'] },
+  { name: 'mocha --parallel', bin: mocha, args: ['--parallel', '--jobs', String(JOBS)] },
+  { name: 'mocha (serial)', bin: mocha, args: [] },
+]
+
+function timeRun({ bin, args }) {
+  return new Promise((resolve, reject) => {
+    const start = process.hrtime.bigint()
+    execFile(process.execPath, [bin, ...args, '--reporter', 'dot', suiteDir], { cwd: root, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const ms = Number(process.hrtime.bigint() - start) / 1e6
+      const passing = Number(/(\d+) passing/.exec(stdout)?.[1] ?? 0)
+      if (error || passing !== FILES * 4) reject(new Error(`${bin} ${args.join(' ')} failed (${passing} passing of ${FILES * 4}):\n${stdout.slice(-2000)}\n${stderr.slice(-2000)}`))
+      else resolve(ms)
+    })
+  })
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}
+
+async function main() {
+  const capability = canIsolate(['net', 'mnt', 'ipc', 'uts'])
+  if (!capability.ok) {
+    process.stderr.write(`mocha-suite.js: cannot run isolane-mocha here: ${capability.reason}\n`)
+    process.exit(1)
+  }
+  suiteDir = mkdtempSync(join(root, 'fixtures/mocha/many-files-'))
+  const cleanUp = () => rmSync(suiteDir, { recursive: true, force: true })
+  process.once('SIGINT', () => {
+    cleanUp()
+    process.exit(130)
+  })
+  try {
+    for (let i = 0; i < FILES; i++) writeFileSync(join(suiteDir, `module-${String(i).padStart(3, '0')}.spec.cjs`), specFile(i))
+    const times = Object.fromEntries(VARIANTS.map((v) => [v.name, []]))
+    // One warm-up run of each (file cache, JIT of the tools), then rounds in rotating order so
+    // that no variant always runs first or last.
+    if (!QUICK) for (const variant of VARIANTS) await timeRun(variant)
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length])
+      for (const variant of order) times[variant.name].push(await timeRun(variant))
+      process.stderr.write(`round ${round + 1}/${ROUNDS}: ${order.map((v) => `${v.name} ${times[v.name].at(-1).toFixed(0)} ms`).join(', ')}\n`)
+    }
+    return report(times)
+  } finally {
+    cleanUp()
+  }
+}
+
+function report(times) {
+  // Paired by round (the variants of a round ran back to back): steadier than a ratio of medians
+  // on a machine whose load changes.
+  const paired = times['isolane-mocha'].map((ms, i) => ms / times['mocha --parallel'][i])
+  const medians = Object.fromEntries(Object.entries(times).map(([name, values]) => [name, Math.round(median(values))]))
+  const isolane = medians['isolane-mocha']
+  const bare = medians['isolane-mocha, no namespaces']
+  const parallel = medians['mocha --parallel']
+  const serial = medians['mocha (serial)']
+  const result = {
+    benchmark: 'mocha-suite',
+    date: new Date().toISOString(),
+    machine: { node: process.versions.node, kernel: os.release(), cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model.trim() },
+    quick: QUICK,
+    suite: { files: FILES, testsPerFile: 4, jobs: JOBS, rounds: ROUNDS },
+    medianMs: medians,
+    samplesMs: Object.fromEntries(Object.entries(times).map(([name, values]) => [name, values.map((v) => Math.round(v))])),
+    ratio: { median: round2(median(paired)), perRound: paired.map(round2), of: 'isolane-mocha / mocha --parallel, paired by round' },
+    ratios: {
+      isolaneVsParallel: round2(isolane / parallel),
+      isolaneVsSerial: round2(isolane / serial),
+      parallelVsSerial: round2(parallel / serial),
+      namespacesShare: round2((isolane - bare) / isolane),
+    },
+    perFileMs: {
+      isolaneOverParallel: round2(((isolane - parallel) * JOBS) / FILES),
+      namespacesOverFreshProcess: round2(((isolane - bare) * JOBS) / FILES),
+    },
+    explanation:
+      'mocha --parallel forks --jobs worker processes once and runs every file in them; isolane-mocha forks a fresh ' +
+      'Node process per spec file (tinypool isolateWorkers) into fresh namespaces, so each file pays a Node start, ' +
+      'loading Mocha and the --require modules, and the fork, instead of sharing them. perFileMs.isolaneOverParallel ' +
+      'is that cost per file and worker slot; the "no namespaces" variant shows how little of it is the namespaces ' +
+      '(namespacesOverFreshProcess): the price is the fresh process, which is what gives each file its own ' +
+      'memory, globals, port space and /tmp.',
+  }
+  mkdirSync(join(root, 'benchmarks/results'), { recursive: true })
+  writeFileSync(resultsFile, `${JSON.stringify(result, null, 2)}\n`)
+  process.stdout.write(`${FILES} files x 4 tests, --jobs ${JOBS}, median of ${ROUNDS} rounds:\n`)
+  for (const [name, ms] of Object.entries(medians)) process.stdout.write(`  ${name.padEnd(30)} ${String(ms).padStart(6)} ms\n`)
+  process.stdout.write(`isolane-mocha / mocha --parallel = ${result.ratio.median}x (paired by round); / serial mocha = ${result.ratios.isolaneVsSerial}x\n`)
+  process.stdout.write(`per file and worker slot: +${result.perFileMs.isolaneOverParallel} ms over mocha --parallel, of which the namespaces +${result.perFileMs.namespacesOverFreshProcess} ms\n`)
+  process.stdout.write(`written to ${resultsFile}\n`)
+}
+
+function round2(value) {
+  return Math.round(value * 100) / 100
+}
+
+await main()
