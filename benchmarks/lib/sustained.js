@@ -6,7 +6,7 @@ import { canIsolate, createPlan, describePlan } from '@isolane/core'
 import { runEntry } from './child.js'
 import { HOSTNAME } from './configs.js'
 import { netNamespaceSourceNote, netNamespacesHeld } from './kernel-counters.js'
-import { round3 } from './stats.js'
+import { median, round3 } from './stats.js'
 
 /** Growth a run may show without counting as growth: allocator and GC noise, not a leak. */
 export const MEMORY_NOISE = { rssFraction: 0.05, rssKiB: 4096, heapKiB: 512 }
@@ -30,16 +30,17 @@ export async function benchSustained({ mode, probe, log }) {
 
 async function sustainedRun(settings, processes) {
   const before = netNamespacesHeld()
-  let peak = before
+  // The kernel's count every 100 ms while the run lasts: [ms since start, count].
+  const series = []
   let watching = true
+  const start = process.hrtime.bigint()
   const watcher = (async () => {
     while (watching) {
       const now = netNamespacesHeld()
-      if (now !== null && (peak === null || now > peak)) peak = now
+      if (now !== null) series.push([Math.round(Number(process.hrtime.bigint() - start) / 1e6), now])
       await sleep(100)
     }
   })()
-  const start = process.hrtime.bigint()
   let workers
   try {
     workers = await Promise.all(Array.from({ length: processes }, (_, workerId) => runEntry('sustained.js', { ...settings, workerId }, { nodeArgs: ['--expose-gc'] })))
@@ -54,7 +55,7 @@ async function sustainedRun(settings, processes) {
     processes,
     wallMs: round3(wallMs),
     windowsPerSecond: round3((processes * settings.windows * 1000) / wallMs),
-    netNamespaces: { before, peak, atEnd, ...settled },
+    netNamespaces: { before, peak: series.length ? Math.max(...series.map(([, n]) => n)) : null, atEnd, ...settled, pilesUp: pilesUp(series), series },
     workers: workers.map((w) => ({ pid: w.pid, samples: w.samples, verdict: verdictOf(w.samples) })),
   }
 }
@@ -104,4 +105,20 @@ function verdictOf(samples) {
     fdsGrow: fdGrowth > 0,
     netNamespacesPeakInRun: Math.max(...samples.map((s) => s.netNamespaces ?? 0)),
   }
+}
+
+/**
+ * Whether the kernel's count of network namespaces kept rising through the run: the median of the
+ * last third of the series against the first third, from its first change (single samples spike whenever a cleanup batch
+ * is pending, so peaks alone say little). null without a series to judge.
+ */
+export function pilesUp(series) {
+  // Leave out the start, before the first window (the children are still loading): still flat.
+  const firstChange = series.findIndex(([, n]) => n !== series[0]?.[1])
+  series = firstChange === -1 ? [] : series.slice(firstChange)
+  if (series.length < 6) return null
+  const third = Math.floor(series.length / 3)
+  const first = median(series.slice(0, third).map(([, n]) => n))
+  const last = median(series.slice(-third).map(([, n]) => n))
+  return last > first * 1.5 + 32
 }

@@ -8,10 +8,10 @@ function windows(ratio) {
   return { configs: [config('uts', ['uts'], 21, 14, 7), config('default', ['net', 'mnt', 'ipc', 'uts'], 600 * ratio, 600, 24)] }
 }
 
-function sustained(fdsLast) {
+function sustained(fdsLast, pilesUp = false) {
   const sample = (windows, fds) => ({ windows, perSecond: 1000, rssKiB: 50_000, heapUsedKiB: 4000, fds, netNamespaces: 40 })
   const worker = { samples: [sample(0, 20), sample(1000, 20), sample(2000, fdsLast)], verdict: { rssGrowthKiB: 0, heapGrowthKiB: 0, fdGrowth: fdsLast - 20, memoryGrows: false, fdsGrow: fdsLast > 20 } }
-  return { settings: { windows: 2000 }, memoryNoise: { rssKiB: 4096, rssFraction: 0.05, heapKiB: 512 }, netNamespaceSource: 'slabinfo', runs: [{ processes: 1, netNamespaces: { before: 30, peak: 90, atEnd: 50, afterSettle: 31, settleMs: 200 }, workers: [worker] }] }
+  return { settings: { windows: 2000 }, memoryNoise: { rssKiB: 4096, rssFraction: 0.05, heapKiB: 512 }, netNamespaceSource: 'slabinfo', runs: [{ processes: 1, netNamespaces: { before: 30, peak: 90, atEnd: 50, afterSettle: 31, settleMs: 200, pilesUp }, workers: [worker] }] }
 }
 
 const byId = (targets, id) => targets.find((t) => t.id === id)
@@ -30,6 +30,13 @@ describe('targets', () => {
     const grown = byId(evaluateTargets({ sustained: sustained(21) }), 'sustained')
     expect(grown.met).toBe(false)
     expect(grown.why).toContain('descriptors')
+  })
+
+  it('says whether network namespaces pile up, from the trend of the kernel\'s count', () => {
+    expect(byId(evaluateTargets({ sustained: sustained(20, false) }), 'netns').met).toBe(true)
+    const piled = byId(evaluateTargets({ sustained: sustained(20, true) }), 'netns')
+    expect(piled.met).toBe(false)
+    expect(piled.why).toContain('cleanup_net')
   })
 
   it('reports what was not run as not measured, with the reason', () => {
