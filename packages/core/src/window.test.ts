@@ -9,7 +9,7 @@ import { isFsContextUnshared } from './fs-context.js'
 import { ALL_KINDS, type NamespaceKind } from './kinds.js'
 import { namespaceIds, type NamespaceIds } from './inspect.js'
 import { createPlan } from './plan.js'
-import { withIsolation } from './window.js'
+import { enterIsolation, withIsolation } from './window.js'
 import { cannotIsolate, snapshotParent } from './_test-support.js'
 
 const skip = cannotIsolate(['net', 'mnt', 'ipc', 'uts', 'pid', 'cgroup'])
@@ -137,6 +137,20 @@ describe.skipIf(skip)('the isolation window', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
+  })
+
+  it('can stay open across calls: enterIsolation() until restore()', () => {
+    const before = snapshotParent()
+    const window = enterIsolation({ namespaces: ['net', 'uts', 'ipc'], hostname: 'entered' })
+    expect(hostname()).toBe('entered')
+    expect(namespaceIds('thread-self').net).not.toBe(before.namespaces.net)
+    expect(window.context).toEqual({ workerId: undefined, kinds: ['net', 'uts', 'ipc'], hostname: 'entered' })
+    window.restore()
+    window.restore()
+    expect(snapshotParent()).toEqual(before)
+    // A failing step restores the thread before the error reaches the caller.
+    expect(() => enterIsolation({ namespaces: ['uts'], hostname: 'x', plugins: [{ name: 'fails', setup: () => { throw new Error('no') } }] })).toThrow(/plugin "fails" failed: no/)
+    expect(snapshotParent()).toEqual(before)
   })
 
   it('passes no descriptor of its own to the child', () => {

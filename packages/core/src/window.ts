@@ -25,13 +25,50 @@ export interface SavedThreadState {
  * before this returns or throws.
  */
 export function withIsolation<T>(planOrOptions: IsolationPlan | IsolationOptions, callback: (context: StepContext) => T, planContext?: PlanContext): T {
+  const window = enterIsolation(planOrOptions, planContext)
+  let failure: unknown
+  try {
+    return callback(window.context)
+  } catch (error) {
+    failure = error
+    throw error
+  } finally {
+    window.restore(failure)
+  }
+}
+
+/** An open isolation window: the calling thread is in the fresh namespaces until restore(). */
+export interface IsolationWindow {
+  readonly context: StepContext
+  /**
+   * Puts the thread back into its namespaces and cwd; idempotent. `pendingError`, the failure
+   * that ends the window if any, is kept as the cause should restoring fail too.
+   */
+  restore(pendingError?: unknown): void
+}
+
+/**
+ * Moves the calling thread into fresh namespaces made by `plan` and runs its steps, for code that
+ * cannot put its work into one callback (a test environment's setup and teardown). Prefer
+ * withIsolation(): between enter and restore, everything the thread does happens inside, and an
+ * `await` in between lets unrelated callbacks run inside too. If a step fails, the thread is
+ * restored before the error is thrown.
+ */
+export function enterIsolation(planOrOptions: IsolationPlan | IsolationOptions, planContext?: PlanContext): IsolationWindow {
   const plan = isPlan(planOrOptions) ? planOrOptions : createPlan(planOrOptions, planContext)
   assertLinux()
   const context: StepContext = Object.freeze({ workerId: plan.workerId, kinds: plan.kinds, hostname: hostnameOf(plan) })
   const saved = saveThreadState(plan.kinds)
-  const bindSources = new Map<SetupStep, number>()
+  let restored = false
   let entered = false
-  let failure: unknown
+  const restore = (pendingError?: unknown) => {
+    if (restored) return
+    restored = true
+    // A failed unshare() changed nothing (it is all or nothing), and setns() would need the very
+    // privilege that was missing: then only the descriptors are closed.
+    restoreThreadState(entered ? saved : { namespaces: [], cwd: saved.cwd, close: saved.namespaces.map((n) => n.fd) }, pendingError)
+  }
+  const bindSources = new Map<SetupStep, number>()
   try {
     if (plan.kinds.includes('mnt')) noteFsContextUnshared()
     if (plan.kinds.length > 0) unshare(cloneFlags(plan.kinds), `unshare(${plan.kinds.map((k) => NAMESPACE_KINDS[k].flagName).join('|')})`)
@@ -40,16 +77,17 @@ export function withIsolation<T>(planOrOptions: IsolationPlan | IsolationOptions
     // with EINVAL), and before any tmpfs could hide them.
     for (const step of plan.steps) if (step.op === 'bind') bindSources.set(step, openBindSource(step.source))
     for (const step of plan.steps) runStep(step, plan, context, { bindSources })
-    return callback(context)
   } catch (error) {
-    failure = error
+    closeAll(bindSources.values())
+    restore(error)
     throw error
-  } finally {
-    for (const fd of bindSources.values()) closeFd(fd)
-    // A failed unshare() changed nothing (it is all or nothing), and setns() would need the very
-    // privilege that was missing: then only the descriptors are closed.
-    restoreThreadState(entered ? saved : { namespaces: [], cwd: saved.cwd, close: saved.namespaces.map((n) => n.fd) }, failure)
   }
+  closeAll(bindSources.values())
+  return Object.freeze({ context, restore })
+}
+
+function closeAll(fds: Iterable<number>): void {
+  for (const fd of fds) closeFd(fd)
 }
 
 export function isPlan(value: unknown): value is IsolationPlan {
