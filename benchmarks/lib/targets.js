@@ -30,7 +30,7 @@ function windowTarget(windows) {
   const perKind = windows.configs.filter((c) => c.overheadUs && c.kinds.length === 1).map((c) => `${c.name} ${signed(c.overheadUs.median)}`)
   const why = [
     `missed by ${pct(ratio, TARGETS.window)}: isolane spends ${config.overheadUs.median} us more than C per window over ${config.libcCalls} libc calls`,
-    perCall ? `the bare uts window, whose kernel work is tiny, shows ${round3(perCall)} us of fixed cost per call (koffi marshalling, JS wrappers, error checks: ${uts.overheadUs.median} us over ${uts.libcCalls} calls), which accounts for ~${round3(perCall * config.libcCalls)} us` : null,
+    perCall ? `the bare uts window, whose kernel work is tiny, shows ${round3(perCall)} us of fixed JS-side cost per libc call (koffi, the wrappers around the calls, the window's own bookkeeping: ${uts.overheadUs.median} us over ${uts.libcCalls} calls), which accounts for ~${round3(perCall * config.libcCalls)} us` : null,
     perCall ? remainderNote(config.overheadUs.median - perCall * config.libcCalls, config) : null,
     perKind.length ? `excess per kind alone (us): ${perKind.join(', ')}` : null,
   ].filter(Boolean).join('; ')

@@ -22,7 +22,7 @@ describe('targets', () => {
     const missed = byId(evaluateTargets({ windows: windows(1.5) }), 'window')
     expect(missed.met).toBe(false)
     expect(missed.why).toMatch(/^missed by 25%/)
-    expect(missed.why).toContain('us of fixed cost per call')
+    expect(missed.why).toContain('us of fixed JS-side cost per libc call')
   })
 
   it('flags descriptors that grow over the sustained run', () => {

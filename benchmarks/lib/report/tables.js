@@ -20,10 +20,12 @@ function windowTable(windows, tools) {
     c.skipped
       ? [c.label, 'skipped', c.skipped, '', '']
       : [c.name === DEFAULT_CONFIG ? `${c.label} *` : c.label, spread(c.c), spread(c.core), ratio(c.ratioToC), c.overheadUs ? `${fix(c.overheadUs.median)}` : '-'])
+  const uts = windows.configs.find((c) => c.name === 'uts' && c.overheadUs)
+  const perCall = uts ? ` Small windows (uts, cgroup, pid) are mostly the fixed JS-side cost of a window (koffi calls and the wrappers around them): the uts row puts it at ~${fix(uts.overheadUs.median / uts.libcCalls)} us per libc call (${uts.libcCalls} calls).` : ''
   const cNote = tools.cFloor.skipped ? `No C floor: ${tools.cFloor.skipped}. ` : `C floor: benchmarks/c/ns-window.c, ${tools.cFloor.compiler} ${tools.cFloor.flags}. `
   return {
     title,
-    note: `${cNote}isolane: withIsolation(plan, () => {}) in one Node process. Ratios: median over ${windows.settings.rounds} rounds of (isolane median / C median) within the round, [p10-p90] of those. * target: <= 1.2x.`,
+    note: `${cNote}isolane: withIsolation(plan, () => {}) in one Node process. Ratios: median over ${windows.settings.rounds} rounds of (isolane median / C median) within the round, [p10-p90] of those. * target: <= 1.2x.${perCall}`,
     columns: ['configuration', 'C floor', 'isolane', 'isolane / C', 'isolane - C'],
     rows,
   }
