@@ -2,16 +2,20 @@
 // Mocha's own `lib/nodejs/worker.cjs` does, without workerpool: load the `--require` modules (root
 // hooks; global fixtures belong to the parent), run the file with the `parallel-buffered`
 // reporter the parent chose, and hand back the buffered events, serialized by Mocha's serializer.
+import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import { resolve } from 'node:path'
 
 const require = createRequire(import.meta.url)
-const Mocha = require('mocha/lib/mocha.cjs') as new (options: Record<string, unknown>) => WorkerMocha
-const { interfaces } = require('mocha/lib/mocha.cjs') as { interfaces: Record<string, unknown> }
-const { handleRequires, validateLegacyPlugin } = require('mocha/lib/cli/run-helpers.cjs') as {
-  handleRequires(requires: unknown, options: { ignoredPlugins: string[] }): Promise<{ rootHooks?: unknown }>
-  validateLegacyPlugin(options: Record<string, unknown>, pluginType: 'ui', map: Record<string, unknown>): void
-}
+const Mocha = require('mocha/lib/mocha.cjs') as (new (options: Record<string, unknown>) => WorkerMocha) & { interfaces: Record<string, unknown> }
+const { PluginLoader } = require('mocha/lib/plugin-loader.js') as { PluginLoader: { create(options: { ignore: string[] }): PluginLoaderInstance } }
+const { requireOrImport } = require('mocha/lib/nodejs/esm-utils.cjs') as { requireOrImport(path: string): Promise<unknown> }
 const { serialize } = require('mocha/lib/nodejs/serializer.js') as { serialize(value: unknown): unknown }
+
+interface PluginLoaderInstance {
+  load(module: unknown): boolean
+  finalize(): Promise<{ rootHooks?: unknown }>
+}
 
 interface WorkerMocha {
   addFile(file: string): WorkerMocha
@@ -31,13 +35,32 @@ export interface SpecFileOutcome {
   result: unknown
 }
 
+/**
+ * Mocha's handleRequires (lib/cli/run-helpers.cjs), with Mocha's PluginLoader and requireOrImport:
+ * run-helpers itself would also load Mocha's watch machinery (chokidar, glob), about 0.1 s of CPU
+ * in every worker, and every spec file has a worker of its own. Global fixtures belong to the parent.
+ */
+async function loadRequires(requires: unknown): Promise<{ rootHooks?: unknown }> {
+  const loader = PluginLoader.create({ ignore: ['mochaGlobalSetup', 'mochaGlobalTeardown'] })
+  for (const mod of Array.isArray(requires) ? (requires as string[]) : []) {
+    // As Mocha: relative to the cwd when such a file exists, else a module name.
+    const path = existsSync(mod) || existsSync(`${mod}.js`) ? resolve(mod) : mod
+    const loaded = await requireOrImport(path)
+    if (loaded && typeof loaded === 'object') loader.load(loaded)
+  }
+  return loader.finalize()
+}
+
 export default async function runSpecFile({ file, serializedOptions }: SpecFileTask): Promise<SpecFileOutcome> {
   // serialize-javascript output (it keeps RegExps such as `grep`); evaluated as Mocha's worker does.
   const argv = (0, eval)(`(${serializedOptions})`) as Record<string, unknown>
   const options: Record<string, unknown> = { ui: 'bdd', ...argv, parallel: false, forbidOnly: true, isWorker: true }
-  const plugins = await handleRequires(options.require, { ignoredPlugins: ['mochaGlobalSetup', 'mochaGlobalTeardown'] })
-  validateLegacyPlugin(options, 'ui', interfaces)
-  options.rootHooks = plugins.rootHooks
+  options.rootHooks = (await loadRequires(options.require)).rootHooks
+  if (typeof options.ui === 'string' && !Mocha.interfaces[options.ui]) {
+    // A custom interface: Mocha's own lookup (which also tries a path relative to the cwd).
+    const { validateLegacyPlugin } = require('mocha/lib/cli/run-helpers.cjs') as { validateLegacyPlugin(o: Record<string, unknown>, type: 'ui', map: Record<string, unknown>): void }
+    validateLegacyPlugin(options, 'ui', Mocha.interfaces)
+  }
 
   const mocha = new Mocha(options).addFile(file)
   await mocha.loadFilesAsync()
