@@ -43,19 +43,21 @@ export function processesWithArgument(marker: string): number[] {
   return allPids().filter((pid) => (read(`/proc/${pid}/cmdline`) ?? '').split('\0').includes(marker) && isAlive(pid))
 }
 
-/** Pids of processes in any of the given namespaces (ids as `net:[4026...]`). */
-export function processesInNamespaces(ids: readonly string[]): number[] {
+/** Processes in any of the given namespaces (ids as `net:[4026...]`), with their parent and command line. */
+export function processesInNamespaces(ids: readonly string[]): Array<{ pid: number; ppid: number; cmdline: string }> {
   const wanted = new Set(ids)
-  return allPids().filter((pid) => {
-    for (const kind of ['net', 'mnt', 'ipc', 'uts']) {
-      try {
-        if (wanted.has(readlinkSync(`/proc/${pid}/ns/${kind}`))) return true
-      } catch {
-        // gone, or a kernel thread
+  return allPids()
+    .filter((pid) => {
+      for (const kind of ['net', 'mnt', 'ipc', 'uts']) {
+        try {
+          if (wanted.has(readlinkSync(`/proc/${pid}/ns/${kind}`))) return true
+        } catch {
+          // gone, or a kernel thread
+        }
       }
-    }
-    return false
-  })
+      return false
+    })
+    .map((pid) => ({ pid, ppid: Number(/^PPid:\s+(\d+)/m.exec(read(`/proc/${pid}/status`) ?? '')?.[1] ?? 0), cmdline: (read(`/proc/${pid}/cmdline`) ?? '').split('\0').join(' ').trim() }))
 }
 
 export function mountTable(): string {
@@ -80,4 +82,10 @@ function read(path: string): string | undefined {
   } catch {
     return undefined
   }
+}
+
+/** process.kill for one real process: never 0, 1 or a negative pid (a group, init, everything). */
+export function signal(pid: number | undefined, name: NodeJS.Signals): void {
+  if (pid === undefined || !Number.isSafeInteger(pid) || pid <= 1) throw new Error(`refusing to signal pid ${pid}`)
+  process.kill(pid, name)
 }
