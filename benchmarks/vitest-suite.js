@@ -5,12 +5,15 @@
 // Usage: node benchmarks/vitest-suite.js [--rounds N] [--files N]
 // Writes benchmarks/results/vitest-suite.json.
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
-import { availableParallelism, cpus, release } from 'node:os'
+import { createRequire } from 'node:module'
+import { availableParallelism, cpus, loadavg, release } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { canIsolate, DEFAULT_KINDS, probe } from '@isolane/core'
-import { runVitest } from '../fixtures/vitest/run-vitest.js'
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { MODES as RUN_MODES, workspaceRoot } from '../fixtures/vitest/run-vitest.js'
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, files: { type: 'string', default: '60' } } })
 const rounds = Number(values.rounds)
@@ -19,6 +22,7 @@ const here = dirname(fileURLToPath(import.meta.url))
 const suite = join(here, '..', 'fixtures', 'vitest', 'many-files')
 const resultsFile = join(here, 'results', 'vitest-suite.json')
 const MODES = ['isolane', 'forks', 'serial']
+const TIME = '/usr/bin/time'
 
 const verdict = canIsolate(DEFAULT_KINDS, probe())
 if (!verdict.ok) {
@@ -32,13 +36,19 @@ console.log(`vitest-suite: ${fileCount} files, ${rounds} rounds of ${MODES.join(
 // One warm-up run of each, not counted: the first run pays for cold disk caches.
 for (const mode of MODES) await timedRun(mode)
 const samples = Object.fromEntries(MODES.map((mode) => [mode, []]))
+const cpuSamples = Object.fromEntries(MODES.map((mode) => [mode, []]))
 for (let round = 0; round < rounds; round++) {
   const order = MODES.map((_, i) => MODES[(i + round) % MODES.length])
-  for (const mode of order) samples[mode].push(await timedRun(mode))
-  console.log(`round ${round + 1}: ${MODES.map((mode) => `${mode} ${samples[mode].at(-1).toFixed(0)} ms`).join(', ')}`)
+  for (const mode of order) {
+    const { wallMs, cpuMs } = await timedRun(mode)
+    samples[mode].push(wallMs)
+    if (cpuMs !== undefined) cpuSamples[mode].push(cpuMs)
+  }
+  console.log(`round ${round + 1}: ${MODES.map((mode) => `${mode} ${samples[mode].at(-1).toFixed(0)} ms`).join(', ')}  (load ${loadavg()[0].toFixed(1)})`)
 }
 
 const medians = Object.fromEntries(MODES.map((mode) => [mode, median(samples[mode])]))
+const cpuMedians = cpuSamples.isolane.length === rounds ? Object.fromEntries(MODES.map((mode) => [mode, median(cpuSamples[mode])])) : undefined
 const ratios = { isolaneOverForks: medians.isolane / medians.forks, isolaneOverSerial: medians.isolane / medians.serial }
 const targets = { isolaneOverForksAtMost: 1.05, isolaneOverSerialBelow: 1 }
 const result = {
@@ -51,6 +61,13 @@ const result = {
   medians,
   ratios,
   targets,
+  cpu: cpuMedians && {
+    unit: 'ms of user+sys CPU time of the `vitest run` process and the workers it waited for (from /usr/bin/time): less sensitive than wall time to other load on the machine',
+    medians: cpuMedians,
+    ratios: { isolaneOverForks: cpuMedians.isolane / cpuMedians.forks, isolaneOverSerial: cpuMedians.isolane / cpuMedians.serial },
+    samples: cpuSamples,
+  },
+  loadAverageAtEnd: loadavg(),
   met: { isolaneOverForks: ratios.isolaneOverForks <= targets.isolaneOverForksAtMost, isolaneOverSerial: ratios.isolaneOverSerial < targets.isolaneOverSerialBelow },
   samples,
 }
@@ -59,13 +76,32 @@ writeFileSync(resultsFile, `${JSON.stringify(result, null, 2)}\n`)
 console.log(`medians: ${MODES.map((mode) => `${mode} ${medians[mode].toFixed(0)} ms`).join(', ')}`)
 console.log(`isolane / forks  = ${ratios.isolaneOverForks.toFixed(3)} (target <= ${targets.isolaneOverForksAtMost})`)
 console.log(`isolane / serial = ${ratios.isolaneOverSerial.toFixed(3)} (target < ${targets.isolaneOverSerialBelow})`)
+if (cpuMedians) console.log(`CPU time medians: ${MODES.map((mode) => `${mode} ${cpuMedians[mode].toFixed(0)} ms`).join(', ')}`)
 console.log(`written to ${resultsFile}`)
 
-async function timedRun(mode) {
-  const run = await runVitest('many-files', { mode })
-  const passed = run.files.filter((file) => file.status === 'passed').length
-  if (run.code !== 0 || passed !== fileCount) throw new Error(`the ${mode} run failed (${passed} of ${fileCount} files passed): ${JSON.stringify(run.files.filter((file) => file.status !== "passed").slice(0, 3))}\n${run.output.slice(-1500)}`)
-  return run.ms
+/** Runs the suite once with Vitest's CLI; wall time, and CPU time where /usr/bin/time exists. */
+function timedRun(mode) {
+  const vitestCli = join(dirname(createRequire(join(workspaceRoot, 'package.json')).resolve('vitest/package.json')), 'vitest.mjs')
+  const args = [vitestCli, 'run', '--root', suite, ...RUN_MODES[mode].args, '--no-cache', '--reporter=dot']
+  const useTime = existsSync(TIME)
+  const [command, commandArgs] = useTime ? [TIME, ['-f', 'RUSAGE %U %S', process.execPath, ...args]] : [process.execPath, args]
+  const env = { ...process.env, NO_COLOR: '1' }
+  for (const key of Object.keys(env)) if (/^(VITEST|ISOLANE_)/.test(key)) delete env[key]
+  const started = performance.now()
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, commandArgs, { cwd: workspaceRoot, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    let output = ''
+    child.stdout.on('data', (chunk) => (output += chunk))
+    child.stderr.on('data', (chunk) => (output += chunk))
+    child.on('error', reject)
+    child.on('close', (code) => {
+      const wallMs = performance.now() - started
+      const passed = new RegExp(`Test Files\\s+${fileCount} passed \\(${fileCount}\\)`).test(output)
+      if (code !== 0 || !passed) return reject(new Error(`the ${mode} run failed (exit ${code}):\n${output.slice(-3000)}`))
+      const rusage = /RUSAGE ([\d.]+) ([\d.]+)/.exec(output)
+      resolve({ wallMs, cpuMs: rusage ? (Number(rusage[1]) + Number(rusage[2])) * 1000 : undefined })
+    })
+  })
 }
 
 function generateSuite(count) {

@@ -31,7 +31,12 @@ export class IsolanePoolWorker extends ForksPoolWorker {
     // forked inside the window, from the thread that is in the fresh namespaces.
     const started = withIsolation(plan, () => super.start())
     const child = this.#child()
-    if (!child?.pid) throw new Error('isolane pool: Vitest did not fork the worker synchronously in start(). This is a bug in isolane (or a change in Vitest): please report it with your Vitest version.')
+    if (!child) {
+      await started // a synchronous throw in start() rejects it: show that error first
+      throw new Error('isolane pool: Vitest did not fork the worker synchronously in start(). This is a bug in isolane (or a change in Vitest): please report it with your Vitest version.')
+    }
+    // No pid: the fork itself failed, and the child emits 'error', which Vitest reports as for forks.
+    if (child.pid === undefined) return started
     for (const kind of plan.kinds) if (namespaceId(child.pid, kind) === namespaceId('self', kind)) throw new Error(notIsolatedBug(kind, child.pid))
     await started
   }
