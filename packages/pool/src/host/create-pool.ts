@@ -61,7 +61,7 @@ const CANCELLED = 'CancelError'
 const START_ATTEMPTS = 3
 const TERMINATING = 'Terminating worker thread'
 
-class IsolatedTinypool implements IsolatedPool, HookedPool {
+class IsolatedTinypool implements IsolatedPool {
   readonly #token = randomUUID()
   readonly #options: ResolvedPoolOptions
   readonly #tinypool: Tinypool
@@ -85,7 +85,8 @@ class IsolatedTinypool implements IsolatedPool, HookedPool {
     if (!isLinux) throw notLinux()
     if (!existsSync(TASK_ENTRY))
       throw new IsolaneError('ISOLANE_INTERNAL', `@isolane/pool's worker entry ${TASK_ENTRY} is missing: the package is not built. To fix: build it (\`tsc -b\`).`)
-    registerPool(this.#token, this)
+    const hooked: HookedPool = { forkWorker: (modulePath, args, forkOptions) => this.#forkWorker(modulePath, args, forkOptions) }
+    registerPool(this.#token, hooked)
     try {
       this.#tinypool = this.#inCall(
         () => new Tinypool({ ...this.#options.tinypool, isolateWorkers: this.#options.isolateWorkers, filename: TASK_ENTRY, runtime: 'child_process', env: { [POOL_TOKEN_ENV]: this.#token } }),
@@ -126,7 +127,7 @@ class IsolatedTinypool implements IsolatedPool, HookedPool {
   }
 
   /** Called by the fork hook for each fork of this pool's tinypool, synchronous or not. */
-  forkWorker(modulePath: string, args: readonly string[], options: ForkOptions): ChildProcess {
+  #forkWorker(modulePath: string, args: readonly string[], options: ForkOptions): ChildProcess {
     const workerId = ++this.#lastWorkerId
     if (this.#destroying) return standInWorker(poolDestroyed())
     if (this.#broken) return standInWorker(this.#broken)

@@ -34,7 +34,8 @@ export interface SerializedTaskError {
   readonly code?: string
   /** Other enumerable own properties that survive JSON (errno, syscall, hint, ...). */
   readonly props?: Record<string, unknown>
-  readonly cause?: SerializedTaskError | { readonly value: string }
+  /** An error's cause: an error, or a plain value (JSON), or a description of one that has none. */
+  readonly cause?: SerializedTaskError | { readonly value: unknown }
 }
 
 export function isTaskEnvelope(value: unknown): value is TaskEnvelope | KickEnvelope {

@@ -24,7 +24,7 @@ export function serializeTaskError(error: unknown, depth = 0): SerializedTaskErr
   if (typeof source.code === 'string') out.code = source.code
   if (Object.keys(props).length > 0) out.props = props
   if (source.cause !== undefined && depth < MAX_CAUSE_DEPTH)
-    out.cause = source.cause instanceof Error || looksLikeError(source.cause) ? serializeTaskError(source.cause, depth + 1) : { value: describeThrown(source.cause) }
+    out.cause = source.cause instanceof Error || looksLikeError(source.cause) ? serializeTaskError(source.cause, depth + 1) : { value: plainCopy(source.cause) ?? describeThrown(source.cause) }
   return out
 }
 
