@@ -10,14 +10,17 @@ export interface WorkerHandoff {
   readonly hostname: string | undefined
   /** isolane's number for the worker (`{workerId}` in a hostname template). */
   readonly workerId: number
+  /** Vitest's process, which forked the worker: a grandchild that inherits the variable ignores it. */
+  readonly parentPid: number
 }
 
-export function readHandoff(env: NodeJS.ProcessEnv = process.env): WorkerHandoff | undefined {
+/** The handoff meant for this process: the main thread of a worker the isolane pool forked. */
+export function readHandoff(env: NodeJS.ProcessEnv = process.env, isMainThread = true): WorkerHandoff | undefined {
   const raw = env[HANDOFF_VARIABLE]
   if (!raw) return undefined
   try {
     const data = JSON.parse(raw) as WorkerHandoff
-    return data.pool === 'isolane' && Array.isArray(data.kinds) ? data : undefined
+    return isMainThread && data.pool === 'isolane' && Array.isArray(data.kinds) && data.parentPid === process.ppid ? data : undefined
   } catch {
     return undefined
   }

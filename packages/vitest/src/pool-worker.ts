@@ -24,7 +24,7 @@ export class IsolanePoolWorker extends ForksPoolWorker {
   override async start(): Promise<void> {
     if (this.#child()) return
     const plan = this.#plan
-    const handoff: WorkerHandoff = { pool: 'isolane', kinds: plan.kinds, hostname: hostnameOf(plan), workerId: this.#workerId }
+    const handoff: WorkerHandoff = { pool: 'isolane', kinds: plan.kinds, hostname: hostnameOf(plan), workerId: this.#workerId, parentPid: process.pid }
     // `env` is one object for all of a project's workers: copy, never mutate.
     this.env = { ...this.env, [HANDOFF_VARIABLE]: JSON.stringify(handoff) }
     // ForksPoolWorker.start() calls child_process.fork() before its first await, so the child is

@@ -54,7 +54,7 @@ interface Isolation {
 }
 
 async function isolate(fileOptions: unknown): Promise<Isolation> {
-  const handoff = readHandoff()
+  const handoff = readHandoff(process.env, isMainThread)
   if (handoff) {
     // The pool forked this worker into fresh namespaces; its parent is Vitest's process.
     for (const kind of handoff.kinds) if (namespaceId('self', kind) === namespaceId(process.ppid, kind)) throw new Error(notIsolatedBug(kind, process.pid))
