@@ -2,8 +2,10 @@
 // Wall time of a 60-file Vitest suite under the isolane pool, the stock forks pool and a serial
 // forks run (one file at a time: the usual cure for port clashes), measured side by side in one
 // run: every round runs the three, in a rotating order, and the medians are compared.
-// Usage: node benchmarks/vitest-suite.js [--rounds N] [--files N]
-// Writes benchmarks/results/vitest-suite.json.
+// Usage: node benchmarks/vitest-suite.js [--rounds N] [--files N] [--quick]   (--quick: 6 files, 1 round)
+// Writes benchmarks/results/vitest-suite.json. The files are generated into
+// fixtures/vitest/many-files/generated-N/, one folder per size, so runs of different sizes
+// (benchmarks/run.js --quick runs this small) never pull each other's files away.
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { availableParallelism, cpus, loadavg, release } from 'node:os'
@@ -15,9 +17,14 @@ import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { MODES as RUN_MODES, workspaceRoot } from '../fixtures/vitest/run-vitest.js'
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, files: { type: 'string', default: '60' } } })
-const rounds = Number(values.rounds)
-const fileCount = Number(values.files)
+const { values } = parseArgs({ options: { rounds: { type: 'string' }, files: { type: 'string' }, quick: { type: 'boolean', default: false } } })
+const rounds = Number(values.rounds ?? (values.quick ? 1 : 5))
+const fileCount = Number(values.files ?? (values.quick ? 6 : 60))
+if (!(Number.isInteger(rounds) && rounds > 0 && Number.isInteger(fileCount) && fileCount > 0)) {
+  console.error('usage: node benchmarks/vitest-suite.js [--rounds N] [--files N] [--quick]')
+  process.exit(2)
+}
+const generatedDir = `generated-${fileCount}`
 const here = dirname(fileURLToPath(import.meta.url))
 const suite = join(here, '..', 'fixtures', 'vitest', 'many-files')
 const resultsFile = join(here, 'results', 'vitest-suite.json')
@@ -55,6 +62,7 @@ const result = {
   benchmark: 'vitest-suite',
   date: new Date().toISOString(),
   machine: { cpus: availableParallelism(), model: cpus()[0]?.model, kernel: release(), node: process.version },
+  quick: values.quick,
   suite: { files: fileCount, maxWorkers: 2, what: 'each file starts an HTTP server on an ephemeral loopback port, fetches from it, closes it' },
   rounds,
   unit: 'ms (wall time of the whole `vitest run` process)',
@@ -82,7 +90,7 @@ console.log(`written to ${resultsFile}`)
 /** Runs the suite once with Vitest's CLI; wall time, and CPU time where /usr/bin/time exists. */
 function timedRun(mode) {
   const vitestCli = join(dirname(createRequire(join(workspaceRoot, 'package.json')).resolve('vitest/package.json')), 'vitest.mjs')
-  const args = [vitestCli, 'run', '--root', suite, ...RUN_MODES[mode].args, '--no-cache', '--reporter=dot']
+  const args = [vitestCli, 'run', '--root', suite, `${generatedDir}/`, ...RUN_MODES[mode].args, '--no-cache', '--reporter=dot']
   const useTime = existsSync(TIME)
   const [command, commandArgs] = useTime ? [TIME, ['-f', 'RUSAGE %U %S', process.execPath, ...args]] : [process.execPath, args]
   const env = { ...process.env, NO_COLOR: '1' }
@@ -105,7 +113,7 @@ function timedRun(mode) {
 }
 
 function generateSuite(count) {
-  const dir = join(suite, 'generated')
+  const dir = join(suite, generatedDir)
   const existing = safeList(dir)
   if (existing.length === count) return
   rmSync(dir, { recursive: true, force: true })
