@@ -5,12 +5,12 @@ import type { ChildProcess, ForkOptions } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import Tinypool from 'tinypool'
-import { IsolaneError, createPlan, isIsolaneError, isLinux, withIsolation } from '@isolane/core'
+import { IsolaneError, createPlan, isIsolaneError, isLinux } from '@isolane/core'
 import { POOL_TOKEN_ENV, WORKER_ID_ENV, type KickEnvelope, type TaskEnvelope } from '../shared/protocol.js'
 import { originalFork } from './_child-process.js'
 import { notLinux, poolDestroyed, workerExited, workersCannotStart, type WorkerExit } from './errors.js'
 import { registerPool, unregisterPool, type HookedPool } from './fork-hook.js'
-import { isolatedForkOptions } from './isolated-fork.js'
+import { forkInWindow, isolatedForkOptions } from './isolated-fork.js'
 import { resolvePoolOptions, type PoolOptions, type ResolvedPoolOptions } from './options.js'
 import { TASK_ENTRY } from './paths.js'
 import { standInWorker } from './stand-in-worker.js'
@@ -135,7 +135,7 @@ class IsolatedTinypool implements IsolatedPool {
     try {
       const plan = createPlan(this.#options.isolation, { workerId })
       const forkOptions = isolatedForkOptions({ ...options, env: this.#workerEnv(options.env) }, plan, workerId)
-      child = withIsolation(plan, () => originalFork(modulePath, [...args], forkOptions))
+      child = forkInWindow(plan, () => originalFork(modulePath, [...args], forkOptions))
     } catch (error) {
       this.#counts.windowFailures++
       // The thread may be left in the worker's namespaces: another window could only make it worse.

@@ -23,14 +23,25 @@ export function forkIsolated(modulePath: string, args?: readonly string[] | Isol
   const [argList, allOptions] = splitArgs(args, options)
   const { isolation, workerId, ...forkOptions } = allOptions
   const plan = planFor(isolation, workerId)
-  return withIsolation(plan, () => originalFork(modulePath, argList, isolatedForkOptions(forkOptions, plan, workerId)))
+  return forkInWindow(plan, () => originalFork(modulePath, argList, isolatedForkOptions(forkOptions, plan, workerId)))
 }
 
 export function spawnIsolated(command: string, args?: readonly string[] | IsolatedSpawnOptions, options?: IsolatedSpawnOptions): ChildProcess {
   const [argList, allOptions] = splitArgs(args, options)
   const { isolation, workerId, ...spawnOptions } = allOptions
   const plan = planFor(isolation, workerId)
-  return withIsolation(plan, () => originalSpawn(command, argList, { ...spawnOptions, env: workerEnv(spawnOptions.env, workerId) }))
+  return forkInWindow(plan, () => originalSpawn(command, argList, { ...spawnOptions, env: workerEnv(spawnOptions.env, workerId) }))
+}
+
+/** Starts the child inside the window; if the window fails after the fork (its restore), the child is stopped. */
+export function forkInWindow(plan: IsolationPlan, start: () => ChildProcess): ChildProcess {
+  let child: ChildProcess | undefined
+  try {
+    return withIsolation(plan, () => (child = start()))
+  } catch (error) {
+    child?.kill('SIGKILL')
+    throw error
+  }
 }
 
 /** Validates the isolation for one child: throws before any syscall. */
