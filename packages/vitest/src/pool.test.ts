@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import { canIsolate, DEFAULT_KINDS, isIsolaneError, probe } from '@isolane/core'
 import { describe, expect, it } from 'vitest'
 import { isolane } from './pool.js'
@@ -34,5 +36,19 @@ describe('isolane() in a Vitest config', () => {
       expect((error as { code: string }).code).toBe(code)
       expect((error as Error).message).toMatch(message)
     }
+  })
+})
+
+describe('isolane() on a machine that cannot isolate', () => {
+  const root = process.getuid?.() === 0
+  if (!root) console.log('skipping the unprivileged pool test: it drops from root to uid 65534, and this is not root')
+
+  it.skipIf(!root)('says so when the config loads, with the reason and what to do', () => {
+    const entry = fileURLToPath(new URL('../dist/index.js', import.meta.url))
+    const script = `const { isolane } = await import(${JSON.stringify(entry)})
+      try { isolane(); console.log('POOL MADE') } catch (error) { console.log(error.code + ': ' + error.message) }`
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { uid: 65534, gid: 65534, encoding: 'utf8' })
+    expect(child.stdout).toMatch(/^EPERM: isolane pool: this machine cannot make a fresh net namespace for the test workers \(EPERM: .*\)\. To fix: run the tests as root/)
+    expect(child.stdout).toContain("use the stock pool (`pool: 'forks'`)")
   })
 })

@@ -1,6 +1,8 @@
 // The environment's setup and teardown, called directly on this test's own thread (the main
 // thread of a Vitest forks worker): real namespaces, restored afterwards.
+import { spawnSync } from 'node:child_process'
 import { hostname } from 'node:os'
+import { fileURLToPath } from 'node:url'
 import { canIsolate, namespaceId, probe } from '@isolane/core'
 import { describe, expect, it } from 'vitest'
 import environment, { currentIsolation } from './index.js'
@@ -49,5 +51,18 @@ describe.skipIf(!verdict.ok)('the isolane environment outside the isolane pool',
     await expect(environment.setup(globalThis, { isolane: { namespaces: ['net', 'mnt'] } })).rejects.toThrow(/mnt cannot be isolated from inside a worker process of a pool other than isolane.*To fix: use the isolane pool/s)
     await expect(environment.setup(globalThis, { isolane: { namespaces: ['net'], tmpfs: ['/tmp'] } })).rejects.toThrow(/mnt cannot be isolated/)
     expect(ids()).toEqual(before)
+  })
+})
+
+describe('without the privilege to make namespaces', () => {
+  const root = process.getuid?.() === 0
+  if (!root) console.log('skipping the unprivileged environment test: it drops from root to uid 65534, and this is not root')
+
+  it.skipIf(!root)('fails loudly with EPERM and what to do, not silently', () => {
+    const entry = fileURLToPath(new URL('../../dist/environment/index.js', import.meta.url))
+    const script = `const { default: env } = await import(${JSON.stringify(entry)})
+      try { await env.setup(globalThis, {}); console.log('SET UP') } catch (error) { console.log(error.code + ': ' + error.message) }`
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { uid: 65534, gid: 65534, encoding: 'utf8' })
+    expect(child.stdout).toMatch(/^EPERM: unshare\(CLONE_NEWNET\|CLONE_NEWUTS\|CLONE_NEWIPC\) failed: EPERM .*CAP_SYS_ADMIN.*To fix: run as root/)
   })
 })

@@ -37,13 +37,18 @@ export async function enterThreadWindow(plan: IsolationPlan): Promise<ThreadWind
     }
     if (problems.length > 0) throw new AggregateError(problems, 'isolane environment: the thread could not be put back into its namespaces; the worker is in an unknown state and should not be reused. This is a bug in isolane: please report it.')
   }
+  let moved = false
   try {
     for (const kind of plan.kinds) saved.push({ kind, fd: core.openFd(`/proc/thread-self/ns/${NAMESPACE_KINDS[kind].procName}`) })
     core.unshare(cloneFlags(plan.kinds), `unshare(${plan.kinds.map((k) => NAMESPACE_KINDS[k].flagName).join('|')})`)
+    moved = true
     const context: StepContext = Object.freeze({ workerId: plan.workerId, kinds: plan.kinds, hostname: hostnameOf(plan) })
     for (const step of plan.steps) core.runStep(step, plan, context, { bindSources: new Map() })
   } catch (error) {
-    restore()
+    // A refused unshare() left the thread where it was: close the descriptors, and let its error
+    // (EPERM and what to do) through, rather than a setns() that would be refused the same way.
+    if (moved) restore()
+    else for (const { fd } of saved.splice(0)) core.closeFd(fd)
     throw error
   }
   return { kinds: plan.kinds, hostname: hostnameOf(plan), restore }
