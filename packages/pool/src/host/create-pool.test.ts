@@ -22,18 +22,19 @@ const noDefaultIsolation = unlessIsolationIsPossible(['net', 'mnt', 'ipc', 'uts'
 const noPidNamespace = unlessIsolationIsPossible(['pid', 'mnt'], '@isolane/pool with a PID namespace')
 
 const pools: IsolatedPool[] = []
-const scratch = mkdtempSync(join(tmpdir(), 'isolane-pool-test-'))
+let scratch = ''
 let childrenBefore: number[] = []
 let mountsBefore = ''
 
 beforeAll(() => {
+  scratch = mkdtempSync(join(tmpdir(), 'isolane-pool-test-'))
   childrenBefore = childPids()
   mountsBefore = mountTable()
 })
 
 afterAll(async () => {
   await Promise.all(pools.map((pool) => pool.destroy()))
-  rmSync(scratch, { recursive: true, force: true })
+  if (scratch) rmSync(scratch, { recursive: true, force: true })
   expect(childPids()).toEqual(childrenBefore)
   expect(mountTable()).toBe(mountsBefore)
 })
@@ -305,22 +306,28 @@ describe.skipIf(noPidNamespace)('createPool with a PID namespace', () => {
   it('makes the worker PID 1, and kills what a task left behind when the worker exits', async () => {
     const marker = `isolane-grandchild-${process.pid}-${Date.now()}`
     const pool = track(createPool({ filename: fixture('spawns-detached-grandchild.js'), minThreads: 0, maxThreads: 1, isolation: { namespaces: ['net', 'mnt', 'ipc', 'uts', 'pid'] } }))
-    const result = await pool.run<{ workerPid: number; grandchildPid: number }>({ marker })
-    expect(result.workerPid).toBe(1)
-    expect(processesWithArgument(marker)).toEqual([])
-    await pool.destroy()
+    try {
+      const result = await pool.run<{ workerPid: number; grandchildPid: number }>({ marker })
+      expect(result.workerPid).toBe(1)
+      expect(processesWithArgument(marker)).toEqual([])
+    } finally {
+      for (const pid of processesWithArgument(marker)) signal(pid, 'SIGKILL')
+      await pool.destroy()
+    }
   })
 
   it('(control) without a PID namespace, the detached grandchild outlives the worker', async () => {
     const marker = `isolane-grandchild-${process.pid}-${Date.now()}-control`
     const pool = track(createPool({ filename: fixture('spawns-detached-grandchild.js'), minThreads: 0, maxThreads: 1 }))
-    const result = await pool.run<{ workerPid: number; grandchildPid: number }>({ marker })
-    expect(result.workerPid).not.toBe(1)
-    const left = processesWithArgument(marker)
-    expect(left).toEqual([result.grandchildPid])
-    for (const pid of left) signal(pid, 'SIGKILL')
-    await until(() => processesWithArgument(marker).length === 0)
-    await pool.destroy()
+    try {
+      const result = await pool.run<{ workerPid: number; grandchildPid: number }>({ marker })
+      expect(result.workerPid).not.toBe(1)
+      expect(processesWithArgument(marker)).toEqual([result.grandchildPid])
+    } finally {
+      for (const pid of processesWithArgument(marker)) signal(pid, 'SIGKILL')
+      await until(() => processesWithArgument(marker).length === 0)
+      await pool.destroy()
+    }
   })
 
   it('stops a PID 1 worker on SIGTERM (without a handler the kernel would not deliver it)', async () => {

@@ -1,16 +1,22 @@
 // Configuration errors: rejected by createPool before any worker starts, without privileges.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { afterAll, describe, expect, it } from 'vitest'
+import { mkdirSync } from 'node:fs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { isIsolaneError, type IsolanePlugin } from '@isolane/core'
 import { createPool, type PoolOptions } from '../index.js'
 import { childPids, fixture } from '../test-support/processes.js'
 import { resolvePoolOptions } from './options.js'
 
-const underTmp = mkdtempSync('/tmp/isolane-pool-options-')
+// Made in beforeAll, not when the module loads: a run filtered to no test here runs no afterAll.
+const underTmp = `/tmp/isolane-pool-options-${process.pid}`
 const workerUnderTmp = join(underTmp, 'worker.js')
-writeFileSync(workerUnderTmp, 'export default () => 1\n')
+
+beforeAll(() => {
+  mkdirSync(underTmp, { recursive: true })
+  writeFileSync(workerUnderTmp, 'export default () => 1\n')
+})
 
 afterAll(() => rmSync(underTmp, { recursive: true, force: true }))
 
