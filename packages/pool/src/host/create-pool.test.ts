@@ -1,4 +1,4 @@
-import { spawn, fork } from 'node:child_process'
+import { execFileSync, fork, spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs'
 import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -147,6 +147,21 @@ describe.skipIf(noDefaultIsolation)('createPool', () => {
     expect(calls).toEqual(['first:1:net,mnt,ipc,uts:p-1', 'second:1:net,mnt,ipc,uts:p-1'])
     // The plugins wrote into the worker's fresh /tmp, not the parent's.
     expect(existsSync(file)).toBe(false)
+    await pool.destroy()
+  })
+
+  it("lets a plugin add an /etc/hosts entry for the worker alone (a bind mount made in the window)", async () => {
+    const hostsEntry = {
+      name: 'hosts-entry',
+      setup() {
+        // /tmp is the worker's fresh tmpfs here; the mount happens in the worker's mount namespace.
+        writeFileSync('/tmp/hosts', `${readFileSync('/etc/hosts', 'utf8')}\n127.0.0.1 db.isolane.test\n`)
+        execFileSync('mount', ['--bind', '/tmp/hosts', '/etc/hosts'])
+      },
+    }
+    const pool = track(createPool({ filename: fixture('resolves-hostname.js'), minThreads: 0, maxThreads: 1, isolation: { plugins: [hostsEntry] } }))
+    expect(await pool.run({ name: 'db.isolane.test' })).toBe('127.0.0.1')
+    expect(readFileSync('/etc/hosts', 'utf8')).not.toContain('db.isolane.test')
     await pool.destroy()
   })
 
