@@ -70,7 +70,7 @@ async function isolate(fileOptions: unknown): Promise<Isolation> {
   if (impossible.length > 0) throw new Error(environmentCannotMessage(impossible, where))
   if ((asked.tmpfs?.length ?? 0) > 0 || (asked.binds?.length ?? 0) > 0 || asked.mqueue === true) throw new Error(environmentCannotMessage(['mnt'], where))
   const options: IsolationOptions = { ...asked, namespaces: kinds }
-  const plan = createPlan(options, { workerId: Number(process.env.VITEST_POOL_ID ?? 0) })
+  const plan = createPlan(options, { workerId: Number(process.env.VITEST_WORKER_ID ?? 0) })
   // Said once a run, by its first worker, rather than once a file.
   if (!explicit && process.env.VITEST_WORKER_ID === '1') process.stderr.write(`${environmentNote(where)}\n`)
   const window = await enterThreadWindow(plan)
