@@ -1,11 +1,12 @@
 // The floor for isolane's isolation window: the same syscalls, in the same order, from a
 // single-threaded C program. Compiled at bench time (`cc -O2`) by benchmarks/lib/c-floor.js.
 //
-// Usage: ns-window CYCLES SPEC...
+// Usage: ns-window [-wWARMUP] CYCLES SPEC...
 //   SPEC is NAME:STEP;STEP;... with the steps of an isolane plan, written by the runner from
 //   createPlan() so that both sides do exactly the same work:
 //     kinds=net,mnt,ipc,uts   private   lo   hostname=NAME   tmpfs=PATH   mqueue=PATH
-// The specs are interleaved (cycle 1 of each, then cycle 2 of each, ...). Prints JSON:
+// The specs are interleaved (cycle 1 of each, then cycle 2 of each, ...), after WARMUP untimed
+// cycles of each (default 0: page faults and cold caches of a fresh process). Prints JSON:
 //   {"configs":[{"name":"uts","ns":[...per-cycle nanoseconds...]}, ...]}
 //
 // One cycle is what withIsolation() does with an empty callback: open the thread's namespaces of
@@ -59,7 +60,7 @@ static void die(const char *what, const char *detail) {
 }
 
 static void usage(const char *why) {
-  fprintf(stderr, "ns-window: %s\nusage: ns-window CYCLES NAME:kinds=net,mnt;private;lo;hostname=H;tmpfs=/tmp ...\n", why);
+  fprintf(stderr, "ns-window: %s\nusage: ns-window [-wWARMUP] CYCLES NAME:kinds=net,mnt;private;lo;hostname=H;tmpfs=/tmp ...\n", why);
   exit(2);
 }
 
@@ -140,6 +141,13 @@ static long long now_ns(void) {
 }
 
 int main(int argc, char **argv) {
+  long warmup = 0;
+  if (argc > 1 && strncmp(argv[1], "-w", 2) == 0) {
+    warmup = strtol(argv[1] + 2, NULL, 10);
+    if (warmup < 0) usage("WARMUP must not be negative");
+    argv++;
+    argc--;
+  }
   if (argc < 3) usage("missing arguments");
   long cycles = strtol(argv[1], NULL, 10);
   if (cycles <= 0) usage("CYCLES must be a positive number");
@@ -150,6 +158,8 @@ int main(int argc, char **argv) {
     parse_config(&configs[i], argv[i + 2]);
     if (!(configs[i].ns = calloc((size_t)cycles, sizeof(long long)))) die("calloc", NULL);
   }
+  for (long n = 0; n < warmup; n++)
+    for (int i = 0; i < nconfigs; i++) window(&configs[i]);
   for (long n = 0; n < cycles; n++)
     for (int i = 0; i < nconfigs; i++) {
       long long start = now_ns();

@@ -1,7 +1,9 @@
 // Section 1, child side (started by lib/windows.js): times isolane's window in this process with
 // the built @isolane/core, the C floor (a program run per round), and commands started in fresh
-// namespaces (isolane + spawn, unshare(1), bwrap) against a plain spawn. Rounds alternate which
-// side goes first; within a round configurations are interleaved cycle by cycle. Prints JSON.
+// namespaces (isolane + spawn, unshare(1), bwrap) against a plain spawn. Windows: many short
+// rounds, C and isolane side by side in each (which goes first alternates), so that both see the
+// same machine load; within a round configurations are interleaved cycle by cycle. Spawns come
+// after, each paired with a plain spawn. Prints JSON.
 import { spawnSync } from 'node:child_process'
 import { createPlan, withIsolation } from '@isolane/core'
 
@@ -32,7 +34,7 @@ function runCore() {
 function runC() {
   if (!job.cFloor) return null
   const specs = job.configs.map((config) => config.cSpec)
-  const result = mustSucceed(spawnSync(job.cFloor, [String(job.cycles), ...specs], { encoding: 'utf8', maxBuffer: 64 << 20 }), 'the C floor')
+  const result = mustSucceed(spawnSync(job.cFloor, [`-w${job.cWarmup}`, String(job.cycles), ...specs], { encoding: 'utf8', maxBuffer: 64 << 20 }), 'the C floor')
   const byName = new Map(JSON.parse(result.stdout).configs.map((c) => [c.name, c.ns.map((ns) => ns / 1e3)]))
   return job.configs.map((config) => byName.get(config.name) ?? [])
 }
@@ -84,7 +86,9 @@ for (let r = 0; r < job.rounds; r++) {
     core = runCore()
     c = runC()
   }
-  rounds.push({ core, c, spawn: runSpawns() })
-  process.stderr.write(`  windows: round ${r + 1}/${job.rounds}\n`)
+  rounds.push({ core, c })
+  if ((r + 1) % Math.ceil(job.rounds / 4) === 0) process.stderr.write(`  windows: round ${r + 1}/${job.rounds}\n`)
 }
-process.stdout.write(JSON.stringify({ rounds }))
+const spawn = runSpawns()
+process.stderr.write(`  windows: ${job.spawnCycles} spawns of each kind per configuration done\n`)
+process.stdout.write(JSON.stringify({ rounds, spawn }))

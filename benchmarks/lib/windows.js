@@ -7,7 +7,7 @@ import { WINDOW_CONFIGS, bwrapArgv, cSpec, libcCallsPerWindow, planOf, unshareAr
 import { median, pairedRatios, rounded, summarize } from './stats.js'
 
 export async function benchWindows({ mode, probe, cFloor, unshare, bwrap, trueCommand, log }) {
-  const settings = mode.quick ? { rounds: 3, cycles: 40, spawnCycles: 2, warmup: 100 } : { rounds: 30, cycles: 80, spawnCycles: 3, warmup: 300 }
+  const settings = mode.quick ? { rounds: 8, cycles: 10, cWarmup: 3, spawnCycles: 4, warmup: 100 } : { rounds: 150, cycles: 15, cWarmup: 3, spawnCycles: 60, warmup: 300 }
   const configs = []
   const skipped = []
   for (const config of WINDOW_CONFIGS) {
@@ -37,7 +37,7 @@ export async function benchWindows({ mode, probe, cFloor, unshare, bwrap, trueCo
     bwrap: bwrap.path ?? null,
     configs: configs.map(({ name, options, cSpec, unshareArgv, bwrapArgv }) => ({ name, options, cSpec, unshareArgv, bwrapArgv })),
   }
-  const { rounds } = await runEntry('windows.js', job)
+  const { rounds, spawn } = await runEntry('windows.js', job)
 
   const results = configs.map((config, i) => {
     const core = rounds.flatMap((r) => r.core[i])
@@ -45,8 +45,8 @@ export async function benchWindows({ mode, probe, cFloor, unshare, bwrap, trueCo
     const coreMedians = rounds.map((r) => median(r.core[i]))
     const cMedians = cFloor.binary ? rounds.map((r) => median(r.c[i])) : []
     // Spawn samples are paired with the plain spawn of the same cycle (see entry/windows.js).
-    const plain = rounds.flatMap((r) => r.spawn.plain[i])
-    const spawnSamples = (method) => rounds.flatMap((r) => r.spawn[method][i])
+    const plain = spawn.plain[i]
+    const spawnSamples = (method) => spawn[method][i]
     const spawnOf = (method) => {
       const samples = spawnSamples(method)
       if (samples.length === 0) return null
@@ -82,5 +82,5 @@ export async function benchWindows({ mode, probe, cFloor, unshare, bwrap, trueCo
       },
     }
   })
-  return { settings, spawnPlain: rounded(summarize(rounds.flatMap((r) => r.spawn.plain.flat()))), configs: [...results, ...skipped] }
+  return { settings, spawnPlain: rounded(summarize(spawn.plain.flat())), configs: [...results, ...skipped] }
 }
