@@ -12,7 +12,7 @@ import { notLinux, poolDestroyed, workerExited, workersCannotStart, type WorkerE
 import { registerPool, unregisterPool, type HookedPool } from './fork-hook.js'
 import { forkInWindow, isolatedForkOptions } from './isolated-fork.js'
 import { resolvePoolOptions, type PoolOptions, type ResolvedPoolOptions } from './options.js'
-import { TASK_ENTRY } from './paths.js'
+import { TASK_ENTRY, tinypoolProcessEntry } from './paths.js'
 import { standInWorker } from './stand-in-worker.js'
 import { toTaskError } from './task-errors.js'
 
@@ -85,7 +85,7 @@ class IsolatedTinypool implements IsolatedPool {
     if (!isLinux) throw notLinux()
     if (!existsSync(TASK_ENTRY))
       throw new IsolaneError('ISOLANE_INTERNAL', `@isolane/pool's worker entry ${TASK_ENTRY} is missing: the package is not built. To fix: build it (\`tsc -b\`).`)
-    const hooked: HookedPool = { forkWorker: (modulePath, args, forkOptions) => this.#forkWorker(modulePath, args, forkOptions) }
+    const hooked: HookedPool = { tinypoolEntry: tinypoolProcessEntry(), forkWorker: (modulePath, args, forkOptions) => this.#forkWorker(modulePath, args, forkOptions) }
     registerPool(this.#token, hooked)
     try {
       this.#tinypool = this.#inCall(

@@ -11,6 +11,7 @@ import { isStandInWorker, standInWorker } from './stand-in-worker.js'
 const calls: Array<{ modulePath: string; args: readonly string[]; options: ForkOptions }> = []
 const token = `test-${process.pid}`
 registerPool(token, {
+  tinypoolEntry: tinypoolProcessEntry(),
   forkWorker(modulePath, args, options) {
     calls.push({ modulePath, args, options })
     return standInWorker(new Error('not started in this test'))
@@ -46,6 +47,24 @@ describe('the fork hook', () => {
 
   it("refuses a pool's token on any other script (a tinypool it was not made for)", () => {
     expect(() => childProcess.fork(fixture('prints-namespaces.cjs'), { env: { [POOL_TOKEN_ENV]: token } })).toThrow(/not the entry script isolane knows/)
+  })
+
+  it('is one per process, shared by every copy of the package', async () => {
+    // A second instance of this module, as a second installed copy of @isolane/pool would load.
+    const copy = (await import(/* @vite-ignore */ `./fork-hook.js?copy=${Date.now()}`)) as typeof import('./fork-hook.js')
+    const before = calls.length
+    const otherToken = `${token}-other-copy`
+    const seen: string[] = []
+    copy.registerPool(otherToken, { tinypoolEntry: tinypoolProcessEntry(), forkWorker: (modulePath) => (seen.push(modulePath), standInWorker(new Error('not started'))) })
+    try {
+      expect(copy.isForkHookInstalled()).toBe(true)
+      childProcess.fork(tinypoolProcessEntry(), [], { env: { [POOL_TOKEN_ENV]: otherToken } })
+      childProcess.fork(tinypoolProcessEntry(), [], { env: { [POOL_TOKEN_ENV]: token } })
+      expect(seen).toEqual([tinypoolProcessEntry()])
+      expect(calls.length).toBe(before + 1)
+    } finally {
+      copy.unregisterPool(otherToken)
+    }
   })
 
   it('passes every other fork through untouched', async () => {
