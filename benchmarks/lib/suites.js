@@ -44,11 +44,13 @@ export async function benchSuites({ mode, log }) {
       results.push({ name: suite.name, script: suite.script, skipped: `${suite.script} failed (${signal ?? `exit ${code}`}); its output is above` })
       continue
     }
-    if (!existsSync(file) || statSync(file).mtimeMs < startedAt - 1000) {
+    // A quick run may go to *-suite.quick.json, so as not to overwrite the committed full results.
+    const written = [...(mode.quick ? [file.replace(/\.json$/, '.quick.json')] : []), file].find((f) => existsSync(f) && statSync(f).mtimeMs >= startedAt - 1000)
+    if (!written) {
       results.push({ name: suite.name, script: suite.script, skipped: `${suite.script} ran but wrote no fresh ${suite.results}` })
       continue
     }
-    const raw = JSON.parse(readFileSync(file, 'utf8'))
+    const raw = JSON.parse(readFileSync(written, 'utf8'))
     results.push({ name: suite.name, script: suite.script, args, ...summarizeSuite(suite, raw), raw })
   }
   return { suites: results }
