@@ -69,6 +69,17 @@ describe('as a user without privilege', () => {
     expect(JSON.parse(result.stdout)).toEqual({ code: 'EPERM', syscall: 'unshare', errno: -1, changed: false })
   })
 
+  it('refuses up front, saying why, in a user namespace that does not own the others', ({ skip: skipTest }) => {
+    if (skip) return skipTest(skip)
+    const userns = probe().unprivilegedUserNamespaces
+    if (!userns.allowed) return skipTest(`unprivileged user namespaces are not allowed here: ${userns.reason}`)
+    const result = as(USER, `unshare --user --map-root-user ${node} ${bin} run --hostname x -- sh -c 'echo ran'`)
+    expect(result.status).toBe(125)
+    expect(result.stdout).not.toContain('ran')
+    expect(result.stderr).toMatch(/does not own its net, mnt, ipc, uts namespaces: isolane could leave them but never return.*unshare --user --map-root-user --net --mount --ipc --uts node/)
+    expect(result.stderr).toContain('ISOLANE_NAMESPACES_NOT_OWNED')
+  })
+
   it('works rootless inside a user namespace that owns the others', ({ skip: skipTest }) => {
     if (skip) return skipTest(skip)
     const userns = probe().unprivilegedUserNamespaces

@@ -9,6 +9,7 @@ import { O } from './libc/constants.js'
 import { closeFd, fchdir, openFd, setns, unshare } from './libc/syscalls.js'
 import { createPlan, type IsolationOptions, type IsolationPlan, type PlanContext, type SetupStep, type StepContext } from './plan.js'
 import { openBindSource } from './steps/bind.js'
+import { assertOwnedNamespaces } from './ownership.js'
 import { assertLinux } from './platform.js'
 import { runStep } from './steps/index.js'
 
@@ -59,6 +60,12 @@ export function enterIsolation(planOrOptions: IsolationPlan | IsolationOptions, 
   assertLinux()
   const context: StepContext = Object.freeze({ workerId: plan.workerId, kinds: plan.kinds, hostname: hostnameOf(plan) })
   const saved = saveThreadState(plan.kinds)
+  try {
+    assertOwnedNamespaces(saved.namespaces)
+  } catch (error) {
+    restoreThreadState({ namespaces: [], cwd: saved.cwd, close: saved.namespaces.map((n) => n.fd) })
+    throw error
+  }
   let restored = false
   let entered = false
   const restore = (pendingError?: unknown) => {

@@ -45,3 +45,6 @@ export const IFNAMSIZ = 16
 
 /** HOST_NAME_MAX of limits.h: sethostname(2) refuses longer names with EINVAL. */
 export const HOST_NAME_MAX = 64
+
+/** _IO(0xb7, 0x1) of linux/nsfs.h: a descriptor of the user namespace that owns a namespace. */
+export const NS_GET_USERNS = 0xb701

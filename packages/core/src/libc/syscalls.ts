@@ -56,6 +56,11 @@ export function fchdir(fd: number): void {
   check(loadLibc().fchdir(fd), 'fchdir')
 }
 
+/** An ioctl(2) without argument that returns a new descriptor (ioctl_ns(2)). */
+export function ioctlFd(fd: number, request: number, call: string): number {
+  return check(loadLibc().ioctl(fd, request), 'ioctl', { call })
+}
+
 /** Sets IFF_UP on an interface of the calling thread's network namespace (netdevice(7)). */
 export function interfaceUp(name: string): void {
   const libc = loadLibc()
