@@ -7,7 +7,7 @@
 // (--quick: a smoke run, 12 files, 1 round, no warm-up). Writes benchmarks/results/mocha-suite.json.
 // Needs a built workspace (`npx tsc -b`) and root.
 import { execFile } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import os from 'node:os'
 import { join } from 'node:path'
@@ -70,16 +70,48 @@ const VARIANTS = [
   { name: 'mocha (serial)', bin: mocha, args: [] },
 ]
 
-function timeRun({ bin, args }) {
+/**
+ * CPU time (user + system, ms) of this process's waited-for children and, through them, of their
+ * waited-for descendants (cutime + cstime, proc(5)): every worker of a run counts, whatever the
+ * load of the machine, which wall time does not show.
+ */
+const TICK_MS = 1000 / 100 // USER_HZ is 100 on Linux
+function childrenCpuMs() {
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ')
+  return (Number(fields[13]) + Number(fields[14])) * TICK_MS
+}
+
+/** Runs `node ...args` once: its wall time and the CPU time of it and all its children. */
+function measure(args, check) {
   return new Promise((resolve, reject) => {
+    const cpuBefore = childrenCpuMs()
     const start = process.hrtime.bigint()
-    execFile(process.execPath, [bin, ...args, '--reporter', 'dot', suiteDir], { cwd: root, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const ms = Number(process.hrtime.bigint() - start) / 1e6
-      const passing = Number(/(\d+) passing/.exec(stdout)?.[1] ?? 0)
-      if (error || passing !== FILES * 4) reject(new Error(`${bin} ${args.join(' ')} failed (${passing} passing of ${FILES * 4}):\n${stdout.slice(-2000)}\n${stderr.slice(-2000)}`))
-      else resolve(ms)
+    execFile(process.execPath, args, { cwd: root, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const wallMs = Number(process.hrtime.bigint() - start) / 1e6
+      const problem = error ? error.message : check?.(stdout)
+      if (problem) reject(new Error(`node ${args.join(' ')} failed: ${problem}\n${stdout.slice(-2000)}\n${stderr.slice(-2000)}`))
+      else resolve({ wallMs, cpuMs: childrenCpuMs() - cpuBefore })
     })
   })
+}
+
+function timeRun({ bin, args }) {
+  return measure([bin, ...args, '--reporter', 'dot', suiteDir], (stdout) => {
+    const passing = Number(/(\d+) passing/.exec(stdout)?.[1] ?? 0)
+    return passing === FILES * 4 ? undefined : `${passing} passing of ${FILES * 4}`
+  })
+}
+
+/** What a fresh worker pays before its file: a Node start, and a Node start that loads Mocha. */
+async function baselines() {
+  const mochaDir = join(root, 'packages/mocha')
+  const script = `process.chdir(${JSON.stringify(mochaDir)}); require(require.resolve('mocha/lib/mocha.cjs', { paths: [process.cwd()] }))`
+  const runs = { nodeStart: [], nodeStartLoadingMocha: [] }
+  for (let i = 0; i < 5; i++) {
+    runs.nodeStart.push((await measure(['-e', '0'])).cpuMs)
+    runs.nodeStartLoadingMocha.push((await measure(['-e', script])).cpuMs)
+  }
+  return { nodeStartCpuMs: Math.round(median(runs.nodeStart)), nodeStartLoadingMochaCpuMs: Math.round(median(runs.nodeStartLoadingMocha)) }
 }
 
 function median(values) {
@@ -103,21 +135,26 @@ async function main() {
   try {
     for (let i = 0; i < FILES; i++) writeFileSync(join(suiteDir, `module-${String(i).padStart(3, '0')}.spec.cjs`), specFile(i))
     const times = Object.fromEntries(VARIANTS.map((v) => [v.name, []]))
+    const cpu = Object.fromEntries(VARIANTS.map((v) => [v.name, []]))
     // One warm-up run of each (file cache, JIT of the tools), then rounds in rotating order so
     // that no variant always runs first or last.
     if (!QUICK) for (const variant of VARIANTS) await timeRun(variant)
     for (let round = 0; round < ROUNDS; round++) {
       const order = VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length])
-      for (const variant of order) times[variant.name].push(await timeRun(variant))
+      for (const variant of order) {
+        const { wallMs, cpuMs } = await timeRun(variant)
+        times[variant.name].push(wallMs)
+        cpu[variant.name].push(cpuMs)
+      }
       process.stderr.write(`round ${round + 1}/${ROUNDS}: ${order.map((v) => `${v.name} ${times[v.name].at(-1).toFixed(0)} ms`).join(', ')}\n`)
     }
-    return report(times)
+    return report(times, cpu, await baselines(), os.loadavg())
   } finally {
     cleanUp()
   }
 }
 
-function report(times) {
+function report(times, cpu, baseline, loadAverage) {
   // Paired by round (the variants of a round ran back to back): steadier than a ratio of medians
   // on a machine whose load changes.
   const paired = times['isolane-mocha'].map((ms, i) => ms / times['mocha --parallel'][i])
@@ -126,10 +163,13 @@ function report(times) {
   const bare = medians['isolane-mocha, no namespaces']
   const parallel = medians['mocha --parallel']
   const serial = medians['mocha (serial)']
+  const cpuMedians = Object.fromEntries(Object.entries(cpu).map(([name, values]) => [name, Math.round(median(values))]))
+  const cpuIsolane = cpuMedians['isolane-mocha']
+  const cpuParallel = cpuMedians['mocha --parallel']
   const result = {
     benchmark: 'mocha-suite',
     date: new Date().toISOString(),
-    machine: { node: process.versions.node, kernel: os.release(), cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model.trim() },
+    machine: { node: process.versions.node, kernel: os.release(), cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model.trim(), loadAverageAtEnd: loadAverage.map(round2) },
     quick: QUICK,
     suite: { files: FILES, testsPerFile: 4, jobs: JOBS, rounds: ROUNDS },
     medianMs: medians,
@@ -141,24 +181,34 @@ function report(times) {
       parallelVsSerial: round2(parallel / serial),
       namespacesShare: round2((isolane - bare) / isolane),
     },
+    // CPU time of each run with all its processes: what the work costs, whatever else the machine runs.
+    cpuMedianMs: cpuMedians,
+    cpuRatio: { isolaneVsParallel: round2(cpuIsolane / cpuParallel) },
+    baseline,
+    perFileCpuMs: {
+      isolaneOverParallel: Math.round((cpuIsolane - cpuParallel) / FILES),
+      namespacesOverFreshProcess: Math.round((cpuIsolane - cpuMedians['isolane-mocha, no namespaces']) / FILES),
+    },
     perFileMs: {
       isolaneOverParallel: round2(((isolane - parallel) * JOBS) / FILES),
       namespacesOverFreshProcess: round2(((isolane - bare) * JOBS) / FILES),
     },
     explanation:
       'mocha --parallel forks --jobs worker processes once and runs every file in them; isolane-mocha forks a fresh ' +
-      'Node process per spec file (tinypool isolateWorkers) into fresh namespaces, so each file pays a Node start, ' +
-      'loading Mocha and the --require modules, and the fork, instead of sharing them. perFileMs.isolaneOverParallel ' +
-      'is that cost per file and worker slot; the "no namespaces" variant shows how little of it is the namespaces ' +
-      '(namespacesOverFreshProcess): the price is the fresh process, which is what gives each file its own ' +
-      'memory, globals, port space and /tmp.',
+      'Node process per spec file (tinypool isolateWorkers) into fresh namespaces, so each file pays a Node start and ' +
+      'loading Mocha (baseline.nodeStartLoadingMochaCpuMs) instead of sharing them; on a suite of small files that ' +
+      'start is most of the work. perFileCpuMs.isolaneOverParallel is that extra CPU per file; the "no namespaces" ' +
+      'variant shows how little of it is the namespaces (perFileCpuMs.namespacesOverFreshProcess): the price is the ' +
+      'fresh process, which is what gives each file its own memory, globals, port space and /tmp. Wall times depend ' +
+      'on the load of the machine (machine.loadAverageAtEnd); the CPU times do not.',
   }
   mkdirSync(join(root, 'benchmarks/results'), { recursive: true })
   writeFileSync(resultsFile, `${JSON.stringify(result, null, 2)}\n`)
   process.stdout.write(`${FILES} files x 4 tests, --jobs ${JOBS}, median of ${ROUNDS} rounds:\n`)
   for (const [name, ms] of Object.entries(medians)) process.stdout.write(`  ${name.padEnd(30)} ${String(ms).padStart(6)} ms\n`)
   process.stdout.write(`isolane-mocha / mocha --parallel = ${result.ratio.median}x (paired by round); / serial mocha = ${result.ratios.isolaneVsSerial}x\n`)
-  process.stdout.write(`per file and worker slot: +${result.perFileMs.isolaneOverParallel} ms over mocha --parallel, of which the namespaces +${result.perFileMs.namespacesOverFreshProcess} ms\n`)
+  process.stdout.write(`CPU: isolane-mocha ${cpuIsolane} ms, mocha --parallel ${cpuParallel} ms (${result.cpuRatio.isolaneVsParallel}x); per file +${result.perFileCpuMs.isolaneOverParallel} ms CPU, of which the namespaces +${result.perFileCpuMs.namespacesOverFreshProcess} ms\n`)
+  process.stdout.write(`a Node start: ${baseline.nodeStartCpuMs} ms CPU; a Node start loading Mocha: ${baseline.nodeStartLoadingMochaCpuMs} ms CPU; load average ${loadAverage.map(round2).join(' ')}\n`)
   process.stdout.write(`written to ${resultsFile}\n`)
 }
 
