@@ -52,6 +52,10 @@ async function loadRequires(requires: unknown): Promise<{ rootHooks?: unknown }>
 }
 
 export default async function runSpecFile({ file, serializedOptions }: SpecFileTask): Promise<SpecFileOutcome> {
+  // Mocha's pool numbers its workers from 0 in MOCHA_WORKER_ID; the isolane pool numbers every
+  // worker it forks from 1 in ISOLANE_WORKER_ID. Tests that use Mocha's variable keep working.
+  const isolaneWorkerId = Number(process.env.ISOLANE_WORKER_ID)
+  if (process.env.MOCHA_WORKER_ID === undefined && Number.isInteger(isolaneWorkerId)) process.env.MOCHA_WORKER_ID = String(isolaneWorkerId - 1)
   // serialize-javascript output (it keeps RegExps such as `grep`); evaluated as Mocha's worker does.
   const argv = (0, eval)(`(${serializedOptions})`) as Record<string, unknown>
   const options: Record<string, unknown> = { ui: 'bdd', ...argv, parallel: false, forbidOnly: true, isWorker: true }
