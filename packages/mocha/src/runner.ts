@@ -88,20 +88,11 @@ class SpecFilePool implements BufferedPool {
 
 /**
  * What a file's task failed with, as Mocha's runner will report it (an uncaught error attributed
- * to the file). A file that throws while loading keeps its own error.
+ * to the file). A file that throws while loading keeps its own error (the pool rebuilds it).
  */
 function asFileFailure(file: string, error: unknown): unknown {
-  if (isIsolaneError(error) && error.code === 'ISOLANE_WORKER_EXITED') {
-    // The pool's message says how the process ended ("Worker 1 (pid 42) was killed by SIGKILL ...").
-    const how = /(\(pid \d+\) )?(was killed by \S+|exited with code \S+)/.exec(error.message)
-    return workerExited(file, how ? `its process ${how[1] ?? ''}${how[2]}` : 'it exited')
-  }
-  if (typeof error === 'object' && error !== null && !(error instanceof Error)) {
-    const { message, stack, name } = error as { message?: unknown; stack?: unknown; name?: unknown }
-    const rebuilt = new Error(typeof message === 'string' ? message : String(error))
-    if (typeof name === 'string') Object.defineProperty(rebuilt, 'name', { value: name, configurable: true, writable: true })
-    if (typeof stack === 'string') rebuilt.stack = stack
-    return rebuilt
-  }
-  return error
+  if (!isIsolaneError(error) || error.code !== 'ISOLANE_WORKER_EXITED') return error
+  // The pool's message says how the process ended ("Worker 1 (pid 42) was killed by SIGKILL ...").
+  const how = /(\(pid \d+\) )?(was killed by \S+|exited with code \S+)/.exec(error.message)
+  return workerExited(file, how ? `its process ${how[1] ?? ''}${how[2]}` : 'it exited')
 }
