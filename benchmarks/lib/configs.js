@@ -8,9 +8,15 @@ const BARE = { loopback: false, tmpfs: [], mqueue: false }
 
 export const HOSTNAME = 'bench-{workerId}'
 
-/** Per kind a bare window (mnt still makes / private: the core always does), then the default set. */
+/**
+ * Per kind a bare window (mnt still makes / private: the core always does), two kinds with one
+ * step each, the default kinds bare, then the default set.
+ */
 export const WINDOW_CONFIGS = [
   ...['uts', 'ipc', 'mnt', 'net', 'pid', 'cgroup'].map((kind) => ({ name: kind, label: kind, options: { namespaces: [kind], ...BARE } })),
+  // One step each on top of its kind, to see what a step costs on each side.
+  { name: 'net-lo', label: 'net + lo up', options: { namespaces: ['net'], ...BARE, loopback: true } },
+  { name: 'mnt-tmpfs', label: 'mnt + tmpfs /tmp, /dev/shm', options: { namespaces: ['mnt'], ...BARE, tmpfs: ['/tmp', '/dev/shm'] } },
   { name: 'default-bare', label: 'net+mnt+ipc+uts, no steps', options: { namespaces: [...DEFAULT_KINDS], ...BARE } },
   { name: 'default', label: 'default set (lo up, hostname, tmpfs)', options: { hostname: HOSTNAME } },
 ]
