@@ -145,6 +145,98 @@ describe.skipIf(skipReason !== undefined)('isolane-mocha against mocha', () => {
   })
 })
 
+/** The pid and net namespace a reuses-workers spec file names in its first test's title. */
+function workersOf(report: JsonReport): Array<{ pid: number; net: string }> {
+  return report.passes.flatMap((test) => {
+    const match = / runs in pid (\d+) with net (\S+)$/.exec(test.fullTitle)
+    return match ? [{ pid: Number(match[1]), net: match[2] as string }] : []
+  })
+}
+
+describe.skipIf(skipReason !== undefined)('isolane-mocha --isolane-reuse-workers', () => {
+  const hostNet = readlinkSync('/proc/self/ns/net')
+
+  it('passes the port suite: workers bind port 3000 at once, the files of one worker one after another', async () => {
+    const result = await run(isolaneMocha, ['--jobs', '2', '--isolane-reuse-workers', 'binds-port-3000'])
+    expect(result.stderr).toBe('')
+    expect(result.stdout).toMatch(/4 passing/)
+    expect(result.stdout).not.toMatch(/failing|EADDRINUSE/)
+    expect(result.status).toBe(0)
+  })
+
+  it('reports the same passes, failures and pending tests as plain mocha, root hooks included', async () => {
+    const plainJson = join(scratch, 'reuse-plain.json')
+    const reusedJson = join(scratch, 'reuse-isolated.json')
+    const cwd = join(fixtures, 'mixed-outcomes')
+    // Four files on two workers: each worker runs two of them.
+    const [plain, reused] = await Promise.all([
+      run(mocha, ['--reporter', 'json', '--reporter-option', `output=${plainJson}`], { cwd }),
+      run(isolaneMocha, ['--jobs', '2', '--isolane-reuse-workers', '--reporter', 'json', '--reporter-option', `output=${reusedJson}`], { cwd }),
+    ])
+    const expected = JSON.parse(readFileSync(plainJson, 'utf8')) as JsonReport
+    const actual = JSON.parse(readFileSync(reusedJson, 'utf8')) as JsonReport
+    expect(expected.stats).toMatchObject({ tests: 13, passes: 5, pending: 4, failures: 5 })
+    for (const key of ['tests', 'passes', 'pending', 'failures'] as const) expect(actual.stats[key], key).toBe(expected.stats[key])
+    for (const kind of ['passes', 'failures', 'pending'] as const) expect(titles(actual, kind), kind).toEqual(titles(expected, kind))
+    expect(titles(actual, 'passes')).toContain('hooks runs the root hook plugin in this worker')
+    expect(actual.failures.map((f) => f.err.message).sort()).toEqual(expected.failures.map((f) => f.err.message).sort())
+    expect(reused.status).toBe(plain.status)
+  })
+
+  it('runs the files on at most --jobs workers, each in a net namespace of its own, root hooks once per file as mocha --parallel', async () => {
+    const cwd = join(fixtures, 'reuses-workers')
+    const reports = ['reused.json', 'fresh.json', 'mocha-parallel.json'].map((name) => join(scratch, name))
+    // The directory's config asks for reuseWorkers; the flag turns it off again.
+    const [reused, fresh, parallel] = await Promise.all([
+      run(isolaneMocha, ['--jobs', '2', '--reporter', 'json', '--reporter-option', `output=${reports[0]}`], { cwd }),
+      run(isolaneMocha, ['--jobs', '2', '--isolane-no-reuse-workers', '--reporter', 'json', '--reporter-option', `output=${reports[1]}`], { cwd }),
+      run(mocha, ['--parallel', '--jobs', '2', '--reporter', 'json', '--reporter-option', `output=${reports[2]}`], { cwd }),
+    ])
+    const [reusedReport, freshReport, parallelReport] = reports.map((file) => JSON.parse(readFileSync(file, 'utf8')) as JsonReport)
+    for (const [result, report] of [[reused, reusedReport], [fresh, freshReport], [parallel, parallelReport]] as const) {
+      // Each file's own tests once (a fresh Mocha per file), and the root beforeAll hook ran for each.
+      expect(report!.stats, result.stderr).toMatchObject({ tests: 12, passes: 12, failures: 0 })
+      expect(result.status).toBe(0)
+    }
+
+    const workers = workersOf(reusedReport!)
+    expect(workers).toHaveLength(6)
+    const pids = new Set(workers.map((w) => w.pid))
+    expect(pids.size).toBeLessThanOrEqual(2)
+    expect(pids.size).toBeLessThan(workers.length)
+    // One namespace per worker, shared by its files, the host's for none (the workers of a
+    // reusing pool live side by side, so their namespaces' inode numbers differ).
+    const netOf = new Map(workers.map((w) => [w.pid, w.net]))
+    for (const { pid, net } of workers) expect(net).toBe(netOf.get(pid))
+    expect(new Set(netOf.values()).size).toBe(pids.size)
+    for (const net of netOf.values()) expect(net).not.toBe(hostNet)
+
+    const freshWorkers = workersOf(freshReport!)
+    expect(new Set(freshWorkers.map((w) => w.pid)).size).toBe(6)
+    // (Their namespaces' inode numbers may repeat: the kernel reuses that of a namespace already gone.)
+    for (const { net } of freshWorkers) expect(net).not.toBe(hostNet)
+    // mocha --parallel reuses its workers too, in the host's network namespace.
+    const parallelWorkers = workersOf(parallelReport!)
+    expect(new Set(parallelWorkers.map((w) => w.pid)).size).toBeLessThanOrEqual(2)
+    for (const { net } of parallelWorkers) expect(net).toBe(hostNet)
+  })
+
+  it('reports a file whose reused worker crashes with the reason, and runs the later files in a new worker', async () => {
+    // One worker, the crashing file first: the files after it need the worker that replaces it.
+    const files = ['a-exits-during-a-test', 'b-passes', 'c-passes'].map((name) => `crashes-reused-worker/${name}.spec.cjs`)
+    const result = await run(isolaneMocha, ['--jobs', '1', '--isolane-reuse-workers', ...files])
+    expect(result.stdout).toMatch(/2 passing[^]*1 failing/)
+    expect(result.stdout).toMatch(/Uncaught error outside test suite/)
+    const crashed = /a-exits-during-a-test\.spec\.cjs exited before the file finished \(its process \(pid (\d+)\) was killed by SIGKILL\)/.exec(result.stdout)
+    expect(crashed, result.stdout).not.toBeNull()
+    const later = [...result.stdout.matchAll(/✔ passes in pid (\d+)/g)].map((match) => match[1])
+    expect(later).toHaveLength(2)
+    expect(later[0]).toBe(later[1])
+    expect(later[0]).not.toBe(crashed![1])
+    expect(result.status).toBe(1)
+  })
+})
+
 describe('isolane-mocha refusals, before any worker starts', () => {
   it('rejects bad isolation options with what to do', async () => {
     const [kind, hostname] = await Promise.all([

@@ -1,5 +1,5 @@
 // The `isolane-mocha` command: `mocha`'s command line, with every spec file in a fresh isolated
-// worker. Errors are printed the way `mocha` prints them, and the exit code follows its rules.
+// worker (or isolated workers reused across files, with --isolane-reuse-workers). Errors are printed the way `mocha` prints them, and the exit code follows its rules.
 import { createRequire } from 'node:module'
 import { isIsolaneError } from '@isolane/core'
 import { mochaVersion } from './_mocha.js'
@@ -12,7 +12,9 @@ const ownVersion = (require('../package.json') as { version: string }).version
 const USAGE = `Usage: isolane-mocha [mocha options] [spec..]
 
 Runs Mocha with every spec file in a fresh worker process in fresh Linux namespaces
-(its own loopback network, /tmp, /dev/shm, IPC and hostname). Reads .mocharc.* and the
+(its own loopback network, /tmp, /dev/shm, IPC and hostname), or, with
+--isolane-reuse-workers, on --jobs workers that each run file after file in fresh
+namespaces of their own, as mocha --parallel reuses its workers. Reads .mocharc.* and the
 package.json "mocha" key exactly as mocha does; accepts mocha's options (see mocha --help),
 and refuses those that mocha's --parallel mode refuses (--file, --sort, some reporters).
 
@@ -23,6 +25,9 @@ Isolation options (also as \`isolane: { ... }\` in the Mocha config):
   --isolane-tmpfs LIST         directories that get a fresh tmpfs (default: /tmp,/dev/shm)
   --isolane-no-loopback        leave lo down in the fresh network namespace
   --isolane-mqueue[=false]     a fresh /dev/mqueue (default: with ipc and mnt)
+  --isolane-reuse-workers      reuse each worker (and its namespaces) for several files:
+                               much faster on many small files; files of one worker share
+                               its process, ports and /tmp (default: a fresh worker per file)
 Plugins (functions run in each worker's fresh namespaces) come from a JS config
 (.mocharc.cjs, .mocharc.js) or the programmatic API.
 

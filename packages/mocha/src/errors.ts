@@ -9,7 +9,7 @@ export type MochaAdapterErrorCode =
   | 'ISOLANE_MOCHA_NO_FILES'
   | 'ISOLANE_MOCHA_WORKER_EXITED'
 
-const ISOLANE_FLAGS = '--isolane-namespaces, --isolane-hostname, --isolane-tmpfs, --isolane-loopback, --isolane-no-loopback, --isolane-mqueue'
+const ISOLANE_FLAGS = '--isolane-namespaces, --isolane-hostname, --isolane-tmpfs, --isolane-loopback, --isolane-no-loopback, --isolane-mqueue, --isolane-reuse-workers'
 
 function adapterError(code: MochaAdapterErrorCode, what: string, fix: string, cause?: unknown): IsolaneError {
   return new IsolaneError(code, `${what}. To fix: ${fix}.`, { hint: fix, cause })
@@ -32,6 +32,14 @@ export function configIsolationNotObject(value: unknown): IsolaneError {
     'ISOLANE_MOCHA_USAGE',
     `The \`isolane\` key of the Mocha config must be an object of isolation options, not ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`,
     'write for example `isolane: { namespaces: ["net", "mnt"], hostname: "w-{workerId}" }` in .mocharc.*',
+  )
+}
+
+export function configReuseWorkersNotBoolean(value: unknown, where = 'The `isolane.reuseWorkers` key of the Mocha config'): IsolaneError {
+  return adapterError(
+    'ISOLANE_MOCHA_USAGE',
+    `${where} must be true or false, not ${JSON.stringify(value) ?? String(value)}`,
+    'write `reuseWorkers: true` to run several spec files in each worker (as `mocha --parallel` does), or leave it out for a fresh worker per file',
   )
 }
 

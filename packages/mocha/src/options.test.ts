@@ -1,4 +1,7 @@
-import { describe, expect, it } from 'vitest'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { isIsolaneError } from '@isolane/core'
 import { loadRunSettings, splitIsolaneArgs } from './options.js'
 import { exitCodeOf } from './run.js'
@@ -19,6 +22,14 @@ describe('splitIsolaneArgs', () => {
     expect(splitIsolaneArgs(['--no-isolane-mqueue']).isolation).toEqual({ mqueue: false })
   })
 
+  it('reads --isolane-reuse-workers apart from the isolation options', () => {
+    expect(splitIsolaneArgs(['--isolane-reuse-workers', 'test/']).runMode).toEqual({ reuseWorkers: true })
+    expect(splitIsolaneArgs(['--isolane-reuse-workers', 'test/']).isolation).toEqual({})
+    expect(splitIsolaneArgs(['--isolane-reuse-workers', 'test/']).mochaArgv).toEqual(['test/'])
+    expect(splitIsolaneArgs(['--isolane-no-reuse-workers']).runMode).toEqual({ reuseWorkers: false })
+    expect(splitIsolaneArgs(['--isolane-reuse-workers=false']).runMode).toEqual({ reuseWorkers: false })
+  })
+
   it('leaves everything after -- to Mocha', () => {
     expect(splitIsolaneArgs(['--', '--isolane-hostname', 'x']).mochaArgv).toEqual(['--', '--isolane-hostname', 'x'])
   })
@@ -29,6 +40,7 @@ describe('splitIsolaneArgs', () => {
     [['--isolane-namespaces', '--bail'], /Option --isolane-namespaces needs a value/],
     [['--isolane-loopback=maybe'], /takes true or false, not "maybe"/],
     [['--isolane-no-hostname'], /Unknown option --isolane-no-hostname/],
+    [['--isolane-reuse-workers=yes'], /Option --isolane-reuse-workers takes true or false, not "yes"/],
   ])('refuses %j with a message that says what to do', (argv, message) => {
     let thrown: unknown
     try {
@@ -58,6 +70,37 @@ describe('loadRunSettings', () => {
     const settings = loadRunSettings(['--no-config', '--no-package', '--enable-source-maps', '--node-option', 'no-warnings'])
     expect(settings.workerExecArgv).toEqual(['--enable-source-maps', '--no-warnings'])
     expect(settings.args['enable-source-maps']).toBeUndefined()
+  })
+})
+
+describe('reuseWorkers', () => {
+  const reusingConfig = join(import.meta.dirname, '../../../fixtures/mocha/reuses-workers/.mocharc.cjs')
+  let scratch: string
+  beforeAll(() => {
+    scratch = mkdtempSync(join(tmpdir(), 'isolane-mocha-options-'))
+  })
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }))
+
+  it('is off unless asked for: a fresh worker per file stays the default', () => {
+    expect(loadRunSettings(['--no-config', '--no-package']).reuseWorkers).toBe(false)
+  })
+
+  it('comes from the config, the flag over it, the programmatic option over both, and is no isolation option', () => {
+    const fromConfig = loadRunSettings(['--config', reusingConfig, '--no-package'])
+    expect(fromConfig.reuseWorkers).toBe(true)
+    expect(fromConfig.isolation).toEqual({})
+    expect(loadRunSettings(['--config', reusingConfig, '--no-package', '--isolane-no-reuse-workers']).reuseWorkers).toBe(false)
+    expect(loadRunSettings(['--config', reusingConfig, '--no-package', '--isolane-no-reuse-workers'], {}, { reuseWorkers: true }).reuseWorkers).toBe(true)
+    expect(loadRunSettings(['--no-config', '--no-package', '--isolane-reuse-workers']).reuseWorkers).toBe(true)
+  })
+
+  it('refuses a config value that is not a boolean, saying what to write', () => {
+    const config = join(scratch, '.mocharc.json')
+    writeFileSync(config, JSON.stringify({ isolane: { reuseWorkers: 'yes' } }))
+    expect(() => loadRunSettings(['--config', config, '--no-package'])).toThrow(
+      /The `isolane\.reuseWorkers` key of the Mocha config must be true or false, not "yes"\. To fix: write `reuseWorkers: true`/,
+    )
+    expect(() => loadRunSettings(['--no-config', '--no-package'], {}, { reuseWorkers: 1 as never })).toThrow(/The `reuseWorkers` option of runMocha\(\) must be true or false, not 1/)
   })
 })
 

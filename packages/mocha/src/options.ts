@@ -2,26 +2,38 @@
 // .mocharc.*, package.json `mocha`); isolane adds its isolation options, from `--isolane-*` flags
 // (taken out of argv first: Mocha's parser would read an unknown flag's value as a spec) and from
 // the config's `isolane` key. They are validated with core's createPlan before any worker starts.
+// One more option sits with them and is not isolation: `reuseWorkers`, how the run uses its workers.
 import { cpus } from 'node:os'
 import { createPlan, type IsolationOptions, type NamespaceKind } from '@isolane/core'
 import { isNodeFlag, loadOptions, unparseNodeFlags, type MochaArgs } from './_mocha.js'
-import { badBooleanFlag, configIsolationNotObject, missingFlagValue, unknownIsolaneFlag } from './errors.js'
+import { badBooleanFlag, configIsolationNotObject, configReuseWorkersNotBoolean, missingFlagValue, unknownIsolaneFlag } from './errors.js'
 
 type FlagKind = 'list' | 'string' | 'boolean'
 
-const ISOLANE_FLAGS: Readonly<Record<string, { key: keyof IsolationOptions; kind: FlagKind; example: string }>> = {
+/** Options of the run that are not isolation options (core's createPlan would refuse them). */
+export interface RunModeOptions {
+  /** Reuse each worker (and its namespaces) for several spec files, as `mocha --parallel` does. Default false. */
+  reuseWorkers?: boolean
+}
+
+const ISOLANE_FLAGS: Readonly<Record<string, { key: keyof IsolationOptions | keyof RunModeOptions; kind: FlagKind; example: string }>> = {
   '--isolane-namespaces': { key: 'namespaces', kind: 'list', example: 'net,mnt,ipc,uts' },
   '--isolane-hostname': { key: 'hostname', kind: 'string', example: 'worker-{workerId}' },
   '--isolane-tmpfs': { key: 'tmpfs', kind: 'list', example: '/tmp,/dev/shm' },
   '--isolane-loopback': { key: 'loopback', kind: 'boolean', example: 'true' },
   '--isolane-mqueue': { key: 'mqueue', kind: 'boolean', example: 'true' },
+  '--isolane-reuse-workers': { key: 'reuseWorkers', kind: 'boolean', example: 'true' },
 }
+
+const RUN_MODE_KEYS: ReadonlySet<string> = new Set<keyof RunModeOptions>(['reuseWorkers'])
 
 export interface SplitArgv {
   /** The arguments for Mocha's own option loading. */
   mochaArgv: string[]
   /** Isolation options given as `--isolane-*` flags. */
   isolation: IsolationOptions
+  /** `--isolane-reuse-workers` and the like. */
+  runMode: RunModeOptions
 }
 
 /**
@@ -32,6 +44,7 @@ export interface SplitArgv {
 export function splitIsolaneArgs(argv: readonly string[]): SplitArgv {
   const mochaArgv: string[] = []
   const isolation: Record<string, unknown> = {}
+  const runMode: Record<string, unknown> = {}
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string
     if (arg === '--') {
@@ -48,7 +61,7 @@ export function splitIsolaneArgs(argv: readonly string[]): SplitArgv {
     if (!flag) throw unknownIsolaneFlag(name)
     if (negated) {
       if (flag.kind !== 'boolean' || arg.includes('=')) throw unknownIsolaneFlag(arg)
-      isolation[flag.key] = false
+      ;(RUN_MODE_KEYS.has(flag.key) ? runMode : isolation)[flag.key] = false
       continue
     }
     let value: string | undefined
@@ -58,9 +71,9 @@ export function splitIsolaneArgs(argv: readonly string[]): SplitArgv {
       if (value === undefined || value.startsWith('--')) throw missingFlagValue(name, flag.example)
       i++
     }
-    isolation[flag.key] = parseFlagValue(name, flag.kind, value)
+    ;(RUN_MODE_KEYS.has(flag.key) ? runMode : isolation)[flag.key] = parseFlagValue(name, flag.kind, value)
   }
-  return { mochaArgv, isolation: isolation as IsolationOptions }
+  return { mochaArgv, isolation: isolation as IsolationOptions, runMode: runMode as RunModeOptions }
 }
 
 function parseFlagValue(name: string, kind: FlagKind, value: string | undefined): unknown {
@@ -85,24 +98,30 @@ export interface RunSettings {
   jobs: number
   /** Node flags for the workers (those Mocha's bin would give `node`, and `--node-option`s). */
   workerExecArgv: string[]
+  /** Whether a worker runs several spec files one after another (config < flag < the programmatic API). */
+  reuseWorkers: boolean
 }
 
 /**
  * Loads Mocha's options exactly as `mocha` does and the isolation options around them. Bad
  * isolation options throw here (IsolaneError ISOLANE_INVALID_OPTIONS), before anything runs.
  */
-export function loadRunSettings(argv: readonly string[], isolationOverride: IsolationOptions = {}): RunSettings {
-  const { mochaArgv, isolation: fromFlags } = splitIsolaneArgs(argv)
+export function loadRunSettings(argv: readonly string[], isolationOverride: IsolationOptions = {}, runModeOverride: RunModeOptions = {}): RunSettings {
+  const { mochaArgv, isolation: fromFlags, runMode: runModeFromFlags } = splitIsolaneArgs(argv)
   const args = loadOptions(mochaArgv)
   const fromConfig = args.isolane ?? {}
   if (typeof fromConfig !== 'object' || fromConfig === null || Array.isArray(fromConfig)) throw configIsolationNotObject(fromConfig)
   delete args.isolane
-  const isolation: IsolationOptions = { ...(fromConfig as IsolationOptions), ...fromFlags, ...isolationOverride }
+  const { reuseWorkers: reuseFromConfig, ...isolationFromConfig } = fromConfig as IsolationOptions & RunModeOptions
+  if (reuseFromConfig !== undefined && typeof reuseFromConfig !== 'boolean') throw configReuseWorkersNotBoolean(reuseFromConfig)
+  const isolation: IsolationOptions = { ...isolationFromConfig, ...fromFlags, ...isolationOverride }
   createPlan(isolation, { workerId: 1 })
+  const reuseWorkers = runModeOverride.reuseWorkers ?? runModeFromFlags.reuseWorkers ?? reuseFromConfig ?? false
+  if (typeof reuseWorkers !== 'boolean') throw configReuseWorkersNotBoolean(reuseWorkers, 'The `reuseWorkers` option of runMocha()')
 
   const workerExecArgv = takeNodeFlags(args)
   const jobs = typeof args.jobs === 'number' && Number.isFinite(args.jobs) ? Math.max(1, Math.floor(args.jobs)) : Math.max(1, cpus().length - 1)
-  return { args, isolation, jobs, workerExecArgv }
+  return { args, isolation, jobs, workerExecArgv, reuseWorkers }
 }
 
 /**

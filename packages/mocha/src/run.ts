@@ -17,6 +17,13 @@ export interface RunMochaOptions {
   isolation?: IsolationOptions
   /** Environment of the workers. Default: this process's. */
   env?: Record<string, string | undefined>
+  /**
+   * Run several spec files in each worker, one after another, as `mocha --parallel` does: at most
+   * `--jobs` workers, each in fresh namespaces of its own, which the files it runs share. Wins over
+   * `--isolane-reuse-workers` and the config's `isolane.reuseWorkers`. Default false: a fresh
+   * worker per file.
+   */
+  reuseWorkers?: boolean
 }
 
 export interface RunMochaResult {
@@ -33,11 +40,12 @@ export interface RunMochaResult {
 
 /**
  * Runs Mocha as `mocha --parallel` would, reporters included, with isolane's pool in place of
- * Mocha's: each spec file in a fresh worker in fresh namespaces. Throws Mocha's errors for
+ * Mocha's: each spec file in a fresh worker in fresh namespaces (or, with `reuseWorkers`, at most
+ * `--jobs` workers in fresh namespaces each, that run file after file). Throws Mocha's errors for
  * options it refuses, and isolane's for bad isolation options, before any worker starts.
  */
 export async function runMocha(options: RunMochaOptions = {}): Promise<RunMochaResult> {
-  const { args, isolation, jobs, workerExecArgv } = loadRunSettings(options.argv ?? [], options.isolation)
+  const { args, isolation, jobs, workerExecArgv, reuseWorkers } = loadRunSettings(options.argv ?? [], options.isolation, { reuseWorkers: options.reuseWorkers })
   if (args.watch) throw watchUnsupported()
 
   // As lib/cli/cli.js runCommand, with parallel mode on: Mocha refuses what it refuses there.
@@ -49,7 +57,7 @@ export async function runMocha(options: RunMochaOptions = {}): Promise<RunMochaR
 
   const files = collectSpecFiles(args)
   checkVisibleToWorkers(files, isolation)
-  const pool = createSpecFilePool({ jobs, isolation, env: workerEnv(options.env ?? process.env), execArgv: workerExecArgv })
+  const pool = createSpecFilePool({ jobs, files: files.length, reuseWorkers, isolation, env: workerEnv(options.env ?? process.env), execArgv: workerExecArgv })
   try {
     const mocha = new Mocha(args)
     mocha.parallelMode(true)

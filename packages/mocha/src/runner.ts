@@ -1,6 +1,7 @@
 // Host side: Mocha's own ParallelBufferedRunner, unchanged (events replayed into the real reporter,
 // bail, stats, uncaught handling), with an isolane pool where it would use workerpool. Every
-// worker loads ./entry/worker.js, runs one spec file and is replaced.
+// worker loads ./entry/worker.js; it runs one spec file and is replaced, or, with reuseWorkers,
+// runs file after file as Mocha's own workers do.
 import { fileURLToPath } from 'node:url'
 import { isIsolaneError, type IsolationOptions } from '@isolane/core'
 import { createPool, type IsolatedPool } from '@isolane/pool'
@@ -12,27 +13,30 @@ const WORKER_ENTRY = fileURLToPath(new URL('./entry/worker.js', import.meta.url)
 
 export interface PoolSettings {
   jobs: number
+  /** Spec files of the run: a reusing pool forks no more workers than there are files. */
+  files: number
+  reuseWorkers: boolean
   isolation: IsolationOptions
   env: Record<string, string>
   execArgv: string[]
 }
 
 /**
- * The pool of a run. Made before Mocha runs (it forks nothing until a file is due): its options are
- * checked then, and a failure there is an error of the run, not one inside Mocha's runner.
+ * The pool of a run. Made before Mocha runs: its options are checked then, and a failure there is
+ * an error of the run, not one inside Mocha's runner.
  */
 export function createSpecFilePool(settings: PoolSettings): IsolatedPool {
-  return createPool({
-    filename: WORKER_ENTRY,
-    maxThreads: settings.jobs,
+  const common = { filename: WORKER_ENTRY, env: settings.env, execArgv: settings.execArgv, isolation: settings.isolation }
+  if (!settings.reuseWorkers) {
     // No idle worker waits: a worker is forked for a file when it is due (and none is left
     // behind when Mocha terminates the pool early on --bail).
-    minThreads: 0,
-    isolateWorkers: true,
-    env: settings.env,
-    execArgv: settings.execArgv,
-    isolation: settings.isolation,
-  })
+    return createPool({ ...common, maxThreads: settings.jobs, minThreads: 0, isolateWorkers: true })
+  }
+  const workers = Math.max(1, Math.min(settings.jobs, settings.files))
+  // minThreads = maxThreads: tinypool replaces a worker that dies only up to minThreads
+  // (_ensureMinimumWorkers); below it, files queued behind a crash would wait for a worker that
+  // is never forked once the last one is gone. The workers are forked here, at once.
+  return createPool({ ...common, maxThreads: workers, minThreads: workers, isolateWorkers: false })
 }
 
 /**
@@ -55,9 +59,11 @@ export function isolaneRunnerClass(pool: IsolatedPool): ParallelBufferedRunnerCl
   }
 }
 
-/** The shape of Mocha's BufferedWorkerPool, over an isolane pool: one fresh worker per file. */
+/** The shape of Mocha's BufferedWorkerPool, over an isolane pool. */
 class SpecFilePool implements BufferedPool {
   readonly #pool: IsolatedPool
+  /** Files handed to the pool and not answered yet (Mocha hands over every file at once). */
+  #inFlight = 0
 
   constructor(pool: IsolatedPool) {
     this.#pool = pool
@@ -66,10 +72,13 @@ class SpecFilePool implements BufferedPool {
   async run(file: string, options: MochaArgs): Promise<SerializedWorkerResult> {
     const task: SpecFileTask = { file, serializedOptions: BufferedWorkerPool.serializeOptions(options) }
     let outcome: SpecFileOutcome
+    this.#inFlight++
     try {
       outcome = await this.#pool.run<SpecFileOutcome>(task)
     } catch (error) {
       throw asFileFailure(file, error)
+    } finally {
+      this.#inFlight--
     }
     return deserialize(outcome.result as SerializedWorkerResult)
   }
@@ -79,10 +88,11 @@ class SpecFilePool implements BufferedPool {
     return this.#pool.destroy()
   }
 
-  /** For Mocha's debug output (DEBUG=mocha:parallel*): workers alive are busy, as each runs one file. */
+  /** For Mocha's debug output (DEBUG=mocha:parallel*). A worker runs one file at a time. */
   stats(): ReturnType<BufferedPool['stats']> {
     const { workersRunning } = this.#pool.stats
-    return { totalWorkers: workersRunning, busyWorkers: workersRunning, idleWorkers: 0, pendingTasks: 0 }
+    const busy = Math.min(workersRunning, this.#inFlight)
+    return { totalWorkers: workersRunning, busyWorkers: busy, idleWorkers: workersRunning - busy, pendingTasks: this.#inFlight - busy }
   }
 }
 

@@ -1,7 +1,10 @@
-// Runs in a pool worker (a fresh process in fresh namespaces), one spec file per worker. Does what
-// Mocha's own `lib/nodejs/worker.cjs` does, without workerpool: load the `--require` modules (root
-// hooks; global fixtures belong to the parent), run the file with the `parallel-buffered`
-// reporter the parent chose, and hand back the buffered events, serialized by Mocha's serializer.
+// Runs in a pool worker (a fresh process in fresh namespaces): one spec file per worker, or file
+// after file with reuseWorkers. Does what Mocha's own `lib/nodejs/worker.cjs` does, without
+// workerpool: load the `--require` modules once per worker (root hooks; global fixtures belong to
+// the parent), run each file in a new Mocha instance with the `parallel-buffered` reporter the
+// parent chose (the root hooks run around every file), and hand back the buffered events,
+// serialized by Mocha's serializer. As there, the module cache is kept between files: modules a
+// spec file shares with the files before it in the same worker are not loaded again.
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { resolve } from 'node:path'
@@ -51,21 +54,36 @@ async function loadRequires(requires: unknown): Promise<{ rootHooks?: unknown }>
   return loader.finalize()
 }
 
-export default async function runSpecFile({ file, serializedOptions }: SpecFileTask): Promise<SpecFileOutcome> {
+/**
+ * What Mocha's worker does on its first file only (its `bootstrap`): the `--require` modules are
+ * loaded once per worker, and their root hooks serve every file the worker runs.
+ */
+let bootstrapped: Promise<{ rootHooks?: unknown }> | undefined
+
+function bootstrap(options: Record<string, unknown>): Promise<{ rootHooks?: unknown }> {
+  if (bootstrapped) return bootstrapped
   // Mocha's pool numbers its workers from 0 in MOCHA_WORKER_ID; the isolane pool numbers every
   // worker it forks from 1 in ISOLANE_WORKER_ID. Tests that use Mocha's variable keep working.
   const isolaneWorkerId = Number(process.env.ISOLANE_WORKER_ID)
   if (process.env.MOCHA_WORKER_ID === undefined && Number.isInteger(isolaneWorkerId)) process.env.MOCHA_WORKER_ID = String(isolaneWorkerId - 1)
+  bootstrapped = loadRequires(options.require)
+  // As Mocha's bootstrap, which marks itself done only once it succeeded: the next file tries again.
+  bootstrapped.catch(() => (bootstrapped = undefined))
+  return bootstrapped
+}
+
+export default async function runSpecFile({ file, serializedOptions }: SpecFileTask): Promise<SpecFileOutcome> {
   // serialize-javascript output (it keeps RegExps such as `grep`); evaluated as Mocha's worker does.
   const argv = (0, eval)(`(${serializedOptions})`) as Record<string, unknown>
   const options: Record<string, unknown> = { ui: 'bdd', ...argv, parallel: false, forbidOnly: true, isWorker: true }
-  options.rootHooks = (await loadRequires(options.require)).rootHooks
+  options.rootHooks = (await bootstrap(options)).rootHooks
   if (typeof options.ui === 'string' && !Mocha.interfaces[options.ui]) {
     // A custom interface: Mocha's own lookup (which also tries a path relative to the cwd).
     const { validateLegacyPlugin } = require('mocha/lib/cli/run-helpers.cjs') as { validateLegacyPlugin(o: Record<string, unknown>, type: 'ui', map: Record<string, unknown>): void }
     validateLegacyPlugin(options, 'ui', Mocha.interfaces)
   }
 
+  // A new Mocha instance per file, as in Mocha's worker: its own root suite, runner and reporter.
   const mocha = new Mocha(options).addFile(file)
   await mocha.loadFilesAsync()
   const result = await new Promise<unknown>((resolve, reject) => {
