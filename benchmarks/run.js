@@ -70,6 +70,7 @@ function machine() {
 const mode = parseArgs(process.argv.slice(2))
 const log = (message) => process.stderr.write(`${message}\n`)
 const startedAt = new Date()
+const loadAtStart = os.loadavg()
 log(bold(`isolane benchmarks (${mode.quick ? 'quick' : 'full'} run)`))
 
 const probed = probe()
@@ -101,7 +102,8 @@ const results = {
   startedAt: startedAt.toISOString(),
   finishedAt: finishedAt.toISOString(),
   durationS: Math.round((finishedAt - startedAt) / 100) / 10,
-  machine: machine(),
+  // Other work on the machine during the run: the ratios are paired to cancel it, the times are not.
+  machine: { ...machine(), loadAverage: { atStart: loadAtStart.map((v) => Number(v.toFixed(2))), atEnd: os.loadavg().map((v) => Number(v.toFixed(2))) } },
   probe: Object.fromEntries(Object.entries(probed.kinds).map(([kind, k]) => [kind, k.usable ? 'usable' : `${k.code}`])),
   tools: { cFloor: tools.cFloor, unshare: tools.unshare, bwrap: tools.bwrap, trueCommand: tools.trueCommand },
   sections,
