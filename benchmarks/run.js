@@ -3,7 +3,7 @@
 // today. Prints tables, writes results/latest.{json,md} and results/chart.svg (a --quick run
 // writes results/quick.* instead, which git ignores). benchmarks/README.md explains the sections.
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { probe } from '@isolane/core'
@@ -29,16 +29,18 @@ function parseArgs(argv) {
     if (arg === '--') continue
     else if (arg === '--quick') mode.quick = true
     else if (arg === '--reuse-suites') mode.reuseSuites = true
+    else if (arg === '--rerender') mode.rerender = true
     else if (arg.startsWith('--only=')) mode.only = arg.slice(7).split(',')
     else if (arg === '--help' || arg === '-h') {
       process.stdout.write(
         `usage: node benchmarks/run.js [--quick] [--reuse-suites] [--only=${Object.keys(SECTIONS).join(',')}]\n` +
           '  --quick         a smoke run (under a minute, no installs); writes results/quick.*\n' +
-          '  --reuse-suites  fold in the suite scripts\' last results (results/*-suite.json) instead of running them\n',
+          '  --reuse-suites  fold in the suite scripts\' last results (results/*-suite.json) instead of running them\n' +
+          '  --rerender      measure nothing: write the report again from results/latest.json\n',
       )
       process.exit(0)
     } else {
-      process.stderr.write(`benchmarks/run.js: unknown argument ${arg} (use --quick, --reuse-suites, --only=SECTIONS or --help)\n`)
+      process.stderr.write(`benchmarks/run.js: unknown argument ${arg} (use --quick, --reuse-suites, --rerender, --only=SECTIONS or --help)\n`)
       process.exit(2)
     }
   }
@@ -68,6 +70,13 @@ function machine() {
 }
 
 const mode = parseArgs(process.argv.slice(2))
+if (mode.rerender) {
+  // Only the report: targets, tables, Markdown and chart again from the last full run's JSON.
+  const results = JSON.parse(readFileSync(`${RESULTS}latest.json`, 'utf8'))
+  results.targets = evaluateTargets(results.sections)
+  writeOutputs(results, 'latest', 'chart.svg')
+  process.exit(0)
+}
 const log = (message) => process.stderr.write(`${message}\n`)
 const startedAt = new Date()
 const loadAtStart = os.loadavg()
@@ -110,17 +119,18 @@ const results = {
 }
 results.targets = evaluateTargets(sections)
 
-const tables = buildTables(results)
-const prefix = mode.quick ? 'quick' : 'latest'
-const chartFile = mode.quick ? 'quick-chart.svg' : 'chart.svg'
-mkdirSync(RESULTS, { recursive: true })
-writeFileSync(`${RESULTS}${prefix}.json`, `${JSON.stringify(results, null, 2)}\n`)
-writeFileSync(`${RESULTS}${prefix}.md`, renderMarkdown(results, tables, { chartFile, jsonFile: `${prefix}.json` }))
-writeFileSync(`${RESULTS}${chartFile}`, renderChart(results))
-
-process.stdout.write(`\n${renderTerminal(tables)}\n\n`)
-log(`wrote benchmarks/results/${prefix}.json, ${prefix}.md and ${chartFile} (${results.durationS} s)`)
+writeOutputs(results, mode.quick ? 'quick' : 'latest', mode.quick ? 'quick-chart.svg' : 'chart.svg')
 if (failures.length > 0) {
   log(`benchmarks failed in: ${failures.join(', ')} (see above)`)
   process.exitCode = 1
+}
+
+function writeOutputs(results, prefix, chartFile) {
+  const tables = buildTables(results)
+  mkdirSync(RESULTS, { recursive: true })
+  writeFileSync(`${RESULTS}${prefix}.json`, `${JSON.stringify(results, null, 2)}\n`)
+  writeFileSync(`${RESULTS}${prefix}.md`, renderMarkdown(results, tables, { chartFile, jsonFile: `${prefix}.json` }))
+  writeFileSync(`${RESULTS}${chartFile}`, renderChart(results))
+  process.stdout.write(`\n${renderTerminal(tables)}\n\n`)
+  log(`wrote benchmarks/results/${prefix}.json, ${prefix}.md and ${chartFile} (${results.durationS} s)`)
 }

@@ -13,16 +13,32 @@ export function quantile(values, q) {
 
 export const median = (values) => quantile(values, 0.5)
 
-/** Median, p10 and p90 (the spread shown everywhere), min, max and the count. */
+/**
+ * A 95% confidence interval of the median from order statistics (no assumption about the
+ * distribution): the ranks n/2 -+ 1.96 sqrt(n)/2. Where the median itself can lie, which is much
+ * narrower than where single samples lie (p10-p90).
+ */
+export function medianInterval(values) {
+  const n = values.length
+  if (n < 6) return { low: null, high: null }
+  const sorted = Float64Array.from(values).sort()
+  const half = (1.96 * Math.sqrt(n)) / 2
+  const low = Math.max(0, Math.floor(n / 2 - half) - 1)
+  const high = Math.min(n - 1, Math.ceil(n / 2 + half))
+  return { low: sorted[low], high: sorted[high] }
+}
+
+/** Median with its 95% interval, p10 and p90 (the spread shown everywhere), min, max and the count. */
 export function summarize(values) {
-  if (values.length === 0) return { n: 0, median: null, p10: null, p90: null, min: null, max: null }
+  if (values.length === 0) return { n: 0, median: null, ciLow: null, ciHigh: null, p10: null, p90: null, min: null, max: null }
   let min = Infinity
   let max = -Infinity
   for (const v of values) {
     if (v < min) min = v
     if (v > max) max = v
   }
-  return { n: values.length, median: quantile(values, 0.5), p10: quantile(values, 0.1), p90: quantile(values, 0.9), min, max }
+  const interval = medianInterval(values)
+  return { n: values.length, median: quantile(values, 0.5), ciLow: interval.low, ciHigh: interval.high, p10: quantile(values, 0.1), p90: quantile(values, 0.9), min, max }
 }
 
 /** Element-wise ratios of two equally long series taken pair by pair (same round, same run). */

@@ -14,6 +14,16 @@ describe('stats', () => {
     expect(summarize([])).toMatchObject({ n: 0, median: null })
   })
 
+  it('puts a 95% interval around the median, narrower than p10-p90 and containing the median', () => {
+    const values = Array.from({ length: 150 }, (_, i) => i + 1)
+    const s = summarize(values)
+    expect(s.ciLow).toBeLessThanOrEqual(s.median)
+    expect(s.ciHigh).toBeGreaterThanOrEqual(s.median)
+    expect(s.ciLow).toBeGreaterThan(s.p10)
+    expect(s.ciHigh).toBeLessThan(s.p90)
+    expect(summarize([1, 2, 3]).ciLow).toBe(null)
+  })
+
   it('takes ratios pair by pair, skipping empty baselines', () => {
     expect(pairedRatios([2, 3, 4], [1, 0, 2])).toEqual([2, 2])
   })
