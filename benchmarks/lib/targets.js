@@ -33,8 +33,8 @@ function windowTarget(windows) {
     perCall ? `the bare uts window, whose kernel work is tiny, shows ${round3(perCall)} us of fixed JS-side cost per libc call (koffi, the wrappers around the calls, the window's own bookkeeping: ${uts.overheadUs.median} us over ${uts.libcCalls} calls), which accounts for ~${round3(perCall * config.libcCalls)} us` : null,
     perCall ? remainderNote(config.overheadUs.median - perCall * config.libcCalls, config) : null,
     perKind.length ? `excess per kind alone (us): ${perKind.join(', ')}` : null,
-    stepExcess(windows, 'net-lo', 'net', 'bringing lo up'),
-    stepExcess(windows, 'mnt-tmpfs', 'mnt', 'the two tmpfs mounts'),
+    stepExcess(windows, 'net-lo', 'net', 'bringing lo up costs'),
+    stepExcess(windows, 'mnt-tmpfs', 'mnt', 'the two tmpfs mounts cost'),
   ].filter(Boolean).join('; ')
   return { ...base, met: false, measured, why }
 }
@@ -50,7 +50,7 @@ function stepExcess(windows, withStep, without, what) {
   const a = windows.configs.find((c) => c.name === withStep && c.overheadUs)
   const b = windows.configs.find((c) => c.name === without && c.overheadUs)
   if (!a || !b) return null
-  return `${what} costs isolane ${signed(round3(a.overheadUs.median - b.overheadUs.median))} us more than C (${withStep} vs ${without})`
+  return `${what} isolane ${signed(round3(a.overheadUs.median - b.overheadUs.median))} us more than C (${withStep} vs ${without})`
 }
 
 function remainderNote(remainder, config) {

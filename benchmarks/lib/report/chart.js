@@ -3,15 +3,17 @@
 import { DEFAULT_CONFIG } from '../configs.js'
 import { TARGETS } from '../targets.js'
 
-const WIDTH = 900
-const LABEL = 300
 const PLOT = 460
+const CHAR = 7.2 // about the width of a 13 px character, for the label column
 const BAR = 16
 const ROW = 24
 const COLORS = { met: '#2f9e44', missed: '#e8590c', neutral: '#4263eb', whisker: '#212529', grid: '#adb5bd', target: '#e03131' }
 
 export function renderChart(results) {
   const groups = [windowGroup(results.sections.windows), spawnGroup(results.sections.windows), workerGroup(results.sections.workerStart), sustainedGroup(results.sections.sustained), suitesGroup(results.sections.suites)].filter((g) => g && g.bars.length > 0)
+  // The label column fits the longest label; the plot and its value labels come after it.
+  LABEL = Math.max(300, Math.ceil(Math.max(...groups.flatMap((g) => g.bars.map((b) => b.label.length))) * CHAR) + 24)
+  WIDTH = LABEL + PLOT + 150
   let y = 56
   const parts = []
   for (const group of groups) {
@@ -28,6 +30,9 @@ ${parts.join('\n')}
 </svg>
 `
 }
+
+let LABEL = 300
+let WIDTH = 910
 
 function drawGroup(group, top) {
   const max = Math.max(1.1, ...group.bars.map((b) => Math.max(b.value, b.p90 ?? 0)), ...group.bars.map((b) => (b.target ?? 0) * 1.1)) * 1.05
@@ -104,7 +109,8 @@ function suitesGroup(suites) {
     if (!stock) continue
     for (const r of s.rows) {
       if (r === stock) continue
-      const value = Number((r.medianMs / stock.medianMs).toFixed(3))
+      // The isolane runner's ratio as the targets read it (the script's own, where it gives one).
+      const value = r.name === s.isolane && s.ratio !== null ? s.ratio : Number((r.medianMs / stock.medianMs).toFixed(3))
       bars.push({ label: `${s.name}: ${r.name}`, value, target: r.name === s.isolane ? TARGETS.suites : undefined })
     }
   }
