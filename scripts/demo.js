@@ -14,7 +14,7 @@ const runs = [
 ]
 
 console.log(pc.bold('isolane demo'))
-console.log(`Four Vitest test files that each listen on ${pc.cyan('127.0.0.1:3000')}, hold it for half a second, and close.`)
+console.log(`Four Vitest test files that each listen on ${pc.cyan('127.0.0.1:3000')}, hold it for 0.8 s, and close.`)
 console.log(`Project: fixtures/vitest/${FIXTURE} (maxWorkers: 4)\n`)
 
 const verdict = canIsolate(DEFAULT_KINDS, probe())
