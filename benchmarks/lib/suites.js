@@ -3,7 +3,7 @@
 // one that exists (passing --quick through), reads the JSON it writes to benchmarks/results/ and
 // folds it in, picking out the isolane runner and the stock parallel runner it is compared to.
 import { spawn } from 'node:child_process'
-import { existsSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { round3, summarize } from './stats.js'
 
@@ -38,6 +38,8 @@ export async function benchSuites({ mode, log }) {
     }
     const args = mode.quick ? (readFileSync(script, 'utf8').includes('quick') ? ['--quick'] : suite.quickArgs) : []
     log(`  ${suite.script} ${args.join(' ')}`)
+    // A quick run must not replace the suite's committed full results: keep them to put back.
+    const fullResults = mode.quick && existsSync(file) ? readFileSync(file) : null
     const startedAt = Date.now()
     const { code, signal } = await runScript(script, args, mode.quick ? 300_000 : 1_800_000)
     if (code !== 0) {
@@ -51,6 +53,7 @@ export async function benchSuites({ mode, log }) {
       continue
     }
     const raw = JSON.parse(readFileSync(written, 'utf8'))
+    if (fullResults && written === file) writeFileSync(file, fullResults)
     results.push({ name: suite.name, script: suite.script, args, ...summarizeSuite(suite, raw), raw })
   }
   return { suites: results }
