@@ -124,6 +124,20 @@ describe.skipIf(skipReason !== undefined)('isolane-mocha against mocha', () => {
     expect(result.status).toBe(1)
   })
 
+  it('starts the workers after the global setup, with the environment it set, in both modes as mocha --parallel', async () => {
+    const cwd = join(fixtures, 'global-setup-env')
+    const [parallel, fresh, reused] = await Promise.all([
+      run(mocha, ['--parallel', '--jobs', '2', '--reporter', 'dot'], { cwd }),
+      run(isolaneMocha, ['--jobs', '2', '--reporter', 'dot'], { cwd }),
+      run(isolaneMocha, ['--jobs', '2', '--isolane-reuse-workers', '--reporter', 'dot'], { cwd }),
+    ])
+    for (const result of [parallel, fresh, reused]) {
+      expect(result.stdout).toMatch(/3 passing/)
+      expect(result.stdout).not.toMatch(/failing/)
+      expect(result.status).toBe(0)
+    }
+  })
+
   it('takes isolation options from the command line', async () => {
     const hostNet = readlinkSync('/proc/self/ns/net')
     const [named, fresh, shared] = await Promise.all([

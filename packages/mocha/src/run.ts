@@ -15,7 +15,7 @@ export interface RunMochaOptions {
   argv?: readonly string[]
   /** Isolation options (plugins included); they win over `--isolane-*` flags and the config's `isolane` key. */
   isolation?: IsolationOptions
-  /** Environment of the workers. Default: this process's. */
+  /** Environment of the workers. Default: this process's when each worker is forked (after Mocha's global setup). */
   env?: Record<string, string | undefined>
   /**
    * Run several spec files in each worker, one after another, as `mocha --parallel` does: at most
@@ -57,11 +57,12 @@ export async function runMocha(options: RunMochaOptions = {}): Promise<RunMochaR
 
   const files = collectSpecFiles(args)
   checkVisibleToWorkers(files, isolation)
-  const pool = createSpecFilePool({ jobs, files: files.length, reuseWorkers, isolation, env: workerEnv(options.env ?? process.env), execArgv: workerExecArgv })
+  const env = options.env === undefined ? undefined : workerEnv(options.env)
+  const pool = createSpecFilePool({ jobs, reuseWorkers, isolation, env, execArgv: workerExecArgv })
   try {
     const mocha = new Mocha(args)
     mocha.parallelMode(true)
-    mocha._runnerClass = isolaneRunnerClass(pool)
+    mocha._runnerClass = isolaneRunnerClass(pool, reuseWorkers)
     mocha.files = files
     const { failures, stats } = await new Promise<{ failures: number; stats: MochaStats }>((resolve) => {
       const runner = mocha.run((failures) => resolve({ failures, stats: runner.stats }))

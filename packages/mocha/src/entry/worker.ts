@@ -32,6 +32,11 @@ export interface SpecFileTask {
   serializedOptions: string
 }
 
+/** Sent by the host only to make the pool fork a worker (see runner.ts): does nothing. */
+export interface StartWorkerTask {
+  startWorker: true
+}
+
 export interface SpecFileOutcome {
   pid: number
   /** Mocha's SerializableWorkerResult: JSON-safe. */
@@ -72,7 +77,11 @@ function bootstrap(options: Record<string, unknown>): Promise<{ rootHooks?: unkn
   return bootstrapped
 }
 
-export default async function runSpecFile({ file, serializedOptions }: SpecFileTask): Promise<SpecFileOutcome> {
+export default async function runTask(task: SpecFileTask | StartWorkerTask): Promise<SpecFileOutcome | null> {
+  return 'startWorker' in task ? null : runSpecFile(task)
+}
+
+async function runSpecFile({ file, serializedOptions }: SpecFileTask): Promise<SpecFileOutcome> {
   // serialize-javascript output (it keeps RegExps such as `grep`); evaluated as Mocha's worker does.
   const argv = (0, eval)(`(${serializedOptions})`) as Record<string, unknown>
   const options: Record<string, unknown> = { ui: 'bdd', ...argv, parallel: false, forbidOnly: true, isWorker: true }
