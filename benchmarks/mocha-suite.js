@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 // isolane-mocha against `mocha --parallel` (same --jobs) and serial `mocha`, on a generated suite
 // of 60+ spec files, side by side in one run: the median wall time of each over rounds, and the
-// ratios. A fourth variant, isolane-mocha with `--isolane-namespaces none`, separates what the
-// fresh process per file costs from what the fresh namespaces cost.
+// ratios. isolane-mocha runs in both its modes: a fresh worker per file (the default) and
+// `--isolane-reuse-workers` (--jobs workers, each in fresh namespaces, reused across files as
+// mocha --parallel reuses its own). A fifth variant, the default mode with `--isolane-namespaces
+// none`, separates what the fresh process per file costs from what the fresh namespaces cost.
 // Usage: node benchmarks/mocha-suite.js [--quick] [--files=N] [--rounds=N] [--jobs=N]
-// (--quick: a smoke run, 12 files, 1 round, no warm-up). Writes benchmarks/results/mocha-suite.json.
+// (--quick: a smoke run, 12 files, 1 round, no warm-up). Writes benchmarks/results/mocha-suite.json,
+// or mocha-suite.quick.json for --quick, so that a smoke run leaves the full results alone.
 // Needs a built workspace (`npx tsc -b`) and root.
 import { execFile } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -20,7 +23,6 @@ const mocha = createRequire(join(root, 'packages/mocha/package.json')).resolve('
 // Not under os.tmpdir(): the workers get a private /tmp, so a suite there would be hidden from them.
 // One directory per run (fixtures/mocha/.gitignore ignores them), removed at the end.
 let suiteDir
-const resultsFile = join(root, 'benchmarks/results/mocha-suite.json')
 
 function option(name, fallback) {
   const arg = process.argv.slice(2).find((a) => a.startsWith(`--${name}=`))
@@ -36,6 +38,8 @@ const QUICK = process.argv.includes('--quick')
 const FILES = option('files', QUICK ? 12 : 60)
 const ROUNDS = option('rounds', QUICK ? 1 : 5)
 const JOBS = option('jobs', 2)
+// benchmarks/lib/suites.js looks for a --quick run's results in *-suite.quick.json first.
+const resultsFile = join(root, `benchmarks/results/mocha-suite${QUICK ? '.quick' : ''}.json`)
 
 /** A spec file of an ordinary unit-test kind: a few synchronous tests, a hook, one short async test. */
 function specFile(index) {
@@ -63,8 +67,11 @@ describe('module ${index}', () => {
 `
 }
 
+const REUSE = 'isolane-mocha --isolane-reuse-workers'
 const VARIANTS = [
+  // First: benchmarks/lib/suites.js takes the first runner named isolane as the one it reports.
   { name: 'isolane-mocha', bin: isolaneMocha, args: ['--jobs', String(JOBS)] },
+  { name: REUSE, bin: isolaneMocha, args: ['--jobs', String(JOBS), '--isolane-reuse-workers'] },
   { name: 'isolane-mocha, no namespaces', bin: isolaneMocha, args: ['--jobs', String(JOBS), '--isolane-namespaces', 'none'] },
   { name: 'mocha --parallel', bin: mocha, args: ['--parallel', '--jobs', String(JOBS)] },
   { name: 'mocha (serial)', bin: mocha, args: [] },
@@ -157,15 +164,19 @@ async function main() {
 function report(times, cpu, baseline, loadAverage) {
   // Paired by round (the variants of a round ran back to back): steadier than a ratio of medians
   // on a machine whose load changes.
-  const paired = times['isolane-mocha'].map((ms, i) => ms / times['mocha --parallel'][i])
+  const pairedWith = (name) => times[name].map((ms, i) => ms / times['mocha --parallel'][i])
+  const paired = pairedWith('isolane-mocha')
+  const pairedReuse = pairedWith(REUSE)
   const medians = Object.fromEntries(Object.entries(times).map(([name, values]) => [name, Math.round(median(values))]))
   const isolane = medians['isolane-mocha']
   const bare = medians['isolane-mocha, no namespaces']
+  const reuse = medians[REUSE]
   const parallel = medians['mocha --parallel']
   const serial = medians['mocha (serial)']
   const cpuMedians = Object.fromEntries(Object.entries(cpu).map(([name, values]) => [name, Math.round(median(values))]))
   const cpuIsolane = cpuMedians['isolane-mocha']
   const cpuParallel = cpuMedians['mocha --parallel']
+  const cpuReuse = cpuMedians[REUSE]
   const result = {
     benchmark: 'mocha-suite',
     date: new Date().toISOString(),
@@ -174,24 +185,31 @@ function report(times, cpu, baseline, loadAverage) {
     suite: { files: FILES, testsPerFile: 4, jobs: JOBS, rounds: ROUNDS },
     medianMs: medians,
     samplesMs: Object.fromEntries(Object.entries(times).map(([name, values]) => [name, values.map((v) => Math.round(v))])),
+    // The default mode (a fresh worker per file): what benchmarks/lib/suites.js reports.
     ratio: { median: round2(median(paired)), perRound: paired.map(round2), of: 'isolane-mocha / mocha --parallel, paired by round' },
+    reuseRatio: { median: round2(median(pairedReuse)), perRound: pairedReuse.map(round2), of: `${REUSE} / mocha --parallel, paired by round` },
     ratios: {
       isolaneVsParallel: round2(isolane / parallel),
       isolaneVsSerial: round2(isolane / serial),
       parallelVsSerial: round2(parallel / serial),
       namespacesShare: round2((isolane - bare) / isolane),
+      reuseWorkersVsParallel: round2(reuse / parallel),
+      reuseWorkersVsSerial: round2(reuse / serial),
+      reuseWorkersVsFreshWorkerPerFile: round2(reuse / isolane),
     },
     // CPU time of each run with all its processes: what the work costs, whatever else the machine runs.
     cpuMedianMs: cpuMedians,
-    cpuRatio: { isolaneVsParallel: round2(cpuIsolane / cpuParallel) },
+    cpuRatio: { isolaneVsParallel: round2(cpuIsolane / cpuParallel), reuseWorkersVsParallel: round2(cpuReuse / cpuParallel) },
     baseline,
     perFileCpuMs: {
       isolaneOverParallel: Math.round((cpuIsolane - cpuParallel) / FILES),
       namespacesOverFreshProcess: Math.round((cpuIsolane - cpuMedians['isolane-mocha, no namespaces']) / FILES),
+      reuseWorkersOverParallel: Math.round((cpuReuse - cpuParallel) / FILES),
     },
     perFileMs: {
       isolaneOverParallel: round2(((isolane - parallel) * JOBS) / FILES),
       namespacesOverFreshProcess: round2(((isolane - bare) * JOBS) / FILES),
+      reuseWorkersOverParallel: round2(((reuse - parallel) * JOBS) / FILES),
     },
     explanation:
       'mocha --parallel forks --jobs worker processes once and runs every file in them; isolane-mocha forks a fresh ' +
@@ -199,15 +217,20 @@ function report(times, cpu, baseline, loadAverage) {
       'loading Mocha (baseline.nodeStartLoadingMochaCpuMs) instead of sharing them; on a suite of small files that ' +
       'start is most of the work. perFileCpuMs.isolaneOverParallel is that extra CPU per file; the "no namespaces" ' +
       'variant shows how little of it is the namespaces (perFileCpuMs.namespacesOverFreshProcess): the price is the ' +
-      'fresh process, which is what gives each file its own memory, globals, port space and /tmp. Wall times depend ' +
+      'fresh process, which is what gives each file its own memory, globals, port space and /tmp. With ' +
+      '--isolane-reuse-workers isolane-mocha forks --jobs workers once, each into fresh namespaces, and runs file after ' +
+      'file in them as mocha --parallel does (reuseRatio): the files of one worker share its process and namespaces, ' +
+      'workers share nothing with each other or the host. Wall times depend ' +
       'on the load of the machine (machine.loadAverageAtEnd); the CPU times do not.',
   }
   mkdirSync(join(root, 'benchmarks/results'), { recursive: true })
   writeFileSync(resultsFile, `${JSON.stringify(result, null, 2)}\n`)
   process.stdout.write(`${FILES} files x 4 tests, --jobs ${JOBS}, median of ${ROUNDS} rounds:\n`)
-  for (const [name, ms] of Object.entries(medians)) process.stdout.write(`  ${name.padEnd(30)} ${String(ms).padStart(6)} ms\n`)
+  for (const [name, ms] of Object.entries(medians)) process.stdout.write(`  ${name.padEnd(40)} ${String(ms).padStart(6)} ms\n`)
   process.stdout.write(`isolane-mocha / mocha --parallel = ${result.ratio.median}x (paired by round); / serial mocha = ${result.ratios.isolaneVsSerial}x\n`)
+  process.stdout.write(`${REUSE} / mocha --parallel = ${result.reuseRatio.median}x (paired by round); / serial mocha = ${result.ratios.reuseWorkersVsSerial}x\n`)
   process.stdout.write(`CPU: isolane-mocha ${cpuIsolane} ms, mocha --parallel ${cpuParallel} ms (${result.cpuRatio.isolaneVsParallel}x); per file +${result.perFileCpuMs.isolaneOverParallel} ms CPU, of which the namespaces +${result.perFileCpuMs.namespacesOverFreshProcess} ms\n`)
+  process.stdout.write(`CPU: ${REUSE} ${cpuReuse} ms (${result.cpuRatio.reuseWorkersVsParallel}x mocha --parallel; per file +${result.perFileCpuMs.reuseWorkersOverParallel} ms)\n`)
   process.stdout.write(`a Node start: ${baseline.nodeStartCpuMs} ms CPU; a Node start loading Mocha: ${baseline.nodeStartLoadingMochaCpuMs} ms CPU; load average ${loadAverage.map(round2).join(' ')}\n`)
   process.stdout.write(`written to ${resultsFile}\n`)
 }
