@@ -5,6 +5,7 @@ import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
   test: {
+    name: 'benchmarks',
     root: fileURLToPath(new URL('.', import.meta.url)),
     include: ['**/*.test.js'],
     exclude: ['**/node_modules/**', '.build/**'],

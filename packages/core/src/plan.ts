@@ -131,6 +131,12 @@ export function createPlan(options: IsolationOptions = {}, context: PlanContext 
   return Object.freeze({ kinds: Object.freeze(kinds), steps: Object.freeze(steps), workerId: context.workerId, plugins: Object.freeze(plugins) })
 }
 
+/** The hostname the plan sets, if it sets one. */
+export function hostnameOf(plan: IsolationPlan): string | undefined {
+  for (const step of plan.steps) if (step.op === 'hostname') return step.hostname
+  return undefined
+}
+
 /** One line a step, as `isolane run --dry-run` or an error report prints a plan. */
 export function describePlan(plan: IsolationPlan): string[] {
   const lines = [`unshare ${plan.kinds.map((k) => NAMESPACE_KINDS[k].flagName).join('|') || '(nothing)'}`]

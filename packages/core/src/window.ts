@@ -7,7 +7,7 @@ import { noteFsContextUnshared } from './fs-context.js'
 import { NAMESPACE_KINDS, cloneFlags, type NamespaceKind } from './kinds.js'
 import { O } from './libc/constants.js'
 import { closeFd, fchdir, openFd, setns, unshare } from './libc/syscalls.js'
-import { createPlan, type IsolationOptions, type IsolationPlan, type PlanContext, type SetupStep, type StepContext } from './plan.js'
+import { createPlan, hostnameOf, type IsolationOptions, type IsolationPlan, type PlanContext, type SetupStep, type StepContext } from './plan.js'
 import { openBindSource } from './steps/bind.js'
 import { assertOwnedNamespaces } from './ownership.js'
 import { assertLinux } from './platform.js'
@@ -137,9 +137,4 @@ export function restoreThreadState(saved: SavedThreadState, pendingError?: unkno
     `isolane could not put the calling thread back into its own namespaces after an isolation window (${detail}). The process is now in an unknown state and should exit. This is a bug in isolane: please report it.`,
     { cause: pendingError === undefined ? first : new AggregateError([pendingError, ...problems], 'window and restore both failed') },
   )
-}
-
-function hostnameOf(plan: IsolationPlan): string | undefined {
-  for (const step of plan.steps) if (step.op === 'hostname') return step.hostname
-  return undefined
 }

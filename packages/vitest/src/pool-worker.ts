@@ -1,7 +1,7 @@
 // One Vitest worker process, forked into fresh namespaces.
 // Loads Vitest's `<distPath>/workers/forks.js`, as the stock forks pool does.
 import type { ChildProcess } from 'node:child_process'
-import { createPlan, namespaceId, withIsolation, type IsolationOptions, type IsolationPlan } from '@isolane/core'
+import { createPlan, hostnameOf, namespaceId, withIsolation, type IsolationOptions, type IsolationPlan } from '@isolane/core'
 import { ForksPoolWorker, type PoolOptions } from 'vitest/node'
 import { fileOptionsMessage, notIsolatedBug, POOL_NAME } from './_messages.js'
 import { HANDOFF_VARIABLE, type WorkerHandoff } from './handoff.js'
@@ -50,11 +50,6 @@ export class IsolanePoolWorker extends ForksPoolWorker {
     // `_fork` is private in Vitest's types; it is the ChildProcess that start() forked.
     return (this as unknown as { _fork?: ChildProcess })._fork
   }
-}
-
-function hostnameOf(plan: IsolationPlan): string | undefined {
-  for (const step of plan.steps) if (step.op === 'hostname') return step.hostname
-  return undefined
 }
 
 /** The plan for one worker: the pool's options, the file's choices, Vitest's paths kept. */

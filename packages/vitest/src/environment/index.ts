@@ -73,7 +73,7 @@ async function isolate(fileOptions: unknown): Promise<Isolation> {
   const plan = createPlan(options, { workerId: Number(process.env.VITEST_WORKER_ID ?? 0) })
   // Said once a run, by its first worker, rather than once a file.
   if (!explicit && process.env.VITEST_WORKER_ID === '1') process.stderr.write(`${environmentNote(where)}\n`)
-  const window = await enterThreadWindow(plan)
+  const window = enterThreadWindow(plan)
   return {
     current: Object.freeze({ by: 'environment', kinds: window.kinds, hostname: window.hostname, notIsolated: explicit ? [] : (['mnt'] as NamespaceKind[]) }),
     restore: () => window.restore(),
