@@ -12,7 +12,8 @@ const bin = join(root, 'packages/cli/bin/isolane.js')
 const core = join(root, 'packages/core/dist/index.js')
 
 function as(user: string, command: string) {
-  const result = spawnSync('su', [user, '-s', '/bin/sh', '-c', command], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } })
+  // From /: the test user may not enter the repository's folder, and a private /tmp is empty there.
+  const result = spawnSync('su', [user, '-s', '/bin/sh', '-c', command], { encoding: 'utf8', cwd: '/', env: { ...process.env, NO_COLOR: '1' } })
   return { status: result.status, stdout: result.stdout, stderr: result.stderr }
 }
 

@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process'
-import { readlinkSync } from 'node:fs'
-import { join } from 'node:path'
+import { mkdirSync, mkdtempSync, readlinkSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { basename, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { canIsolate, probe } from '@isolane/core'
 
@@ -9,7 +10,11 @@ const root = join(import.meta.dirname, '../../..')
 const env = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' }
 
 function isolane(...args: string[]) {
-  const result = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env })
+  return isolaneIn('/', ...args)
+}
+
+function isolaneIn(cwd: string, ...args: string[]) {
+  const result = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env, cwd })
   return { status: result.status, stdout: result.stdout, stderr: result.stderr }
 }
 
@@ -63,6 +68,19 @@ describe('isolane (the command line)', () => {
       const result = isolane('run', '--', 'sh', '-c', 'cat /sys/class/net/lo/operstate /proc/net/if_inet6 >/dev/null; ls -A /tmp | wc -l; grep -c " /tmp " /proc/self/mountinfo')
       expect(result.stdout.trim().split('\n')).toEqual(['0', '1'])
       expect(result.status).toBe(0)
+    })
+
+    it('run from a directory under /tmp still sees that directory, and nothing else of the host /tmp', () => {
+      const project = mkdtempSync(join(tmpdir(), 'isolane-cwd-'))
+      try {
+        mkdirSync(join(project, 'sub'))
+        writeFileSync(join(project, 'sub', 'marker'), 'here')
+        const result = isolaneIn(join(project, 'sub'), 'run', '--', 'sh', '-c', 'cat marker; echo; ls -A /tmp')
+        expect(result.stdout.trim().split('\n')).toEqual(['here', basename(project)])
+        expect(result.status).toBe(0)
+      } finally {
+        rmSync(project, { recursive: true, force: true })
+      }
     })
 
     it('run reports a signal as 128+N', () => {

@@ -1,9 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { isIsolaneError } from './errors.js'
-import { createPlan, describePlan, type IsolationOptions } from './plan.js'
+import { createPlan, describePlan, hiddenBy, type IsolationOptions } from './plan.js'
 import { withIsolation } from './window.js'
 import { isFsContextUnshared } from './fs-context.js'
 import { namespaceIds } from './inspect.js'
@@ -64,6 +64,27 @@ describe('createPlan', () => {
     expect(error.code).toBe(code)
     expect(error.message).toMatch(message)
     expect(error.message).toMatch(/To fix: /)
+  })
+
+  it('shows the working directory again when it lies under a fresh tmpfs', () => {
+    const project = join(scratch, 'project', 'sub')
+    mkdirSync(project, { recursive: true })
+    const top = join(scratch)
+    const before = process.cwd()
+    process.chdir(project)
+    try {
+      const plan = createPlan({ tmpfs: [tmpdir()] })
+      expect(plan.steps).toContainEqual({ op: 'bind', source: top, target: top, readOnly: false })
+      expect(hiddenBy(plan, join(project, 'file.js'))).toBeUndefined()
+      expect(hiddenBy(plan, join(tmpdir(), 'elsewhere', 'file.js'))).toBe(tmpdir())
+      // A bind of the user's that already shows it is enough.
+      const own = createPlan({ tmpfs: [tmpdir()], binds: [{ source: top, target: top, readOnly: true }] })
+      expect(own.steps.filter((step) => step.op === 'bind')).toEqual([{ op: 'bind', source: top, target: top, readOnly: true }])
+    } finally {
+      process.chdir(before)
+    }
+    expect(hiddenBy(createPlan({ tmpfs: [tmpdir()] }), join(project, 'file.js'))).toBe(tmpdir())
+    expect(hiddenBy(createPlan({ namespaces: ['net'] }), join(project, 'file.js'))).toBeUndefined()
   })
 
   it('rejects a file given as a tmpfs path', () => {

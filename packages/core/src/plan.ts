@@ -1,7 +1,7 @@
 // The isolation a user asks for, turned into plain data: kinds to unshare and a list of setup
 // steps (bubblewrap's SetupOp). Validated here, before any syscall; printable and sendable.
 import { existsSync, statSync } from 'node:fs'
-import { isAbsolute, normalize } from 'node:path'
+import { isAbsolute, join, normalize, relative, resolve, sep } from 'node:path'
 import { IsolaneError, invalidOptions } from './errors.js'
 import { ALL_KINDS, DEFAULT_KINDS, NAMESPACE_KINDS, isNamespaceKind, type NamespaceKind } from './kinds.js'
 import { HOST_NAME_MAX } from './libc/constants.js'
@@ -123,7 +123,10 @@ export function createPlan(options: IsolationOptions = {}, context: PlanContext 
     steps.push({ op: 'mqueue', path: MQUEUE_PATH })
   }
 
-  for (const bind of validateBinds(options.binds ?? [], has('mnt'))) steps.push(bind)
+  const binds = validateBinds(options.binds ?? [], has('mnt'))
+  const workingDirectory = keepWorkingDirectory(steps, binds)
+  if (workingDirectory) steps.push(workingDirectory)
+  for (const bind of binds) steps.push(bind)
 
   const plugins = validatePlugins(options.plugins ?? [])
   plugins.forEach((step, index) => steps.push({ op: 'plugin', name: step.name, index }))
@@ -135,6 +138,41 @@ export function createPlan(options: IsolationOptions = {}, context: PlanContext 
 export function hostnameOf(plan: IsolationPlan): string | undefined {
   for (const step of plan.steps) if (step.op === 'hostname') return step.hostname
   return undefined
+}
+
+/**
+ * The tmpfs mount point that hides `path` from a child made by `plan`, or undefined when the child
+ * sees it (no fresh tmpfs above it, or a bind that shows it again).
+ */
+export function hiddenBy(plan: IsolationPlan, path: string): string | undefined {
+  const absolute = resolve(path)
+  const mount = plan.steps.find((step) => step.op === 'tmpfs' && isInside(absolute, step.path))
+  if (mount?.op !== 'tmpfs') return undefined
+  const shown = plan.steps.some((step) => step.op === 'bind' && isInside(absolute, step.target) && isInside(step.target, mount.path))
+  return shown ? undefined : mount.path
+}
+
+/**
+ * A child starts in the parent's working directory and resolves relative paths, node_modules
+ * and the project's files from it: when that lies under a fresh tmpfs (a project checked out
+ * under /tmp), the top directory holding it below the tmpfs is shown again with a bind.
+ */
+function keepWorkingDirectory(steps: readonly SetupStep[], binds: readonly SetupStep[]): SetupStep | undefined {
+  const cwd = process.cwd()
+  for (const step of steps) {
+    if (step.op !== 'tmpfs') continue
+    const rest = relative(step.path, cwd)
+    if (rest === '' || rest.startsWith('..') || isAbsolute(rest)) continue
+    const top = join(step.path, rest.split(sep)[0]!)
+    if (binds.some((bind) => bind.op === 'bind' && isInside(top, bind.target))) return undefined
+    return { op: 'bind', source: top, target: top, readOnly: false }
+  }
+  return undefined
+}
+
+function isInside(path: string, directory: string): boolean {
+  const rest = relative(directory, path)
+  return rest === '' || (!rest.startsWith('..') && !isAbsolute(rest))
 }
 
 /** One line a step, as `isolane run --dry-run` or an error report prints a plan. */

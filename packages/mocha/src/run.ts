@@ -1,7 +1,6 @@
 // The programmatic API: a Mocha run with every spec file in a fresh isolated worker. The command
 // line (cli.ts) is this plus Mocha's way of printing errors and exiting.
-import { isAbsolute, relative } from 'node:path'
-import { createPlan, type IsolationOptions } from '@isolane/core'
+import { createPlan, hiddenBy, type IsolationOptions } from '@isolane/core'
 import { Mocha, collectFiles, normalizeRunOptions, prepareRunOptions, validateRunOptions, type MochaArgs, type MochaStats } from './_mocha.js'
 import { noTestFiles, specFileHidden, unmatchedPatterns, watchUnsupported } from './errors.js'
 import { loadRunSettings } from './options.js'
@@ -96,18 +95,11 @@ function collectSpecFiles(args: MochaArgs): string[] {
  * workers unless a bind shows it again: refused here rather than failing in every worker.
  */
 function checkVisibleToWorkers(files: readonly string[], isolation: IsolationOptions): void {
-  const { steps } = createPlan(isolation, { workerId: 1 })
+  const plan = createPlan(isolation, { workerId: 1 })
   for (const file of files) {
-    const hiddenBy = steps.find((step) => step.op === 'tmpfs' && isInside(file, step.path))
-    if (hiddenBy?.op !== 'tmpfs') continue
-    const shown = steps.some((step) => step.op === 'bind' && isInside(file, step.target) && isInside(step.target, hiddenBy.path))
-    if (!shown) throw specFileHidden(file, hiddenBy.path)
+    const mount = hiddenBy(plan, file)
+    if (mount !== undefined) throw specFileHidden(file, mount)
   }
-}
-
-function isInside(path: string, directory: string): boolean {
-  const rel = relative(directory, path)
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))
 }
 
 /** Mocha's exit code rules (lib/cli/run-helpers.cjs createExitHandler, exitMocha). */

@@ -1,10 +1,10 @@
 // The pool's options: checked before any worker starts, and split into what tinypool gets and
 // what the pool keeps for itself.
 import { existsSync, statSync } from 'node:fs'
-import { isAbsolute, relative, resolve, sep } from 'node:path'
+import { resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { Options as TinypoolOptions } from 'tinypool'
-import { createPlan, type IsolationOptions, type IsolationPlan } from '@isolane/core'
+import { createPlan, hiddenBy, type IsolationOptions, type IsolationPlan } from '@isolane/core'
 import { invalidPoolOptions } from './errors.js'
 
 /** tinypool's options (its runtime is always child_process), plus the isolation of the workers. */
@@ -76,19 +76,12 @@ function checkFile(href: string): string {
 function checkVisibleToWorkers(href: string, plan: IsolationPlan): void {
   if (!href.startsWith('file:')) return
   const path = fileURLToPath(href)
-  const hiddenBy = plan.steps.find((step) => step.op === 'tmpfs' && isInside(path, step.path))
-  if (!hiddenBy || hiddenBy.op !== 'tmpfs') return
-  const shown = plan.steps.some((step) => step.op === 'bind' && isInside(path, step.target) && isInside(step.target, hiddenBy.path))
-  if (shown) return
+  const mount = hiddenBy(plan, path)
+  if (mount === undefined) return
   throw invalidPoolOptions(
-    `the worker module ${path} is under ${hiddenBy.path}, where every worker gets a fresh, empty tmpfs, so no worker could load it`,
-    `move the worker module out of ${hiddenBy.path}, or show its directory to the workers with \`isolation.binds: [{ source: dir, target: dir }]\`, or set \`isolation.tmpfs\` without ${hiddenBy.path}`,
+    `the worker module ${path} is under ${mount}, where every worker gets a fresh, empty tmpfs, so no worker could load it`,
+    `move the worker module out of ${mount} (or start from a working directory that holds it), or show its directory to the workers with \`isolation.binds: [{ source: dir, target: dir }]\`, or set \`isolation.tmpfs\` without ${mount}`,
   )
-}
-
-function isInside(path: string, directory: string): boolean {
-  const rel = relative(directory, path)
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel) && !rel.startsWith(sep))
 }
 
 function validateEnv(env: unknown): void {
