@@ -2,9 +2,15 @@ import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { canIsolate, createPlan, namespaceIds, probe } from '@isolane/core'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { buildCFloor } from './c-floor.js'
 import { WINDOW_CONFIGS, bwrapArgv, cSpec, libcCallsPerWindow, planOf, unshareArgv } from './configs.js'
+
+// Plans made from /: from a checkout under /tmp the core would add a bind of the working
+// directory, a step the C floor, unshare(1) and bwrap columns do not have (run.js does the same).
+const checkout = process.cwd()
+process.chdir('/')
+afterAll(() => process.chdir(checkout))
 
 const DEFAULT_STEPS = createPlan({ hostname: 'bench-{workerId}' }, { workerId: 0 })
 
