@@ -7,9 +7,9 @@ export function entryPath(name) {
   return fileURLToPath(new URL(`../entry/${name}`, import.meta.url))
 }
 
-export function runEntry(name, job, { nodeArgs = [], timeoutMs = 600_000 } = {}) {
+export function runEntry(name, job, { nodeArgs = [], timeoutMs = 600_000, cwd } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...nodeArgs, entryPath(name), JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'inherit'] })
+    const child = spawn(process.execPath, [...nodeArgs, entryPath(name), JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'inherit'], cwd })
     const chunks = []
     child.stdout.on('data', (chunk) => chunks.push(chunk))
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)

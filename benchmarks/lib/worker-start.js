@@ -7,6 +7,7 @@ import { runEntry } from './child.js'
 import { HOSTNAME } from './configs.js'
 import { pairedRatios, rounded, summarize } from './stats.js'
 
+const CHECKOUT = fileURLToPath(new URL('../..', import.meta.url))
 const POOL_MODULE = fileURLToPath(new URL('../../packages/pool/dist/index.js', import.meta.url))
 
 export async function benchWorkerStart({ mode, probe, log }) {
@@ -16,7 +17,9 @@ export async function benchWorkerStart({ mode, probe, log }) {
   const can = canIsolate(plan.kinds, probe)
   if (!can.ok) return { settings, skipped: `${can.kind}: ${can.code}: ${can.reason}` }
   log(`  ${settings.pairs} pairs of forks (plain, isolated), alternating which goes first`)
-  const { via, pairs } = await runEntry('worker-start.js', { ...settings, options, poolModule: existsSync(POOL_MODULE) ? POOL_MODULE : null })
+  // From the checkout, as a user forks a module of their project: when it lies under /tmp the
+  // core shows the working directory again inside the worker's private /tmp (run.js runs from /).
+  const { via, pairs } = await runEntry('worker-start.js', { ...settings, options, poolModule: existsSync(POOL_MODULE) ? POOL_MODULE : null }, { cwd: CHECKOUT })
   const plain = pairs.map((p) => p.plain)
   const isolated = pairs.map((p) => p.isolated)
   return {
