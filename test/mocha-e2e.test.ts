@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileS
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { beforeAll, afterAll, describe, expect, it } from 'vitest'
 import { canIsolate, DEFAULT_KINDS } from '@isolane/core'
 
 const root = join(import.meta.dirname, '..')
@@ -17,7 +17,11 @@ const capability = canIsolate(DEFAULT_KINDS)
 const skipReason = capability.ok ? undefined : `cannot make fresh ${capability.kind} namespaces here (${capability.code}): ${capability.reason}`
 if (skipReason) console.warn(`isolane-mocha end-to-end tests skipped: ${skipReason}`)
 
-const scratch = mkdtempSync(join(tmpdir(), 'isolane-mocha-e2e-'))
+// Made when the tests run, not when the file is collected (a filtered or listed run leaves none).
+let scratch = ''
+beforeAll(() => {
+  scratch = mkdtempSync(join(tmpdir(), 'isolane-mocha-e2e-'))
+})
 afterAll(() => rmSync(scratch, { recursive: true, force: true }))
 
 interface Run {

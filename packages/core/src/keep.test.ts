@@ -3,7 +3,7 @@ import { once } from 'node:events'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { beforeAll, afterAll, describe, expect, it } from 'vitest'
 import { namespaceId } from './inspect.js'
 import { withNamespacesOf } from './join.js'
 import { keepNamespace } from './keep.js'
@@ -11,7 +11,11 @@ import { withIsolation } from './window.js'
 import { cannotIsolate } from './_test-support.js'
 
 const skip = cannotIsolate(['net', 'uts'])
-const dir = mkdtempSync(join(tmpdir(), 'isolane-keep-'))
+// Made when the tests run, not when the file is collected (a filtered or listed run leaves none).
+let dir = ''
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'isolane-keep-'))
+})
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 describe.skipIf(skip)('keeping a namespace', () => {

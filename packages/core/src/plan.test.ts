@@ -1,14 +1,18 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { beforeAll, afterAll, describe, expect, it } from 'vitest'
 import { isIsolaneError } from './errors.js'
 import { createPlan, describePlan, hiddenBy, type IsolationOptions } from './plan.js'
 import { withIsolation } from './window.js'
 import { isFsContextUnshared } from './fs-context.js'
 import { namespaceIds } from './inspect.js'
 
-const scratch = mkdtempSync(join(tmpdir(), 'isolane-plan-'))
+// Made when the tests run, not when the file is collected (a filtered or listed run leaves none).
+let scratch = ''
+beforeAll(() => {
+  scratch = mkdtempSync(join(tmpdir(), 'isolane-plan-'))
+})
 afterAll(() => rmSync(scratch, { recursive: true, force: true }))
 
 function rejection(options: unknown): { code: string; message: string } {
