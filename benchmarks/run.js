@@ -74,6 +74,7 @@ function machine() {
 }
 
 const mode = parseArgs(process.argv.slice(2))
+const log = (message) => process.stderr.write(`${message}\n`)
 if (mode.rerender) {
   // Only the report: targets, tables, Markdown and chart again from the last full run's JSON.
   const results = JSON.parse(readFileSync(`${RESULTS}latest.json`, 'utf8'))
@@ -81,7 +82,6 @@ if (mode.rerender) {
   writeOutputs(results, 'latest', 'chart.svg')
   process.exit(0)
 }
-const log = (message) => process.stderr.write(`${message}\n`)
 const startedAt = new Date()
 const loadAtStart = os.loadavg()
 log(bold(`isolane benchmarks (${mode.quick ? 'quick' : 'full'} run)`))
