@@ -1,8 +1,10 @@
 // What this machine allows, kind by kind. Never throws: tests, the CLI and the adapters ask it
 // before they try, and a refusal is an answer, not an error.
 import { spawnSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
+import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads'
 import { entryPath } from './entry-path.js'
+import type { ProbeAnswer, ProbeThreadData } from './entry/probe-kinds.js'
 import { ALL_KINDS, type NamespaceKind } from './kinds.js'
 import { isLinux } from './platform.js'
 
@@ -30,9 +32,11 @@ export interface ProbeResult {
 }
 
 const CAP_SYS_ADMIN = 21n
+// A thread that has not answered by then (a machine under heavy load) is replaced by a child.
+const THREAD_TIMEOUT_MS = 10_000
 let cached: ProbeResult | undefined
 
-/** Probes once per process (in a short-lived child, so that this process is not touched). */
+/** Probes once per process (on a short-lived thread, so that no other thread is touched). */
 export function probe(options: { fresh?: boolean } = {}): ProbeResult {
   if (cached && !options.fresh) return cached
   cached = isLinux ? probeLinux() : notLinux()
@@ -51,7 +55,7 @@ export function canIsolate(kinds: readonly NamespaceKind[], result: ProbeResult 
 function probeLinux(): ProbeResult {
   const capSysAdmin = hasCapSysAdmin()
   const kinds = {} as Record<NamespaceKind, KindProbe>
-  const measured = runProbeChild()
+  const measured = probeKinds()
   for (const kind of ALL_KINDS) kinds[kind] = measured[kind] ?? { kind, usable: false, code: 'ISOLANE_PROBE_FAILED', reason: measured.error ?? 'the probe process gave no answer' }
   const unshareCommand = spawnSync('unshare', ['--version'], { stdio: 'ignore' }).status === 0
   return Object.freeze({
@@ -66,14 +70,43 @@ function probeLinux(): ProbeResult {
   })
 }
 
-type ChildAnswer = Partial<Record<NamespaceKind, KindProbe>> & { error?: string }
+/** The kinds answered on a worker thread; in a child process if the thread gave no answer. */
+function probeKinds(): ProbeAnswer {
+  const entry = entryPath(import.meta.url, './entry/probe-kinds.js')
+  return probeOnThread(entry) ?? probeInChild(entry)
+}
 
-function runProbeChild(): ChildAnswer {
-  const entry = entryPath(import.meta.url, './entry/probe-child.js')
+/**
+ * Blocks until a short-lived worker thread has tried each kind: about half the cost of a child
+ * process, which has to start Node and load koffi. Undefined if the thread gave no answer.
+ */
+function probeOnThread(entry: string): ProbeAnswer | undefined {
+  if (!existsSync(entry)) return undefined
+  const done = new Int32Array(new SharedArrayBuffer(4))
+  const { port1, port2 } = new MessageChannel()
+  const data: ProbeThreadData = { port: port2, done }
+  let worker: Worker
+  try {
+    worker = new Worker(entry, { workerData: data, transferList: [port2], stdout: true, stderr: true })
+  } catch {
+    return undefined
+  }
+  worker.unref()
+  worker.on('error', () => undefined) // a thread that fails to start: answered by the child instead
+  try {
+    Atomics.wait(done, 0, 0, THREAD_TIMEOUT_MS)
+    return receiveMessageOnPort(port1)?.message as ProbeAnswer | undefined
+  } finally {
+    port1.close()
+    void worker.terminate()
+  }
+}
+
+function probeInChild(entry: string): ProbeAnswer {
   const child = spawnSync(process.execPath, [entry], { encoding: 'utf8', timeout: 20_000, env: { ...process.env, NODE_OPTIONS: '' } })
   if (child.error) return { error: `could not start the probe process: ${child.error.message}` }
   try {
-    return JSON.parse(child.stdout) as ChildAnswer
+    return JSON.parse(child.stdout) as ProbeAnswer
   } catch {
     return { error: `the probe process failed (status ${child.status}): ${child.stderr.trim().split('\n').slice(-3).join(' ')}` }
   }

@@ -1,0 +1,41 @@
+// Loaded by probe.ts: tries a window of each kind and reports what happened. It runs on a
+// short-lived worker thread (namespaces and the filesystem context belong to the thread, so the
+// process's other threads are untouched), or as a child process where a thread cannot be used.
+import { isMainThread, workerData, type MessagePort } from 'node:worker_threads'
+import type { KindProbe } from '../probe.js'
+import type { NamespaceKind } from '../kinds.js'
+
+export type ProbeAnswer = Partial<Record<NamespaceKind, KindProbe>> & { error?: string }
+export interface ProbeThreadData {
+  readonly port: MessagePort
+  /** Set to 1 once the answer is on `port`: the caller blocks on it with Atomics.wait(). */
+  readonly done: Int32Array
+}
+
+let answer: ProbeAnswer
+try {
+  // Imported here, not at the top, so that a failure to load (koffi, say) is an answer too.
+  const [{ ALL_KINDS }, { isIsolaneError }, { withIsolation }] = await Promise.all([import('../kinds.js'), import('../errors.js'), import('../window.js')])
+  answer = {}
+  for (const kind of ALL_KINDS) {
+    try {
+      withIsolation({ namespaces: [kind], loopback: false, tmpfs: [], mqueue: false }, () => undefined)
+      answer[kind] = { kind, usable: true }
+    } catch (error) {
+      const code = isIsolaneError(error) ? error.code : 'UNKNOWN'
+      const reason = error instanceof Error ? error.message : String(error)
+      answer[kind] = { kind, usable: false, code, reason }
+    }
+  }
+} catch (error) {
+  answer = { error: `the probe could not load isolane's core: ${error instanceof Error ? error.message : String(error)}` }
+}
+
+if (isMainThread) {
+  process.stdout.write(JSON.stringify(answer))
+} else {
+  const { port, done } = workerData as ProbeThreadData
+  port.postMessage(answer)
+  Atomics.store(done, 0, 1)
+  Atomics.notify(done, 0)
+}
