@@ -1,24 +1,26 @@
 #!/usr/bin/env node
 // Wall time of a 60-file Vitest suite under the isolane pool, the stock forks pool and a serial
 // forks run (one file at a time: the usual cure for port clashes), measured side by side in one
-// run: every round runs the three, in a rotating order, and the medians are compared.
-// Usage: node benchmarks/vitest-suite.js [--rounds N] [--files N] [--quick]   (--quick: 6 files, 1 round)
+// run: every round runs isolane and forks back to back (which goes first alternates), then serial,
+// and the rounds' own ratios are compared. forks and serial use vitest.stock.config.ts, which does
+// not import isolane, so the baseline is a user's config before isolane.
+// Usage: node benchmarks/vitest-suite.js [--rounds N] [--files N] [--quick]   (default 10 rounds; --quick: 6 files, 1 round)
 // Writes benchmarks/results/vitest-suite.json. The files are generated into
 // fixtures/vitest/many-files/generated-N/, one folder per size, so runs of different sizes
 // (benchmarks/run.js --quick runs this small) never pull each other's files away.
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { availableParallelism, cpus, loadavg, release } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { canIsolate, DEFAULT_KINDS, probe } from '@isolane/core'
-import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { canIsolate, createPlan, DEFAULT_KINDS, probe, withIsolation } from '@isolane/core'
 import { MODES as RUN_MODES, workspaceRoot } from '../fixtures/vitest/run-vitest.js'
+import { median, pairedRatios, rounded, summarize } from './lib/stats.js'
 
 const { values } = parseArgs({ options: { rounds: { type: 'string' }, files: { type: 'string' }, quick: { type: 'boolean', default: false } } })
-const rounds = Number(values.rounds ?? (values.quick ? 1 : 5))
+const rounds = Number(values.rounds ?? (values.quick ? 1 : 10))
 const fileCount = Number(values.files ?? (values.quick ? 6 : 60))
 if (!(Number.isInteger(rounds) && rounds > 0 && Number.isInteger(fileCount) && fileCount > 0)) {
   console.error('usage: node benchmarks/vitest-suite.js [--rounds N] [--files N] [--quick]')
@@ -41,35 +43,45 @@ if (!verdict.ok) {
 generateSuite(fileCount)
 console.log(`vitest-suite: ${fileCount} files, ${rounds} rounds of ${MODES.join(' / ')} (maxWorkers 2; serial: --no-file-parallelism)`)
 
+// isolane's own fixed costs, measured here: what the pool adds before and around each worker.
+const ownCosts = measureOwnCosts()
+
 // One warm-up run of each, not counted: the first run pays for cold disk caches.
 for (const mode of MODES) await timedRun(mode)
 const samples = Object.fromEntries(MODES.map((mode) => [mode, []]))
 const cpuSamples = Object.fromEntries(MODES.map((mode) => [mode, []]))
 const loads = []
 for (let round = 0; round < rounds; round++) {
-  const order = MODES.map((_, i) => MODES[(i + round) % MODES.length])
+  // isolane and forks back to back, first one then the other first: a pair sees the same machine.
+  // The serial run, three times longer, comes after the pair.
+  const order = round % 2 === 0 ? ['isolane', 'forks', 'serial'] : ['forks', 'isolane', 'serial']
   for (const mode of order) {
     const { wallMs, cpuMs } = await timedRun(mode)
     samples[mode].push(wallMs)
     if (cpuMs !== undefined) cpuSamples[mode].push(cpuMs)
   }
   loads.push(Number(loadavg()[0].toFixed(2)))
-  console.log(`round ${round + 1}: ${MODES.map((mode) => `${mode} ${samples[mode].at(-1).toFixed(0)} ms`).join(', ')}  (load ${loadavg()[0].toFixed(1)})`)
+  const pair = samples.isolane.at(-1) / samples.forks.at(-1)
+  console.log(`round ${round + 1}: ${MODES.map((mode) => `${mode} ${samples[mode].at(-1).toFixed(0)} ms`).join(', ')}; isolane/forks ${pair.toFixed(3)}  (load ${loadavg()[0].toFixed(1)})`)
 }
 
 const medians = Object.fromEntries(MODES.map((mode) => [mode, median(samples[mode])]))
+// The headline: the median of the rounds' own ratios (each from two runs side by side), with its
+// 95% interval once there are 6 rounds or more. The ratio of the medians is kept beside it.
+const paired = { isolaneOverForks: summarize(pairedRatios(samples.isolane, samples.forks)), isolaneOverSerial: summarize(pairedRatios(samples.isolane, samples.serial)) }
+const ratios = { isolaneOverForks: paired.isolaneOverForks.median, isolaneOverSerial: paired.isolaneOverSerial.median }
+const ratiosOfMedians = { isolaneOverForks: medians.isolane / medians.forks, isolaneOverSerial: medians.isolane / medians.serial }
 const cpuMedians = cpuSamples.isolane.length === rounds ? Object.fromEntries(MODES.map((mode) => [mode, median(cpuSamples[mode])])) : undefined
-const ratios = { isolaneOverForks: medians.isolane / medians.forks, isolaneOverSerial: medians.isolane / medians.serial }
 const targets = { isolaneOverForksAtMost: 1.05, isolaneOverSerialBelow: 1 }
-// What the pool itself adds is small and fixed; the rest of a gap is stated, not explained away.
-const forksSpread = (Math.max(...samples.forks) - Math.min(...samples.forks)) / medians.forks
 const slowerRounds = samples.isolane.filter((ms, i) => ms > samples.forks[i]).length
-const knownCostS = 0.2 + fileCount * 0.001
-const gapS = (medians.isolane - medians.forks) / 1000
+const forksSpread = (Math.max(...samples.forks) - Math.min(...samples.forks)) / medians.forks
+const ownMs = ownCosts.probeMs + fileCount * ownCosts.windowMs
+const interval = paired.isolaneOverForks.ciLow === null ? '' : ` (95% interval of that median: ${paired.isolaneOverForks.ciLow.toFixed(3)}-${paired.isolaneOverForks.ciHigh.toFixed(3)})`
 const explanation =
-  `the isolane pool is Vitest's own forks worker forked inside an isolation window; its known costs per run are one probe() of the machine (a short Node process, about 0.2 s) and one window per test file (under 1 ms each, ${fileCount} here): about ${knownCostS.toFixed(2)} s of the ${gapS.toFixed(2)} s between the medians. ` +
-  `isolane was slower in ${slowerRounds} of ${rounds} rounds, and the stock pool's own wall times varied by ${(forksSpread * 100).toFixed(0)}% between rounds (load average ${loadavg()[0].toFixed(1)} on ${availableParallelism()} CPUs). ` +
-  'The rest of the gap is not explained yet; suspects: the kernel tearing down each worker\'s network and mount namespaces on the same two CPUs, and per-worker start-up under a private /tmp'
+  `The isolane pool is Vitest's own forks worker, forked inside an isolation window. What it adds, measured in this run: one probe() of the machine when the config loads (${ownCosts.probeMs.toFixed(0)} ms) and one window per test file (${ownCosts.windowMs.toFixed(2)} ms each, ${fileCount} files), ` +
+  `${(ownMs / 1000).toFixed(2)} s in all, ${((ownMs / medians.forks) * 100).toFixed(1)}% of the forks run; the workers themselves use the same CPU time in fresh namespaces as outside. ` +
+  `Side by side, isolane/forks was ${ratios.isolaneOverForks.toFixed(3)} in the median round${interval}; isolane was slower in ${slowerRounds} of ${rounds} rounds, and the forks runs alone varied by ${(forksSpread * 100).toFixed(0)}% between rounds ` +
+  `(load average ${loadavg()[0].toFixed(1)} on ${availableParallelism()} CPUs shared with other machines' work).`
 const result = {
   benchmark: 'vitest-suite',
   explanation,
@@ -77,15 +89,20 @@ const result = {
   machine: { cpus: availableParallelism(), model: cpus()[0]?.model, kernel: release(), node: process.version },
   quick: values.quick,
   suite: { files: fileCount, maxWorkers: 2, what: 'each file starts an HTTP server on an ephemeral loopback port, fetches from it, closes it' },
+  baseline: 'forks and serial run with vitest.stock.config.ts: the same settings, the stock forks pool, no import of isolane',
   rounds,
   unit: 'ms (wall time of the whole `vitest run` process)',
   medians,
+  ratio: 'median over the rounds of isolane / forks (and isolane / serial) from the same round',
   ratios,
+  pairedRatios: { isolaneOverForks: rounded(paired.isolaneOverForks), isolaneOverSerial: rounded(paired.isolaneOverSerial) },
+  ratiosOfMedians,
   targets,
+  ownCosts,
   cpu: cpuMedians && {
-    unit: 'ms of user+sys CPU time of the `vitest run` process and the workers it waited for (from /usr/bin/time): less sensitive than wall time to other load on the machine',
+    unit: 'ms of user+sys CPU time of the `vitest run` process and the workers it waited for (from /usr/bin/time)',
     medians: cpuMedians,
-    ratios: { isolaneOverForks: cpuMedians.isolane / cpuMedians.forks, isolaneOverSerial: cpuMedians.isolane / cpuMedians.serial },
+    pairedRatios: { isolaneOverForks: rounded(summarize(pairedRatios(cpuSamples.isolane, cpuSamples.forks))) },
     samples: cpuSamples,
   },
   // The 1-minute load average after each round: on a shared machine, other work skews wall times.
@@ -96,15 +113,44 @@ const result = {
 mkdirSync(dirname(resultsFile), { recursive: true })
 writeFileSync(resultsFile, `${JSON.stringify(result, null, 2)}\n`)
 console.log(`medians: ${MODES.map((mode) => `${mode} ${medians[mode].toFixed(0)} ms`).join(', ')}`)
-console.log(`isolane / forks  = ${ratios.isolaneOverForks.toFixed(3)} (target <= ${targets.isolaneOverForksAtMost})`)
+console.log(`isolane / forks  = ${ratios.isolaneOverForks.toFixed(3)}${interval} (target <= ${targets.isolaneOverForksAtMost}); ratio of the medians ${ratiosOfMedians.isolaneOverForks.toFixed(3)}`)
 console.log(`isolane / serial = ${ratios.isolaneOverSerial.toFixed(3)} (target < ${targets.isolaneOverSerialBelow})`)
 if (cpuMedians) console.log(`CPU time medians: ${MODES.map((mode) => `${mode} ${cpuMedians[mode].toFixed(0)} ms`).join(', ')}`)
+console.log(`isolane's own costs: probe ${ownCosts.probeMs.toFixed(0)} ms, window ${ownCosts.windowMs.toFixed(2)} ms`)
 console.log(`written to ${resultsFile}`)
+
+/**
+ * The pool's fixed costs, timed in this process: probe() (once per `vitest run`, when the config
+ * loads) and one default-set window around a fork, as the pool opens per worker (the fork itself
+ * is the stock pool's cost too, so it is timed alone and taken off).
+ */
+function measureOwnCosts() {
+  const probes = []
+  for (let i = 0; i < 5; i++) {
+    const started = performance.now()
+    probe({ fresh: true })
+    probes.push(performance.now() - started)
+  }
+  const plan = createPlan({}, { workerId: 1 })
+  const withWindow = []
+  const plain = []
+  const children = []
+  for (let i = 0; i < 30; i++) {
+    let started = performance.now()
+    children.push(withIsolation(plan, () => spawn('/bin/true')))
+    withWindow.push(performance.now() - started)
+    started = performance.now()
+    children.push(spawn('/bin/true'))
+    plain.push(performance.now() - started)
+  }
+  return { unit: 'ms', probeMs: median(probes), windowMs: Math.max(0, median(withWindow) - median(plain)) }
+}
 
 /** Runs the suite once with Vitest's CLI; wall time, and CPU time where /usr/bin/time exists. */
 function timedRun(mode) {
   const vitestCli = join(dirname(createRequire(join(workspaceRoot, 'package.json')).resolve('vitest/package.json')), 'vitest.mjs')
-  const args = [vitestCli, 'run', '--root', suite, `${generatedDir}/`, ...RUN_MODES[mode].args, '--no-cache', '--reporter=dot']
+  const config = mode === 'isolane' ? [] : ['--config', join(suite, 'vitest.stock.config.ts')]
+  const args = [vitestCli, 'run', '--root', suite, ...config, `${generatedDir}/`, ...RUN_MODES[mode].args, '--no-cache', '--reporter=dot']
   const useTime = existsSync(TIME)
   const [command, commandArgs] = useTime ? [TIME, ['-f', 'RUSAGE %U %S', process.execPath, ...args]] : [process.execPath, args]
   const env = { ...process.env, NO_COLOR: '1' }
@@ -149,10 +195,4 @@ function safeList(dir) {
   } catch {
     return []
   }
-}
-
-function median(list) {
-  const sorted = [...list].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
 }
