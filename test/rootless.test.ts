@@ -10,6 +10,22 @@ const USER = 'isolane-rootless'
 const root = join(import.meta.dirname, '..')
 const bin = join(root, 'packages/cli/bin/isolane.js')
 const core = join(root, 'packages/core/dist/index.js')
+const pool = join(root, 'packages/pool/dist/index.js')
+const mochaBin = join(root, 'packages/mocha/bin/isolane-mocha.js')
+const worker = join(root, 'fixtures/pool/reports-namespaces.js')
+// Creates a pool and runs one task; prints the worker's namespaces and the process's own, or the
+// error createPool() threw and the child processes there were at that moment (none expected).
+const poolScript = `
+const { readFileSync, readdirSync, readlinkSync } = require('node:fs')
+const own = Object.fromEntries(['net', 'mnt', 'ipc', 'uts'].map((k) => [k, readlinkSync('/proc/self/ns/' + k)]))
+const children = () => readdirSync('/proc/self/task').map((t) => readFileSync('/proc/self/task/' + t + '/children', 'utf8')).join('').trim()
+import('${pool}').then(async ({ createPool }) => {
+  let p
+  try { p = createPool({ filename: '${worker}' }) } catch (e) { return console.log(JSON.stringify({ code: e.code, message: e.message, children: children() })) }
+  const { namespaces } = await p.run({})
+  await p.destroy()
+  console.log(JSON.stringify({ own, worker: namespaces }))
+})`
 
 function as(user: string, command: string) {
   // From /: the test user may not enter the repository's folder, and a private /tmp is empty there.
@@ -68,6 +84,35 @@ describe('as a user without privilege', () => {
     const script = `import('${core}').then((c) => { try { c.withIsolation({}, () => 0) } catch (e) { console.log(JSON.stringify({ code: e.code, syscall: e.syscall, errno: e.errno, changed: c.namespaceIds('thread-self').net !== c.namespaceIds('self').net })) } })`
     const result = as(USER, `${node} -e "${script.replaceAll('"', '\\"')}"`)
     expect(JSON.parse(result.stdout)).toEqual({ code: 'EPERM', syscall: 'unshare', errno: -1, changed: false })
+  })
+
+  it('createPool() refuses before any worker starts, with the kind, the errno and the fix', ({ skip: skipTest }) => {
+    if (skip) return skipTest(skip)
+    const result = as(USER, `${node} -e "${poolScript.replaceAll('"', '\\"')}"`)
+    expect(result.stderr).toBe('')
+    const answer = JSON.parse(result.stdout) as { code: string; message: string; children: string }
+    expect(answer.code).toBe('EPERM')
+    expect(answer.message).toMatch(/^The pool cannot make a fresh net namespace for its workers \(EPERM: .*CAP_SYS_ADMIN.*\), so it started no worker\. To fix: run as root .*unshare --user --map-root-user --net --mount --ipc --uts node/)
+    expect(answer.children).toBe('')
+  })
+
+  it('createPool() works rootless inside a user namespace that owns the others', ({ skip: skipTest }) => {
+    if (skip) return skipTest(skip)
+    const userns = probe().unprivilegedUserNamespaces
+    if (!userns.allowed) return skipTest(`unprivileged user namespaces are not allowed here: ${userns.reason}`)
+    const result = as(USER, `unshare --user --map-root-user --net --mount --ipc --uts ${node} -e "${poolScript.replaceAll('"', '\\"')}"`)
+    expect(result.stderr).toBe('')
+    const answer = JSON.parse(result.stdout) as { own: Record<string, string>; worker: Record<string, string> }
+    for (const kind of ['net', 'mnt', 'ipc', 'uts']) expect(answer.worker[kind], kind).not.toBe(answer.own[kind])
+  })
+
+  it('isolane-mocha says once why it cannot isolate, and runs no spec', ({ skip: skipTest }) => {
+    if (skip) return skipTest(skip)
+    const result = as(USER, `${node} ${mochaBin} ${join(root, 'fixtures/mocha/binds-port-3000')}`)
+    expect(result.status).toBe(1)
+    expect(result.stdout).not.toMatch(/passing|failing/)
+    expect(result.stderr.match(/cannot make a fresh net namespace/g)).toHaveLength(1)
+    expect(result.stderr).toMatch(/isolane-mocha: The pool cannot make a fresh net namespace for its workers \(EPERM: .*To fix: run as root/)
   })
 
   it('refuses up front, saying why, in a user namespace that does not own the others', ({ skip: skipTest }) => {

@@ -5,10 +5,10 @@ import type { ChildProcess, ForkOptions } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import Tinypool from 'tinypool'
-import { IsolaneError, createPlan, isIsolaneError, isLinux } from '@isolane/core'
+import { IsolaneError, canIsolate, createPlan, isIsolaneError, isLinux, probe } from '@isolane/core'
 import { POOL_TOKEN_ENV, WORKER_ID_ENV, type KickEnvelope, type TaskEnvelope } from '../shared/protocol.js'
 import { originalFork } from './_child-process.js'
-import { notLinux, poolDestroyed, workerExited, workersCannotStart, type WorkerExit } from './errors.js'
+import { cannotIsolate, notLinux, poolDestroyed, workerExited, workersCannotStart, type WorkerExit } from './errors.js'
 import { registerPool, unregisterPool, type HookedPool } from './fork-hook.js'
 import { forkInWindow, isolatedForkOptions } from './isolated-fork.js'
 import { resolvePoolOptions, type PoolOptions, type ResolvedPoolOptions } from './options.js'
@@ -83,6 +83,9 @@ class IsolatedTinypool implements IsolatedPool {
   constructor(options: PoolOptions) {
     this.#options = resolvePoolOptions(options)
     if (!isLinux) throw notLinux()
+    // Before any worker: a machine that refuses a kind fails here once, not in every task.
+    const verdict = canIsolate(createPlan(this.#options.isolation, { workerId: 1 }).kinds, probe())
+    if (!verdict.ok) throw cannotIsolate(verdict.kind, verdict.code, verdict.reason)
     if (!existsSync(TASK_ENTRY))
       throw new IsolaneError('ISOLANE_INTERNAL', `@isolane/pool's worker entry ${TASK_ENTRY} is missing: the package is not built. To fix: build it (\`tsc -b\`).`)
     const hooked: HookedPool = { tinypoolEntry: tinypoolProcessEntry(), forkWorker: (modulePath, args, forkOptions) => this.#forkWorker(modulePath, args, forkOptions) }

@@ -56,6 +56,13 @@ export function workersCannotStart(attempts: number, last: WorkerExit): WorkerSt
   return Object.assign(error, { code: 'ISOLANE_WORKER_START_FAILED' as const, attempts, exitCode: last.code, signal: last.signal })
 }
 
+/** The machine cannot make a kind of namespace the pool's plan needs (probe()'s answer). */
+export function cannotIsolate(kind: string, code: string, reason: string): IsolaneError {
+  const fix =
+    'run as root or with CAP_SYS_ADMIN (in CI: a privileged container), or start Node inside a user namespace that owns the others (`unshare --user --map-root-user --net --mount --ipc --uts node app.js`); `npx isolane doctor` shows what this machine allows'
+  return new IsolaneError(code, `The pool cannot make a fresh ${kind} namespace for its workers (${code}: ${reason}), so it started no worker. To fix: ${fix}.`, { hint: fix })
+}
+
 export function notLinux(): IsolaneError {
   const fix = 'run on Linux (a Linux CI runner, a VM or a container), or use tinypool itself where isolation is not wanted'
   return new IsolaneError('ISOLANE_NOT_LINUX', `@isolane/pool forks workers into Linux namespaces, and this is ${process.platform}. To fix: ${fix}.`, { hint: fix })
