@@ -79,7 +79,7 @@ const ownMs = ownCosts.probeMs + fileCount * ownCosts.windowMs
 const interval = paired.isolaneOverForks.ciLow === null ? '' : ` (95% interval of that median: ${paired.isolaneOverForks.ciLow.toFixed(3)}-${paired.isolaneOverForks.ciHigh.toFixed(3)})`
 const explanation =
   `The isolane pool is Vitest's own forks worker, forked inside an isolation window. What it adds, measured in this run: one probe() of the machine when the config loads (${ownCosts.probeMs.toFixed(0)} ms) and one window per test file (${ownCosts.windowMs.toFixed(2)} ms each, ${fileCount} files), ` +
-  `${(ownMs / 1000).toFixed(2)} s in all, ${((ownMs / medians.forks) * 100).toFixed(1)}% of the forks run; the workers themselves use the same CPU time in fresh namespaces as outside. ` +
+  `${(ownMs / 1000).toFixed(2)} s in all, ${((ownMs / medians.forks) * 100).toFixed(1)}% of the forks run. ` +
   `Side by side, isolane/forks was ${ratios.isolaneOverForks.toFixed(3)} in the median round${interval}; isolane was slower in ${slowerRounds} of ${rounds} rounds, and the forks runs alone varied by ${(forksSpread * 100).toFixed(0)}% between rounds ` +
   `(load average ${loadavg()[0].toFixed(1)} on ${availableParallelism()} CPUs shared with other machines' work).`
 const result = {
@@ -93,7 +93,7 @@ const result = {
   rounds,
   unit: 'ms (wall time of the whole `vitest run` process)',
   medians,
-  ratio: 'median over the rounds of isolane / forks (and isolane / serial) from the same round',
+  ratioMethod: 'median of the rounds\' own ratios (isolane and forks side by side in each round)',
   ratios,
   pairedRatios: { isolaneOverForks: rounded(paired.isolaneOverForks), isolaneOverSerial: rounded(paired.isolaneOverSerial) },
   ratiosOfMedians,

@@ -76,7 +76,8 @@ function runScript(script, args, timeoutMs) {
  * The suite scripts choose their own JSON; this finds the runners in it: `medianMs` or `medians`
  * as an object keyed by runner (with `samplesMs` or `samples` likewise for the spread), or an array (under `runners`, `runs`,
  * `results` or `rows`) of objects with a name and a median time in ms (`medianMs`, `median`, `ms`)
- * or µs (`medianUs`). A ratio the script computed (`ratio`, or `ratios.isolaneVs*Parallel*`, `ratios.isolaneOverForks`) wins.
+ * or µs (`medianUs`). A ratio the script computed (`ratio`, or `ratios.isolaneVs*Parallel*`, `ratios.isolaneOverForks`) wins,
+ * described by its `ratioMethod` where it gives one.
  */
 export function summarizeSuite(suite, raw) {
   const rows = runnerRows(raw)
@@ -89,7 +90,7 @@ export function summarizeSuite(suite, raw) {
   const files = raw?.suite?.files ?? raw?.files
   const rounds = raw?.rounds ?? raw?.suite?.rounds
   const size = [files !== undefined && `${files} files`, rounds !== undefined && `${rounds} round${rounds === 1 ? '' : 's'}`].filter(Boolean).join(', ') || null
-  return { rows, size, isolane: isolane?.name ?? null, stock: stock?.name ?? null, ratio: round3(ratio), ratioSource: given !== undefined ? 'computed by the suite script' : 'ratio of medians', why }
+  return { rows, size, isolane: isolane?.name ?? null, stock: stock?.name ?? null, ratio: round3(ratio), ratioSource: given === undefined ? 'ratio of medians' : typeof raw?.ratioMethod === 'string' ? raw.ratioMethod : 'computed by the suite script', why }
 }
 
 function givenRatio(raw) {
