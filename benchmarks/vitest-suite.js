@@ -95,6 +95,8 @@ const result = {
   medians,
   ratioMethod: 'median of the rounds\' own ratios (isolane and forks side by side in each round)',
   ratios,
+  // The 95% interval of ratios.isolaneOverForks (null below 6 rounds).
+  ratioInterval: { low: paired.isolaneOverForks.ciLow, high: paired.isolaneOverForks.ciHigh },
   pairedRatios: { isolaneOverForks: rounded(paired.isolaneOverForks), isolaneOverSerial: rounded(paired.isolaneOverSerial) },
   ratiosOfMedians,
   targets,

@@ -90,7 +90,9 @@ export function summarizeSuite(suite, raw) {
   const files = raw?.suite?.files ?? raw?.files
   const rounds = raw?.rounds ?? raw?.suite?.rounds
   const size = [files !== undefined && `${files} files`, rounds !== undefined && `${rounds} round${rounds === 1 ? '' : 's'}`].filter(Boolean).join(', ') || null
-  return { rows, size, isolane: isolane?.name ?? null, stock: stock?.name ?? null, ratio: round3(ratio), ratioSource: given === undefined ? 'ratio of medians' : typeof raw?.ratioMethod === 'string' ? raw.ratioMethod : 'computed by the suite script', why }
+  // The 95% interval of a ratio the script gives one for (`ratioInterval: { low, high }`).
+  const interval = given !== undefined && typeof raw?.ratioInterval?.low === 'number' && typeof raw?.ratioInterval?.high === 'number' ? { low: round3(raw.ratioInterval.low), high: round3(raw.ratioInterval.high) } : undefined
+  return { rows, size, isolane: isolane?.name ?? null, stock: stock?.name ?? null, ratio: round3(ratio), ...(interval && { ratioInterval: interval }), ratioSource: given === undefined ? 'ratio of medians' : typeof raw?.ratioMethod === 'string' ? raw.ratioMethod : 'computed by the suite script', why }
 }
 
 function givenRatio(raw) {

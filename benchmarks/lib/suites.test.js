@@ -11,9 +11,9 @@ describe('reading the suite scripts\' JSON', () => {
     expect(s.rows.find((r) => r.name === 'isolane')).toMatchObject({ medianMs: 2541, runs: 3 })
   })
 
-  it('describes the script\'s ratio by its ratioMethod where it gives one', () => {
-    const raw = { medians: { isolane: 2541, forks: 2059 }, ratios: { isolaneOverForks: 1.02 }, ratioMethod: 'median of the rounds\' own ratios' }
-    expect(summarizeSuite(vitest, raw)).toMatchObject({ ratio: 1.02, ratioSource: 'median of the rounds\' own ratios' })
+  it('describes the script\'s ratio by its ratioMethod and ratioInterval where it gives them', () => {
+    const raw = { medians: { isolane: 2541, forks: 2059 }, ratios: { isolaneOverForks: 1.02 }, ratioMethod: 'median of the rounds\' own ratios', ratioInterval: { low: 0.991, high: 1.0789 } }
+    expect(summarizeSuite(vitest, raw)).toMatchObject({ ratio: 1.02, ratioSource: 'median of the rounds\' own ratios', ratioInterval: { low: 0.991, high: 1.08 } })
   })
 
   it('picks the stock parallel runner, not the serial one or an isolane variant (Mocha suite shape)', () => {

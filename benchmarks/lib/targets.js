@@ -101,8 +101,12 @@ function suiteTargets(suites) {
     const base = { id: `suite-${s.name}`, label: `${s.name} suite: isolane within ${TARGETS.suites}x of the stock parallel runner`, target: TARGETS.suites }
     if (s.skipped) return { ...base, met: null, measured: null, why: s.skipped }
     if (s.ratio === null || s.ratio === undefined) return { ...base, met: null, measured: null, why: s.note ?? 'the suite results name no isolane and stock runner pair' }
-    const measured = `${s.ratio}x (${s.isolane} vs ${s.stock}, ${s.ratioSource})`
-    if (s.ratio <= TARGETS.suites) return { ...base, met: true, measured }
+    const interval = s.ratioInterval ? `; 95% interval ${s.ratioInterval.low}-${s.ratioInterval.high}` : ''
+    const measured = `${s.ratio}x (${s.isolane} vs ${s.stock}, ${s.ratioSource}${interval})`
+    if (s.ratio <= TARGETS.suites) {
+      const caveat = s.ratioInterval && withinNoise({ ciLow: s.ratioInterval.low, ciHigh: s.ratioInterval.high }, TARGETS.suites, 'rounds')
+      return { ...base, met: true, measured, ...(caveat && { why: caveat }) }
+    }
     return { ...base, met: false, measured, why: `missed by ${pct(s.ratio, TARGETS.suites)}${s.why ? `: ${s.why}` : ': the suite script gives no explanation (see its raw results)'}` }
   })
 }

@@ -39,6 +39,16 @@ describe('targets', () => {
     expect(piled.why).toContain('cleanup_net')
   })
 
+  it('meets a suite target by the median ratio, and says so when its interval reaches past it', () => {
+    const suite = (ratio, ratioInterval) => ({ suites: [{ name: 'vitest', isolane: 'isolane', stock: 'forks', ratio, ratioSource: 'paired', ...(ratioInterval && { ratioInterval }) }] })
+    const clear = byId(evaluateTargets({ suites: suite(1.03, { low: 1.01, high: 1.04 }) }), 'suite-vitest')
+    expect(clear.met).toBe(true)
+    expect(clear.why).toBeUndefined()
+    const noisy = byId(evaluateTargets({ suites: suite(1.03, { low: 0.99, high: 1.08 }) }), 'suite-vitest')
+    expect(noisy).toMatchObject({ met: true, measured: expect.stringContaining('95% interval 0.99-1.08'), why: expect.stringContaining('cannot rule out a small miss') })
+    expect(byId(evaluateTargets({ suites: suite(1.1) }), 'suite-vitest')).toMatchObject({ met: false, why: expect.stringMatching(/^missed by/) })
+  })
+
   it('reports what was not run as not measured, with the reason', () => {
     const targets = evaluateTargets({})
     expect(byId(targets, 'window')).toMatchObject({ met: null, why: 'not run' })
