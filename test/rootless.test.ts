@@ -27,9 +27,11 @@ import('${pool}').then(async ({ createPool }) => {
   console.log(JSON.stringify({ own, worker: namespaces }))
 })`
 
-function as(user: string, command: string) {
-  // From /: the test user may not enter the repository's folder, and a private /tmp is empty there.
-  const result = spawnSync('su', [user, '-s', '/bin/sh', '-c', command], { encoding: 'utf8', cwd: '/', env: { ...process.env, NO_COLOR: '1' } })
+function as(user: string, command: string, cwd = '/') {
+  // From / by default: the test user may not enter the repository's folder, and a private /tmp is
+  // empty there. The pool and Mocha run from the project, as users run them: a project under /tmp
+  // is then shown again inside the workers' fresh /tmp (the cwd's top folder is bound).
+  const result = spawnSync('su', [user, '-s', '/bin/sh', '-c', command], { encoding: 'utf8', cwd, env: { ...process.env, NO_COLOR: '1' } })
   return { status: result.status, stdout: result.stdout, stderr: result.stderr }
 }
 
@@ -49,7 +51,7 @@ beforeAll(() => {
     if (add.status !== 0) skip = `useradd failed: ${add.stderr.trim()}`
     else created = true
   }
-  if (!skip && as(USER, `test -r ${bin} && test -r ${core} && ${process.execPath} -e 0`).status !== 0)
+  if (!skip && as(USER, `test -r ${bin} && test -r ${core} && cd ${root} && ${process.execPath} -e 0`).status !== 0)
     skip = `the user ${USER} cannot read the repository at ${root} or run ${process.execPath} (check the permissions of its parent folders)`
   if (skip) console.warn(`skipped: ${skip}`)
 })
@@ -88,7 +90,7 @@ describe('as a user without privilege', () => {
 
   it('createPool() refuses before any worker starts, with the kind, the errno and the fix', ({ skip: skipTest }) => {
     if (skip) return skipTest(skip)
-    const result = as(USER, `${node} -e "${poolScript.replaceAll('"', '\\"')}"`)
+    const result = as(USER, `${node} -e "${poolScript.replaceAll('"', '\\"')}"`, root)
     expect(result.stderr).toBe('')
     const answer = JSON.parse(result.stdout) as { code: string; message: string; children: string }
     expect(answer.code).toBe('EPERM')
@@ -100,7 +102,7 @@ describe('as a user without privilege', () => {
     if (skip) return skipTest(skip)
     const userns = probe().unprivilegedUserNamespaces
     if (!userns.allowed) return skipTest(`unprivileged user namespaces are not allowed here: ${userns.reason}`)
-    const result = as(USER, `unshare --user --map-root-user --net --mount --ipc --uts ${node} -e "${poolScript.replaceAll('"', '\\"')}"`)
+    const result = as(USER, `unshare --user --map-root-user --net --mount --ipc --uts ${node} -e "${poolScript.replaceAll('"', '\\"')}"`, root)
     expect(result.stderr).toBe('')
     const answer = JSON.parse(result.stdout) as { own: Record<string, string>; worker: Record<string, string> }
     for (const kind of ['net', 'mnt', 'ipc', 'uts']) expect(answer.worker[kind], kind).not.toBe(answer.own[kind])
@@ -108,7 +110,7 @@ describe('as a user without privilege', () => {
 
   it('isolane-mocha says once why it cannot isolate, and runs no spec', ({ skip: skipTest }) => {
     if (skip) return skipTest(skip)
-    const result = as(USER, `${node} ${mochaBin} ${join(root, 'fixtures/mocha/binds-port-3000')}`)
+    const result = as(USER, `${node} ${mochaBin} fixtures/mocha/binds-port-3000`, root)
     expect(result.status).toBe(1)
     expect(result.stdout).not.toMatch(/passing|failing/)
     expect(result.stderr.match(/cannot make a fresh net namespace/g)).toHaveLength(1)
