@@ -66,6 +66,13 @@ describe.skipIf(skipReason !== undefined)('isolane-mocha against mocha', () => {
     expect(isolated.status).toBe(0)
   })
 
+  it('warns about a pattern that matches nothing, once, as mocha does, and runs the files of the others', async () => {
+    const result = await run(isolaneMocha, ['--jobs', '2', 'no-such-dir', 'binds-port-3000'])
+    expect(result.stderr.match(/Warning: Cannot find any files matching pattern "no-such-dir"/g)).toHaveLength(1)
+    expect(result.stdout).toMatch(/4 passing/)
+    expect(result.status).toBe(0)
+  })
+
   it('reports the same passes, failures and pending tests as plain mocha, with the same exit code', async () => {
     const plainJson = join(scratch, 'plain.json')
     const isolatedJson = join(scratch, 'isolated.json')
@@ -284,6 +291,13 @@ describe('isolane-mocha refusals, before any worker starts', () => {
       expect(result.stdout).not.toMatch(/passing|failing/)
       expect(result.status).toBe(1)
     }
+  })
+
+  it('says once that no file matches, as mocha does', async () => {
+    const result = await run(isolaneMocha, ['no-such-dir'])
+    expect(result.stderr.match(/No test files found/g)).toHaveLength(1)
+    expect(result.stderr).toMatch(/isolane-mocha: No test files found: "no-such-dir"\. To fix: check the spec patterns/)
+    expect(result.status).toBe(1)
   })
 
   it('refuses spec files that the workers\' private /tmp would hide', async () => {

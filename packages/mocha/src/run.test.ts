@@ -1,5 +1,5 @@
 // runMocha()'s refusals: all before any worker starts, so they run in this process.
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { runMocha } from './run.js'
 
 const noConfig = ['--no-config', '--no-package']
@@ -23,10 +23,17 @@ describe('runMocha refuses before any worker starts', () => {
     await expect(runMocha({ argv: [...noConfig, '--watch'] })).rejects.toMatchObject({ code: 'ISOLANE_MOCHA_UNSUPPORTED' })
   })
 
-  it('spec patterns that match no file at all (mocha exits 1 there too)', async () => {
+  afterEach(() => {
+    vi.restoreAllMocks()
+  })
+
+  it('spec patterns that match no file at all (mocha exits 1 there too), said once', async () => {
+    const warn = vi.spyOn(console, 'warn')
     await expect(runMocha({ argv: [...noConfig, 'no/such/dir'] })).rejects.toMatchObject({
       code: 'ISOLANE_MOCHA_NO_FILES',
       message: expect.stringMatching(/^No test files found: "no\/such\/dir"\. To fix:/),
     })
+    // Mocha's own "Warning: No test files found" would say it a second time.
+    expect(warn).not.toHaveBeenCalled()
   })
 })

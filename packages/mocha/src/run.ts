@@ -75,18 +75,30 @@ export async function runMocha(options: RunMochaOptions = {}): Promise<RunMochaR
 
 function collectSpecFiles(args: MochaArgs): string[] {
   const spec = (args.spec ?? []).map(String)
-  const { files, unmatchedFiles } = collectFiles({
-    // Mocha exits the process itself when nothing matches; allowEmpty lets this API throw instead.
-    allowEmpty: true,
-    ignore: listOf(args.ignore),
-    extension: listOf(args.extension),
-    file: listOf(args.file),
-    recursive: args.recursive === true,
-    sort: args.sort === true,
-    spec,
-  })
-  if (unmatchedFiles.length > 0) throw unmatchedPatterns(unmatchedFiles)
+  // Mocha exits the process itself when nothing matches; allowEmpty makes it return instead, after
+  // a console.warn() of "No test files found" that this error says again: its warnings are held
+  // until it is known whether there are files.
+  const warnings: unknown[][] = []
+  const warn = console.warn
+  console.warn = (...message: unknown[]) => void warnings.push(message)
+  let collected: ReturnType<typeof collectFiles>
+  try {
+    collected = collectFiles({
+      allowEmpty: true,
+      ignore: listOf(args.ignore),
+      extension: listOf(args.extension),
+      file: listOf(args.file),
+      recursive: args.recursive === true,
+      sort: args.sort === true,
+      spec,
+    })
+  } finally {
+    console.warn = warn
+  }
+  const { files, unmatchedFiles } = collected
   if (files.length === 0) throw noTestFiles(spec)
+  for (const message of warnings) console.warn(...message)
+  if (unmatchedFiles.length > 0) throw unmatchedPatterns(unmatchedFiles)
   return files
 }
 
