@@ -8,7 +8,7 @@
 // Writes benchmarks/results/vitest-suite.json. The files are generated into
 // fixtures/vitest/many-files/generated-N/, one folder per size, so runs of different sizes
 // (benchmarks/run.js --quick runs this small) never pull each other's files away.
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { availableParallelism, cpus, loadavg, release } from 'node:os'
@@ -75,10 +75,10 @@ const cpuMedians = cpuSamples.isolane.length === rounds ? Object.fromEntries(MOD
 const targets = { isolaneOverForksAtMost: 1.05, isolaneOverSerialBelow: 1 }
 const slowerRounds = samples.isolane.filter((ms, i) => ms > samples.forks[i]).length
 const forksSpread = (Math.max(...samples.forks) - Math.min(...samples.forks)) / medians.forks
-const ownMs = ownCosts.probeMs + fileCount * ownCosts.windowMs
+const ownMs = ownCosts.checkMs + fileCount * ownCosts.windowMs
 const interval = paired.isolaneOverForks.ciLow === null ? '' : ` (95% interval of that median: ${paired.isolaneOverForks.ciLow.toFixed(3)}-${paired.isolaneOverForks.ciHigh.toFixed(3)})`
 const explanation =
-  `The isolane pool is Vitest's own forks worker, forked inside an isolation window. What it adds, measured in this run: one probe() of the machine when the config loads (${ownCosts.probeMs.toFixed(0)} ms) and one window per test file (${ownCosts.windowMs.toFixed(2)} ms each, ${fileCount} files), ` +
+  `The isolane pool is Vitest's own forks worker, forked inside an isolation window. What it adds, measured in this run: one check of the machine when the config loads (checkIsolation(), ${ownCosts.checkMs.toFixed(1)} ms) and one window per test file (${ownCosts.windowMs.toFixed(2)} ms each, ${fileCount} files), ` +
   `${(ownMs / 1000).toFixed(2)} s in all, ${((ownMs / medians.forks) * 100).toFixed(1)}% of the forks run. ` +
   `Side by side, isolane/forks was ${ratios.isolaneOverForks.toFixed(3)} in the median round${interval}; isolane was slower in ${slowerRounds} of ${rounds} rounds, and the forks runs alone varied by ${(forksSpread * 100).toFixed(0)}% between rounds ` +
   `(load average ${loadavg()[0].toFixed(1)} on ${availableParallelism()} CPUs shared with other machines' work).`
@@ -118,20 +118,23 @@ console.log(`medians: ${MODES.map((mode) => `${mode} ${medians[mode].toFixed(0)}
 console.log(`isolane / forks  = ${ratios.isolaneOverForks.toFixed(3)}${interval} (target <= ${targets.isolaneOverForksAtMost}); ratio of the medians ${ratiosOfMedians.isolaneOverForks.toFixed(3)}`)
 console.log(`isolane / serial = ${ratios.isolaneOverSerial.toFixed(3)} (target < ${targets.isolaneOverSerialBelow})`)
 if (cpuMedians) console.log(`CPU time medians: ${MODES.map((mode) => `${mode} ${cpuMedians[mode].toFixed(0)} ms`).join(', ')}`)
-console.log(`isolane's own costs: probe ${ownCosts.probeMs.toFixed(0)} ms, window ${ownCosts.windowMs.toFixed(2)} ms`)
+console.log(`isolane's own costs: check ${ownCosts.checkMs.toFixed(1)} ms, window ${ownCosts.windowMs.toFixed(2)} ms`)
 console.log(`written to ${resultsFile}`)
 
 /**
- * The pool's fixed costs, timed in this process: probe() (once per `vitest run`, when the config
- * loads) and one default-set window around a fork, as the pool opens per worker (the fork itself
- * is the stock pool's cost too, so it is timed alone and taken off).
+ * The pool's fixed costs: the check of the machine when the config loads (checkIsolation(), timed
+ * as the first call in a fresh Node process, as Vitest makes it) and one default-set window around
+ * a fork, as the pool opens per worker (the fork itself is the stock pool's cost too, so it is
+ * timed alone and taken off).
  */
 function measureOwnCosts() {
-  const probes = []
+  const script = "const c = await import('@isolane/core'); const t = performance.now(); const v = c.checkIsolation(c.DEFAULT_KINDS); process.stdout.write(String(v.ok ? performance.now() - t : -1))"
+  const checks = []
   for (let i = 0; i < 5; i++) {
-    const started = performance.now()
-    probe({ fresh: true })
-    probes.push(performance.now() - started)
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: workspaceRoot, encoding: 'utf8' })
+    const ms = Number(child.stdout)
+    if (!(ms >= 0)) throw new Error(`timing checkIsolation() failed: ${child.stderr || child.stdout}`)
+    checks.push(ms)
   }
   const plan = createPlan({}, { workerId: 1 })
   const withWindow = []
@@ -145,7 +148,7 @@ function measureOwnCosts() {
     children.push(spawn('/bin/true'))
     plain.push(performance.now() - started)
   }
-  return { unit: 'ms', probeMs: median(probes), windowMs: Math.max(0, median(withWindow) - median(plain)) }
+  return { unit: 'ms', checkMs: median(checks), windowMs: Math.max(0, median(withWindow) - median(plain)) }
 }
 
 /** Runs the suite once with Vitest's CLI; wall time, and CPU time where /usr/bin/time exists. */

@@ -88,6 +88,19 @@ describe('as a user without privilege', () => {
     expect(JSON.parse(result.stdout)).toEqual({ code: 'EPERM', syscall: 'unshare', errno: -1, changed: false })
   })
 
+  it('checkIsolation() answers for each kind as the windows would: EPERM, not owned, or usable', ({ skip: skipTest }) => {
+    if (skip) return skipTest(skip)
+    const script = `import('${core}').then((c) => console.log(JSON.stringify(['net', 'mnt', 'ipc', 'uts'].map((k) => { const v = c.checkIsolation([k]); return v.ok ? 'ok' : v.code + ': ' + v.reason }))))`
+    const run = (prefix: string) => JSON.parse(as(USER, `${prefix}${node} -e "${script.replaceAll('"', '\\"')}"`).stdout) as string[]
+    const plain = run('')
+    for (const answer of plain) expect(answer).toMatch(/^EPERM: unshare\(CLONE_NEW\w+\) failed: EPERM \(operation not permitted\): the process lacks CAP_SYS_ADMIN/)
+    expect(plain[1]).toContain('unshare(CLONE_NEWNS)')
+    const userns = probe().unprivilegedUserNamespaces
+    if (!userns.allowed) return skipTest(`unprivileged user namespaces are not allowed here: ${userns.reason}`)
+    for (const answer of run('unshare --user --map-root-user ')) expect(answer).toMatch(/^ISOLANE_NAMESPACES_NOT_OWNED: /)
+    expect(run('unshare --user --map-root-user --net --mount --ipc --uts ')).toEqual(['ok', 'ok', 'ok', 'ok'])
+  })
+
   it('createPool() refuses before any worker starts, with the kind, the errno and the fix', ({ skip: skipTest }) => {
     if (skip) return skipTest(skip)
     const result = as(USER, `${node} -e "${poolScript.replaceAll('"', '\\"')}"`, root)

@@ -43,8 +43,10 @@ export function probe(options: { fresh?: boolean } = {}): ProbeResult {
   return cached
 }
 
+export type IsolationVerdict = { ok: true } | { ok: false; kind: NamespaceKind; code: string; reason: string }
+
 /** Whether every kind in `kinds` is usable; the reason of the first that is not. */
-export function canIsolate(kinds: readonly NamespaceKind[], result: ProbeResult = probe()): { ok: true } | { ok: false; kind: NamespaceKind; code: string; reason: string } {
+export function canIsolate(kinds: readonly NamespaceKind[], result: ProbeResult = probe()): IsolationVerdict {
   for (const kind of kinds) {
     const k = result.kinds[kind]
     if (!k.usable) return { ok: false, kind, code: k.code ?? 'UNKNOWN', reason: k.reason ?? 'unknown' }
@@ -112,7 +114,7 @@ function probeInChild(entry: string): ProbeAnswer {
   }
 }
 
-function hasCapSysAdmin(): boolean {
+export function hasCapSysAdmin(): boolean {
   const status = readText('/proc/self/status') ?? ''
   const match = /^CapEff:\s*([0-9a-f]+)$/m.exec(status)
   return match?.[1] !== undefined && ((BigInt(`0x${match[1]}`) >> CAP_SYS_ADMIN) & 1n) === 1n

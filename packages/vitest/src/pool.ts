@@ -1,6 +1,6 @@
 // `isolane()`: the pool a user puts in `test.pool`. Everything that can be wrong with the options
 // or the machine is found here, when the config loads, before any worker starts.
-import { canIsolate, createPlan, IsolaneError, probe, type IsolationOptions } from '@isolane/core'
+import { checkIsolation, createPlan, IsolaneError, type IsolationOptions } from '@isolane/core'
 import type { PoolOptions, PoolRunnerInitializer, PoolWorker } from 'vitest/node'
 import { cannotIsolateMessage, POOL_NAME } from './_messages.js'
 import { IsolanePoolWorker } from './pool-worker.js'
@@ -15,7 +15,7 @@ export type IsolanePoolOptions = IsolationOptions
 export function isolane(options: IsolanePoolOptions = {}): PoolRunnerInitializer {
   // Validated once with a sample worker id, so that a bad hostname template fails here too.
   const plan = createPlan(options, { workerId: 1 })
-  const verdict = canIsolate(plan.kinds, probe())
+  const verdict = checkIsolation(plan.kinds)
   if (!verdict.ok) throw new IsolaneError(verdict.code, cannotIsolateMessage(verdict.kind, verdict.code, verdict.reason), { hint: 'run as root, or inside a user namespace' })
   let workers = 0
   return {

@@ -5,7 +5,7 @@ import type { ChildProcess, ForkOptions } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import Tinypool from 'tinypool'
-import { IsolaneError, canIsolate, createPlan, isIsolaneError, isLinux, probe } from '@isolane/core'
+import { IsolaneError, checkIsolation, createPlan, isIsolaneError, isLinux } from '@isolane/core'
 import { POOL_TOKEN_ENV, WORKER_ID_ENV, type KickEnvelope, type TaskEnvelope } from '../shared/protocol.js'
 import { originalFork } from './_child-process.js'
 import { cannotIsolate, notLinux, poolDestroyed, workerExited, workersCannotStart, type WorkerExit } from './errors.js'
@@ -84,7 +84,7 @@ class IsolatedTinypool implements IsolatedPool {
     this.#options = resolvePoolOptions(options)
     if (!isLinux) throw notLinux()
     // Before any worker: a machine that refuses a kind fails here once, not in every task.
-    const verdict = canIsolate(createPlan(this.#options.isolation, { workerId: 1 }).kinds, probe())
+    const verdict = checkIsolation(createPlan(this.#options.isolation, { workerId: 1 }).kinds)
     if (!verdict.ok) throw cannotIsolate(verdict.kind, verdict.code, verdict.reason)
     if (!existsSync(TASK_ENTRY))
       throw new IsolaneError('ISOLANE_INTERNAL', `@isolane/pool's worker entry ${TASK_ENTRY} is missing: the package is not built. To fix: build it (\`tsc -b\`).`)

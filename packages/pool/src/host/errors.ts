@@ -56,7 +56,7 @@ export function workersCannotStart(attempts: number, last: WorkerExit): WorkerSt
   return Object.assign(error, { code: 'ISOLANE_WORKER_START_FAILED' as const, attempts, exitCode: last.code, signal: last.signal })
 }
 
-/** The machine cannot make a kind of namespace the pool's plan needs (probe()'s answer). */
+/** The machine cannot make a kind of namespace the pool's plan needs (core's checkIsolation()). */
 export function cannotIsolate(kind: string, code: string, reason: string): IsolaneError {
   const fix =
     'run as root or with CAP_SYS_ADMIN (in CI: a privileged container), or start Node inside a user namespace that owns the others (`unshare --user --map-root-user --net --mount --ipc --uts node app.js`); `npx isolane doctor` shows what this machine allows'
