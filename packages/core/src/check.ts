@@ -1,5 +1,5 @@
 // A check the adapters make before their first worker, on the thread that will open the windows,
-// in about 15 ms, most of it koffi's first calls (probe() starts a thread: about 0.1 s). Every kind but mnt is tried with an
+// in about 20 ms, most of it koffi's first calls (probe() starts a thread: about 0.1 s). Every kind but mnt is tried with an
 // empty window, and the thread is put back. mnt is not tried: unshare(CLONE_NEWNS) would give the
 // thread its own filesystem context for good (see fs-context.ts), and a user's global setup may
 // still chdir. It is judged by what its window needs: CAP_SYS_ADMIN (unshare(2)) and a user
