@@ -90,15 +90,19 @@ describe('as a user without privilege', () => {
 
   it('checkIsolation() answers for each kind as the windows would: EPERM, not owned, or usable', ({ skip: skipTest }) => {
     if (skip) return skipTest(skip)
-    const script = `import('${core}').then((c) => console.log(JSON.stringify(['net', 'mnt', 'ipc', 'uts'].map((k) => { const v = c.checkIsolation([k]); return v.ok ? 'ok' : v.code + ': ' + v.reason }))))`
+    // Each kind alone, then the four at once.
+    const script = `import('${core}').then((c) => console.log(JSON.stringify([['net'], ['mnt'], ['ipc'], ['uts'], ['net', 'mnt', 'ipc', 'uts']].map((k) => { const v = c.checkIsolation(k); return v.ok ? 'ok' : v.code + ': ' + v.reason }))))`
     const run = (prefix: string) => JSON.parse(as(USER, `${prefix}${node} -e "${script.replaceAll('"', '\\"')}"`).stdout) as string[]
     const plain = run('')
     for (const answer of plain) expect(answer).toMatch(/^EPERM: unshare\(CLONE_NEW\w+\) failed: EPERM \(operation not permitted\): the process lacks CAP_SYS_ADMIN/)
     expect(plain[1]).toContain('unshare(CLONE_NEWNS)')
     const userns = probe().unprivilegedUserNamespaces
     if (!userns.allowed) return skipTest(`unprivileged user namespaces are not allowed here: ${userns.reason}`)
-    for (const answer of run('unshare --user --map-root-user ')) expect(answer).toMatch(/^ISOLANE_NAMESPACES_NOT_OWNED: /)
-    expect(run('unshare --user --map-root-user --net --mount --ipc --uts ')).toEqual(['ok', 'ok', 'ok', 'ok'])
+    const notOwned = run('unshare --user --map-root-user ')
+    for (const answer of notOwned) expect(answer).toMatch(/^ISOLANE_NAMESPACES_NOT_OWNED: /)
+    // One refusal names every kind it lacks, and the launcher command that fixes them all.
+    expect(notOwned[4]).toMatch(/does not own its net, mnt, ipc, uts namespaces.*unshare --user --map-root-user --net --mount --ipc --uts node/)
+    expect(run('unshare --user --map-root-user --net --mount --ipc --uts ')).toEqual(['ok', 'ok', 'ok', 'ok', 'ok'])
   })
 
   it('createPool() refuses before any worker starts, with the kind, the errno and the fix', ({ skip: skipTest }) => {
@@ -107,7 +111,7 @@ describe('as a user without privilege', () => {
     expect(result.stderr).toBe('')
     const answer = JSON.parse(result.stdout) as { code: string; message: string; children: string }
     expect(answer.code).toBe('EPERM')
-    expect(answer.message).toMatch(/^The pool cannot make a fresh net namespace for its workers \(EPERM: .*CAP_SYS_ADMIN.*\), so it started no worker\. To fix: run as root .*unshare --user --map-root-user --net --mount --ipc --uts node/)
+    expect(answer.message).toMatch(/^The pool cannot make a fresh net namespace for its workers, so it started no worker\. unshare\(CLONE_NEWNET\) failed: EPERM \(operation not permitted\): the process lacks CAP_SYS_ADMIN.*To fix: run as root.*unshare --user --map-root-user --net --mount --ipc --uts node/)
     expect(answer.children).toBe('')
   })
 
@@ -127,7 +131,7 @@ describe('as a user without privilege', () => {
     expect(result.status).toBe(1)
     expect(result.stdout).not.toMatch(/passing|failing/)
     expect(result.stderr.match(/cannot make a fresh net namespace/g)).toHaveLength(1)
-    expect(result.stderr).toMatch(/isolane-mocha: The pool cannot make a fresh net namespace for its workers \(EPERM: .*To fix: run as root/)
+    expect(result.stderr).toMatch(/isolane-mocha: The pool cannot make a fresh net namespace for its workers, so it started no worker\. unshare\(CLONE_NEWNET\) failed: EPERM.*To fix: run as root/)
   })
 
   it('refuses up front, saying why, in a user namespace that does not own the others', ({ skip: skipTest }) => {

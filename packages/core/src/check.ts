@@ -19,24 +19,34 @@ export function checkIsolation(kinds: readonly NamespaceKind[]): IsolationVerdic
     const kind = kinds[0] ?? 'net'
     return { ok: false, kind, code: 'ISOLANE_NOT_LINUX', reason: `namespaces are a Linux feature and this is ${process.platform}: run on Linux` }
   }
+  const refused = (kind: NamespaceKind, error: unknown): IsolationVerdict => ({
+    ok: false,
+    kind,
+    code: isIsolaneError(error) ? error.code : 'UNKNOWN',
+    reason: error instanceof Error ? error.message : String(error),
+  })
+  // All kinds at once first, so that a refusal names every kind the user namespace does not own.
+  try {
+    assertOwned(kinds)
+  } catch (error) {
+    return refused(kinds[0] ?? 'net', error)
+  }
   for (const kind of kinds) {
     try {
-      if (kind === 'mnt') judgeMountNamespace()
-      else withIsolation({ namespaces: [kind], loopback: false, tmpfs: [], mqueue: false }, () => undefined)
+      if (kind !== 'mnt') withIsolation({ namespaces: [kind], loopback: false, tmpfs: [], mqueue: false }, () => undefined)
+      else if (!hasCapSysAdmin()) throw syscallError('unshare', constants.errno.EPERM, { call: 'unshare(CLONE_NEWNS)' })
     } catch (error) {
-      const code = isIsolaneError(error) ? error.code : 'UNKNOWN'
-      return { ok: false, kind, code, reason: error instanceof Error ? error.message : String(error) }
+      return refused(kind, error)
     }
   }
   return { ok: true }
 }
 
-function judgeMountNamespace(): void {
-  const saved = saveThreadState(['mnt'])
+function assertOwned(kinds: readonly NamespaceKind[]): void {
+  const saved = saveThreadState(kinds)
   try {
     assertOwnedNamespaces(saved.namespaces)
   } finally {
     for (const fd of [...saved.namespaces.map((n) => n.fd), saved.cwd]) closeFd(fd)
   }
-  if (!hasCapSysAdmin()) throw syscallError('unshare', constants.errno.EPERM, { call: 'unshare(CLONE_NEWNS)' })
 }

@@ -3,12 +3,11 @@ import type { NamespaceKind } from '@isolane/core'
 
 export const POOL_NAME = 'isolane'
 
-export function cannotIsolateMessage(kind: NamespaceKind, code: string, reason: string): string {
+export function cannotIsolateMessage(kind: NamespaceKind, reason: string): string {
+  // `reason` is core's error: what failed, why, and what to do.
   return (
-    `isolane pool: this machine cannot make a fresh ${kind} namespace for the test workers (${code}: ${reason}). ` +
-    'To fix: run the tests as root or with CAP_SYS_ADMIN (in CI: a privileged container), or start Vitest inside a user namespace ' +
-    '(`unshare --user --map-root-user --net --mount --ipc --uts npx vitest`); `npx isolane doctor` shows what this machine allows. ' +
-    `To run without isolation instead, use the stock pool (\`pool: 'forks'\`).`
+    `isolane pool: the test workers cannot get a fresh ${kind} namespace on this machine, so no test ran. ${reason} ` +
+    "To run the tests without isolation instead, use the stock pool (`pool: 'forks'`)."
   )
 }
 

@@ -48,7 +48,7 @@ describe('isolane() on a machine that cannot isolate', () => {
     const script = `const { isolane } = await import(${JSON.stringify(entry)})
       try { isolane(); console.log('POOL MADE') } catch (error) { console.log(error.code + ': ' + error.message) }`
     const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { uid: 65534, gid: 65534, encoding: 'utf8' })
-    expect(child.stdout).toMatch(/^EPERM: isolane pool: this machine cannot make a fresh net namespace for the test workers \(EPERM: .*\)\. To fix: run the tests as root/)
+    expect(child.stdout).toMatch(/^EPERM: isolane pool: the test workers cannot get a fresh net namespace on this machine, so no test ran\. unshare\(CLONE_NEWNET\) failed: EPERM .*To fix: run as root/)
     expect(child.stdout).toContain("use the stock pool (`pool: 'forks'`)")
   })
 })

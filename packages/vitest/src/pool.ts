@@ -16,7 +16,7 @@ export function isolane(options: IsolanePoolOptions = {}): PoolRunnerInitializer
   // Validated once with a sample worker id, so that a bad hostname template fails here too.
   const plan = createPlan(options, { workerId: 1 })
   const verdict = checkIsolation(plan.kinds)
-  if (!verdict.ok) throw new IsolaneError(verdict.code, cannotIsolateMessage(verdict.kind, verdict.code, verdict.reason), { hint: 'run as root, or inside a user namespace' })
+  if (!verdict.ok) throw new IsolaneError(verdict.code, cannotIsolateMessage(verdict.kind, verdict.reason), { hint: 'run as root, or inside a user namespace' })
   let workers = 0
   return {
     name: POOL_NAME,

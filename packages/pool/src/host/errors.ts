@@ -58,9 +58,9 @@ export function workersCannotStart(attempts: number, last: WorkerExit): WorkerSt
 
 /** The machine cannot make a kind of namespace the pool's plan needs (core's checkIsolation()). */
 export function cannotIsolate(kind: string, code: string, reason: string): IsolaneError {
-  const fix =
-    'run as root or with CAP_SYS_ADMIN (in CI: a privileged container), or start Node inside a user namespace that owns the others (`unshare --user --map-root-user --net --mount --ipc --uts node app.js`); `npx isolane doctor` shows what this machine allows'
-  return new IsolaneError(code, `The pool cannot make a fresh ${kind} namespace for its workers (${code}: ${reason}), so it started no worker. To fix: ${fix}.`, { hint: fix })
+  // `reason` is core's error: what failed, why, and what to do.
+  const hint = 'run as root or with CAP_SYS_ADMIN, or start Node inside a user namespace that owns the others; `npx isolane doctor` shows what this machine allows'
+  return new IsolaneError(code, `The pool cannot make a fresh ${kind} namespace for its workers, so it started no worker. ${reason}`, { hint })
 }
 
 export function notLinux(): IsolaneError {
