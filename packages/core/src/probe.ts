@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads'
 import { entryPath } from './entry-path.js'
-import type { ProbeAnswer, ProbeThreadData } from './entry/probe-kinds.js'
+import type { ProbeAnswer, ProbeThreadData, ProbeThreadMessage } from './entry/probe-kinds.js'
 import { ALL_KINDS, type NamespaceKind } from './kinds.js'
 import { isLinux } from './platform.js'
 
@@ -34,6 +34,7 @@ export interface ProbeResult {
 const CAP_SYS_ADMIN = 21n
 // A thread that has not answered by then (a machine under heavy load) is replaced by a child.
 const THREAD_TIMEOUT_MS = 10_000
+const THREAD_EXIT_WAIT_MS = 2_000
 let cached: ProbeResult | undefined
 
 /** Probes once per process (on a short-lived thread, so that no other thread is touched). */
@@ -95,13 +96,19 @@ function probeOnThread(entry: string): ProbeAnswer | undefined {
   }
   worker.unref()
   worker.on('error', () => undefined) // a thread that fails to start: answered by the child instead
+  let message: ProbeThreadMessage | undefined
   try {
     Atomics.wait(done, 0, 0, THREAD_TIMEOUT_MS)
-    return receiveMessageOnPort(port1)?.message as ProbeAnswer | undefined
+    message = receiveMessageOnPort(port1)?.message as ProbeThreadMessage | undefined
   } finally {
     port1.close()
     void worker.terminate()
   }
+  // The thread ends on its own once it has answered: wait for it (and the descriptors of its event
+  // loop) to be gone, so that probe() returns with the process as it found it.
+  const deadline = performance.now() + THREAD_EXIT_WAIT_MS
+  while (message && existsSync(message.task) && performance.now() < deadline) Atomics.wait(done, 0, 1, 2)
+  return message?.answer
 }
 
 function probeInChild(entry: string): ProbeAnswer {

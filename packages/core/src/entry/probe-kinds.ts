@@ -1,6 +1,7 @@
 // Loaded by probe.ts: tries a window of each kind and reports what happened. It runs on a
 // short-lived worker thread (namespaces and the filesystem context belong to the thread, so the
 // process's other threads are untouched), or as a child process where a thread cannot be used.
+import { readlinkSync } from 'node:fs'
 import { isMainThread, workerData, type MessagePort } from 'node:worker_threads'
 import type { KindProbe } from '../probe.js'
 import type { NamespaceKind } from '../kinds.js'
@@ -10,6 +11,11 @@ export interface ProbeThreadData {
   readonly port: MessagePort
   /** Set to 1 once the answer is on `port`: the caller blocks on it with Atomics.wait(). */
   readonly done: Int32Array
+}
+/** What the thread posts: the answer, and its own /proc/PID/task/TID, to wait for its exit. */
+export interface ProbeThreadMessage {
+  readonly answer: ProbeAnswer
+  readonly task: string
 }
 
 let answer: ProbeAnswer
@@ -35,7 +41,8 @@ if (isMainThread) {
   process.stdout.write(JSON.stringify(answer))
 } else {
   const { port, done } = workerData as ProbeThreadData
-  port.postMessage(answer)
+  const message: ProbeThreadMessage = { answer, task: `/proc/${readlinkSync('/proc/thread-self')}` }
+  port.postMessage(message)
   Atomics.store(done, 0, 1)
   Atomics.notify(done, 0)
 }
