@@ -10,13 +10,12 @@
 // (benchmarks/run.js --quick runs this small) never pull each other's files away.
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import { availableParallelism, cpus, loadavg, release } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { canIsolate, createPlan, DEFAULT_KINDS, probe, withIsolation } from '@isolane/core'
-import { MODES as RUN_MODES, workspaceRoot } from '../fixtures/vitest/run-vitest.js'
+import { cleanEnv, MODES as RUN_MODES, runCommand, vitestCli, workspaceRoot } from '../fixtures/vitest/run-vitest.js'
 import { median, pairedRatios, rounded, summarize } from './lib/stats.js'
 
 const { values } = parseArgs({ options: { rounds: { type: 'string' }, files: { type: 'string' }, quick: { type: 'boolean', default: false } } })
@@ -139,42 +138,29 @@ function measureOwnCosts() {
   const plan = createPlan({}, { workerId: 1 })
   const withWindow = []
   const plain = []
-  const children = []
   for (let i = 0; i < 30; i++) {
     let started = performance.now()
-    children.push(withIsolation(plan, () => spawn('/bin/true')))
+    withIsolation(plan, () => spawn('/bin/true'))
     withWindow.push(performance.now() - started)
     started = performance.now()
-    children.push(spawn('/bin/true'))
+    spawn('/bin/true')
     plain.push(performance.now() - started)
   }
   return { unit: 'ms', checkMs: median(checks), windowMs: Math.max(0, median(withWindow) - median(plain)) }
 }
 
 /** Runs the suite once with Vitest's CLI; wall time, and CPU time where /usr/bin/time exists. */
-function timedRun(mode) {
-  const vitestCli = join(dirname(createRequire(join(workspaceRoot, 'package.json')).resolve('vitest/package.json')), 'vitest.mjs')
+async function timedRun(mode) {
   const config = mode === 'isolane' ? [] : ['--config', join(suite, 'vitest.stock.config.ts')]
   const args = [vitestCli, 'run', '--root', suite, ...config, `${generatedDir}/`, ...RUN_MODES[mode].args, '--no-cache', '--reporter=dot']
-  const useTime = existsSync(TIME)
-  const [command, commandArgs] = useTime ? [TIME, ['-f', 'RUSAGE %U %S', process.execPath, ...args]] : [process.execPath, args]
-  const env = { ...process.env, NO_COLOR: '1' }
-  for (const key of Object.keys(env)) if (/^(VITEST|ISOLANE_)/.test(key)) delete env[key]
+  const [command, commandArgs] = existsSync(TIME) ? [TIME, ['-f', 'RUSAGE %U %S', process.execPath, ...args]] : [process.execPath, args]
   const started = performance.now()
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, commandArgs, { cwd: workspaceRoot, env, stdio: ['ignore', 'pipe', 'pipe'] })
-    let output = ''
-    child.stdout.on('data', (chunk) => (output += chunk))
-    child.stderr.on('data', (chunk) => (output += chunk))
-    child.on('error', reject)
-    child.on('close', (code) => {
-      const wallMs = performance.now() - started
-      const passed = new RegExp(`Test Files\\s+${fileCount} passed \\(${fileCount}\\)`).test(output)
-      if (code !== 0 || !passed) return reject(new Error(`the ${mode} run failed (exit ${code}):\n${output.slice(-3000)}`))
-      const rusage = /RUSAGE ([\d.]+) ([\d.]+)/.exec(output)
-      resolve({ wallMs, cpuMs: rusage ? (Number(rusage[1]) + Number(rusage[2])) * 1000 : undefined })
-    })
-  })
+  const { code, output } = await runCommand(command, commandArgs, { ...cleanEnv(), NO_COLOR: '1' })
+  const wallMs = performance.now() - started
+  const passed = new RegExp(`Test Files\\s+${fileCount} passed \\(${fileCount}\\)`).test(output)
+  if (code !== 0 || !passed) throw new Error(`the ${mode} run failed (exit ${code}):\n${output.slice(-3000)}`)
+  const rusage = /RUSAGE ([\d.]+) ([\d.]+)/.exec(output)
+  return { wallMs, cpuMs: rusage ? (Number(rusage[1]) + Number(rusage[2])) * 1000 : undefined }
 }
 
 function generateSuite(count) {

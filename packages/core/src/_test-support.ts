@@ -1,6 +1,7 @@
 // Shared by the tests: skipping with the kernel's reason, and snapshots of what must not change.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs'
 import { hostname } from 'node:os'
+import { expect } from 'vitest'
 import { canIsolate, probe } from './probe.js'
 import type { NamespaceKind } from './kinds.js'
 import { namespaceIds, type NamespaceIds } from './inspect.js'
@@ -36,5 +37,16 @@ export function snapshotParent(): ParentSnapshot {
     hostname: hostname(),
     fds: readdirSync('/proc/self/fd').sort(),
     mounts: readFileSync('/proc/self/mountinfo', 'utf8'),
+  }
+}
+
+/** process.chdir() still works: the calling thread's filesystem context is still the process's own. */
+export function expectChdirWorks(): void {
+  const cwd = process.cwd()
+  try {
+    process.chdir('/')
+    expect(process.cwd()).toBe('/')
+  } finally {
+    process.chdir(cwd)
   }
 }

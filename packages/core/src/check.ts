@@ -1,43 +1,31 @@
-// A check the adapters make before their first worker, on the thread that will open the windows,
-// in about 20 ms, most of it koffi's first calls (probe() starts a thread: about 0.1 s). Every kind but mnt is tried with an
-// empty window, and the thread is put back. mnt is not tried: unshare(CLONE_NEWNS) would give the
-// thread its own filesystem context for good (see fs-context.ts), and a user's global setup may
-// still chdir. It is judged by what its window needs: CAP_SYS_ADMIN (unshare(2)) and a user
-// namespace that owns the mount namespace (setns(2) back).
+// The check the adapters make before their first worker, on the thread that will open the windows:
+// about 20 ms, most of it koffi's first calls (probe() starts a thread: about 0.1 s). Every kind
+// but mnt is tried with an empty window, and the thread is put back. mnt is not tried:
+// unshare(CLONE_NEWNS) would give the thread its own filesystem context for good (see
+// fs-context.ts) while a user's global setup may still chdir. It is judged by what its window
+// needs: CAP_SYS_ADMIN (unshare(2)) and a user namespace that owns the mount namespace (setns(2)).
 import { constants } from 'node:os'
-import { isIsolaneError, syscallError } from './errors.js'
+import { syscallError } from './errors.js'
 import type { NamespaceKind } from './kinds.js'
-import { closeFd } from './libc/syscalls.js'
 import { assertOwnedNamespaces } from './ownership.js'
 import { isLinux } from './platform.js'
-import { hasCapSysAdmin, type IsolationVerdict } from './probe.js'
-import { saveThreadState, withIsolation } from './window.js'
+import { canIsolate, hasCapSysAdmin, probe, refusedVerdict, type IsolationVerdict, type KindProbe } from './probe.js'
+import { refusal, tryKind } from './try-kind.js'
+import { restoreThreadState, saveThreadState } from './window.js'
 
 /** Whether windows of `kinds` can be opened from the calling thread; the first refusal if not. */
 export function checkIsolation(kinds: readonly NamespaceKind[]): IsolationVerdict {
-  if (!isLinux) {
-    const kind = kinds[0] ?? 'net'
-    return { ok: false, kind, code: 'ISOLANE_NOT_LINUX', reason: `namespaces are a Linux feature and this is ${process.platform}: run on Linux` }
-  }
-  const refused = (kind: NamespaceKind, error: unknown): IsolationVerdict => ({
-    ok: false,
-    kind,
-    code: isIsolaneError(error) ? error.code : 'UNKNOWN',
-    reason: error instanceof Error ? error.message : String(error),
-  })
+  // Off Linux, probe() answers at once, without a thread.
+  if (!isLinux) return canIsolate(kinds, probe())
   // All kinds at once first, so that a refusal names every kind the user namespace does not own.
   try {
     assertOwned(kinds)
   } catch (error) {
-    return refused(kinds[0] ?? 'net', error)
+    return refusedVerdict(refusal(kinds[0] ?? 'net', error))
   }
   for (const kind of kinds) {
-    try {
-      if (kind !== 'mnt') withIsolation({ namespaces: [kind], loopback: false, tmpfs: [], mqueue: false }, () => undefined)
-      else if (!hasCapSysAdmin()) throw syscallError('unshare', constants.errno.EPERM, { call: 'unshare(CLONE_NEWNS)' })
-    } catch (error) {
-      return refused(kind, error)
-    }
+    const answer = kind === 'mnt' ? judgeMountNamespace() : tryKind(kind)
+    if (!answer.usable) return refusedVerdict(answer)
   }
   return { ok: true }
 }
@@ -47,6 +35,12 @@ function assertOwned(kinds: readonly NamespaceKind[]): void {
   try {
     assertOwnedNamespaces(saved.namespaces)
   } finally {
-    for (const fd of [...saved.namespaces.map((n) => n.fd), saved.cwd]) closeFd(fd)
+    // Nothing was entered: only the descriptors are closed, as enterIsolation() does.
+    restoreThreadState({ namespaces: [], cwd: saved.cwd, close: saved.namespaces.map((n) => n.fd) })
   }
+}
+
+function judgeMountNamespace(): KindProbe {
+  if (hasCapSysAdmin()) return { kind: 'mnt', usable: true }
+  return refusal('mnt', syscallError('unshare', constants.errno.EPERM, { call: 'unshare(CLONE_NEWNS)' }))
 }

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { isFsContextUnshared } from './fs-context.js'
 import { ALL_KINDS } from './kinds.js'
 import { canIsolate, probe } from './probe.js'
-import { snapshotParent } from './_test-support.js'
+import { expectChdirWorks, snapshotParent } from './_test-support.js'
 
 const asRoot = process.getuid?.() === 0 ? undefined : 'not root: the kinds this test expects to be usable need CAP_SYS_ADMIN'
 if (asRoot) console.warn(`skipped: ${asRoot}`)
@@ -24,13 +24,7 @@ describe('probe()', () => {
     // probe() waits for its thread to end: the thread and its descriptors (its event loop) are gone.
     expect(after).toEqual(before)
     expect(threads()).toBe(threadsBefore)
-    const cwd = process.cwd()
-    try {
-      process.chdir('/')
-      expect(process.cwd()).toBe('/')
-    } finally {
-      process.chdir(cwd)
-    }
+    expectChdirWorks()
   })
 
   it.skipIf(asRoot)('as root, finds every kind usable but user, which Node (multi-threaded) can never enter', () => {

@@ -50,9 +50,14 @@ export type IsolationVerdict = { ok: true } | { ok: false; kind: NamespaceKind; 
 export function canIsolate(kinds: readonly NamespaceKind[], result: ProbeResult = probe()): IsolationVerdict {
   for (const kind of kinds) {
     const k = result.kinds[kind]
-    if (!k.usable) return { ok: false, kind, code: k.code ?? 'UNKNOWN', reason: k.reason ?? 'unknown' }
+    if (!k.usable) return refusedVerdict(k)
   }
   return { ok: true }
+}
+
+/** The verdict for a kind found unusable. */
+export function refusedVerdict(k: KindProbe): IsolationVerdict {
+  return { ok: false, kind: k.kind, code: k.code ?? 'UNKNOWN', reason: k.reason ?? 'unknown' }
 }
 
 function probeLinux(): ProbeResult {

@@ -21,18 +21,9 @@ export interface ProbeThreadMessage {
 let answer: ProbeAnswer
 try {
   // Imported here, not at the top, so that a failure to load (koffi, say) is an answer too.
-  const [{ ALL_KINDS }, { isIsolaneError }, { withIsolation }] = await Promise.all([import('../kinds.js'), import('../errors.js'), import('../window.js')])
+  const [{ ALL_KINDS }, { tryKind }] = await Promise.all([import('../kinds.js'), import('../try-kind.js')])
   answer = {}
-  for (const kind of ALL_KINDS) {
-    try {
-      withIsolation({ namespaces: [kind], loopback: false, tmpfs: [], mqueue: false }, () => undefined)
-      answer[kind] = { kind, usable: true }
-    } catch (error) {
-      const code = isIsolaneError(error) ? error.code : 'UNKNOWN'
-      const reason = error instanceof Error ? error.message : String(error)
-      answer[kind] = { kind, usable: false, code, reason }
-    }
-  }
+  for (const kind of ALL_KINDS) answer[kind] = tryKind(kind)
 } catch (error) {
   answer = { error: `the probe could not load isolane's core: ${error instanceof Error ? error.message : String(error)}` }
 }

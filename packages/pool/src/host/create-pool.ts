@@ -84,7 +84,7 @@ class IsolatedTinypool implements IsolatedPool {
     this.#options = resolvePoolOptions(options)
     if (!isLinux) throw notLinux()
     // Before any worker: a machine that refuses a kind fails here once, not in every task.
-    const verdict = checkIsolation(createPlan(this.#options.isolation, { workerId: 1 }).kinds)
+    const verdict = checkIsolation(this.#options.kinds)
     if (!verdict.ok) throw cannotIsolate(verdict.kind, verdict.code, verdict.reason)
     if (!existsSync(TASK_ENTRY))
       throw new IsolaneError('ISOLANE_INTERNAL', `@isolane/pool's worker entry ${TASK_ENTRY} is missing: the package is not built. To fix: build it (\`tsc -b\`).`)

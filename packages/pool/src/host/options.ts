@@ -4,7 +4,7 @@ import { existsSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { Options as TinypoolOptions } from 'tinypool'
-import { createPlan, hiddenBy, type IsolationOptions, type IsolationPlan } from '@isolane/core'
+import { createPlan, hiddenBy, type IsolationOptions, type IsolationPlan, type NamespaceKind } from '@isolane/core'
 import { invalidPoolOptions } from './errors.js'
 
 /** tinypool's options (its runtime is always child_process), plus the isolation of the workers. */
@@ -26,6 +26,8 @@ export interface ResolvedPoolOptions {
   readonly isolateWorkers: boolean
   readonly env: Record<string, string> | undefined
   readonly isolation: IsolationOptions
+  /** The kinds of namespaces every worker gets (from the validated plan). */
+  readonly kinds: readonly NamespaceKind[]
   /** tinypool's own options, without filename, runtime, env and name (the pool sets those). */
   readonly tinypool: Omit<TinypoolOptions, 'filename' | 'runtime' | 'env' | 'name'>
 }
@@ -49,7 +51,7 @@ export function resolvePoolOptions(options: PoolOptions): ResolvedPoolOptions {
   const plan = createPlan(isolation, { workerId: 1 })
   const href = workerHref(filename)
   checkVisibleToWorkers(href, plan)
-  return { href, name, isolateWorkers, env, isolation, tinypool }
+  return { href, name, isolateWorkers, env, isolation, kinds: plan.kinds, tinypool }
 }
 
 function workerHref(filename: unknown): string {
