@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { canIsolate, createPlan, namespaceIds, probe } from '@isolane/core'
@@ -61,6 +61,26 @@ describe('the C floor', () => {
       for (const ns of c.ns) expect(ns).toBeGreaterThan(0)
     }
     expect({ ids: namespaceIds('self'), host: hostname(), mounts: readFileSync('/proc/self/mountinfo', 'utf8') }).toEqual(before)
+  })
+
+  it.skipIf(!usable.ok || !!cFloor.skipped)('runs whole while another process builds it again (tests and bench runs share it)', async () => {
+    const uts = WINDOW_CONFIGS.find((config) => config.name === 'uts')
+    const builder = spawn(process.execPath, ['--input-type=module', '-e', `const { buildCFloor } = await import(${JSON.stringify(new URL('./c-floor.js', import.meta.url).href)}); if (buildCFloor().skipped) process.exit(1)`])
+    let built = false
+    const done = new Promise((resolve) =>
+      builder.on('close', (code) => {
+        built = true
+        resolve(code)
+      }),
+    )
+    const statuses = new Set()
+    while (!built) {
+      statuses.add(spawnSync(cFloor.binary, ['1', cSpec(uts.name, planOf(uts))]).status)
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+    expect(await done).toBe(0)
+    // Never missing, never half written: every run in between exited normally.
+    expect([...statuses]).toEqual([0])
   })
 
   it('refuses a step it does not know, saying so', () => {
