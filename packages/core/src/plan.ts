@@ -2,6 +2,7 @@
 // steps (bubblewrap's SetupOp). Validated here, before any syscall; printable and sendable.
 import { existsSync, statSync } from 'node:fs'
 import { isAbsolute, join, normalize, relative, resolve, sep } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { IsolaneError, invalidOptions } from './errors.js'
 import { ALL_KINDS, DEFAULT_KINDS, NAMESPACE_KINDS, isNamespaceKind, type NamespaceKind } from './kinds.js'
 import { HOST_NAME_MAX } from './libc/constants.js'
@@ -17,13 +18,24 @@ export interface StepContext {
 }
 
 /**
- * A step of the user's, run synchronously inside the window after isolane's own steps, on the
- * thread that is in the fresh namespaces. Anything it does there (mounts, links, routes) is what
- * the child will see. It must not await.
+ * A step of the user's, run synchronously after isolane's own steps, in the fresh namespaces.
+ * Anything it does there (mounts, links, routes) is what the child will see. It must not await.
+ * Given as a function, it runs in the parent's isolation window (the privileged way only); given as
+ * a module, it is loaded where the namespaces are made, which for the user-namespace way is the
+ * worker itself: `{ name, module: '/abs/path/plugin.js' }`, a module whose `setup` export (or
+ * default export's `setup`, or default export as a function) is the step.
  */
-export interface IsolanePlugin {
+export type IsolanePlugin = FunctionPlugin | ModulePlugin
+
+export interface FunctionPlugin {
   readonly name: string
   setup(context: StepContext): void
+}
+
+export interface ModulePlugin {
+  readonly name: string
+  /** An absolute path or file: URL; loaded with require() (CommonJS, or ES modules without top-level await). */
+  readonly module: string
 }
 
 export interface IsolationOptions {
@@ -44,7 +56,26 @@ export interface IsolationOptions {
   binds?: readonly BindMount[]
   /** Plugins: user steps, run in order after isolane's own. */
   plugins?: readonly IsolanePlugin[]
+  /**
+   * How the namespaces are made: 'privileged' (the parent unshares them, which needs
+   * CAP_SYS_ADMIN), 'user-namespace' (each child starts in a user namespace of its own that owns
+   * them, made by util-linux `unshare`, with no privilege), or 'auto' (default): privileged where
+   * the process may, else the user namespace.
+   */
+  way?: WayChoice
+  /**
+   * What to do where no way works (not Linux, user namespaces switched off, a locked container):
+   * 'refuse' (default) throws before any child starts; 'none' starts children without isolation,
+   * after saying once which kinds are missing and why.
+   */
+  fallback?: Fallback
 }
+
+export type IsolationWay = 'privileged' | 'user-namespace'
+export type WayChoice = 'auto' | IsolationWay
+export type Fallback = 'refuse' | 'none'
+export const WAY_CHOICES: readonly WayChoice[] = Object.freeze(['auto', 'privileged', 'user-namespace'] as WayChoice[])
+export const FALLBACKS: readonly Fallback[] = Object.freeze(['refuse', 'none'] as Fallback[])
 
 export interface BindMount {
   readonly source: string
@@ -59,21 +90,23 @@ export type SetupStep =
   | { readonly op: 'tmpfs'; readonly path: string; readonly data: string }
   | { readonly op: 'mqueue'; readonly path: string }
   | { readonly op: 'bind'; readonly source: string; readonly target: string; readonly readOnly: boolean }
-  | { readonly op: 'plugin'; readonly name: string; readonly index: number }
+  | { readonly op: 'plugin'; readonly name: string; readonly index: number; readonly module?: string }
 
 export interface IsolationPlan {
   readonly kinds: readonly NamespaceKind[]
   readonly steps: readonly SetupStep[]
   readonly workerId: number | undefined
-  /** The functions of the 'user' steps; not part of the data that can be sent elsewhere. */
+  /** The plugins of the 'plugin' steps; a function plugin is not part of the data that can be sent elsewhere. */
   readonly plugins: readonly IsolanePlugin[]
+  readonly way: WayChoice
+  readonly fallback: Fallback
 }
 
 export interface PlanContext {
   workerId?: number
 }
 
-const OPTION_KEYS = new Set(['namespaces', 'loopback', 'hostname', 'tmpfs', 'mqueue', 'binds', 'plugins'])
+const OPTION_KEYS = new Set(['namespaces', 'loopback', 'hostname', 'tmpfs', 'mqueue', 'binds', 'plugins', 'way', 'fallback'])
 const DEFAULT_TMPFS = ['/tmp', '/dev/shm']
 const MQUEUE_PATH = '/dev/mqueue'
 const HOSTNAME_PATTERN = /^[A-Za-z0-9_]([A-Za-z0-9._-]*)$/
@@ -129,9 +162,14 @@ export function createPlan(options: IsolationOptions = {}, context: PlanContext 
   for (const bind of binds) steps.push(bind)
 
   const plugins = validatePlugins(options.plugins ?? [])
-  plugins.forEach((step, index) => steps.push({ op: 'plugin', name: step.name, index }))
+  plugins.forEach((step, index) => steps.push('module' in step ? { op: 'plugin', name: step.name, index, module: step.module } : { op: 'plugin', name: step.name, index }))
 
-  return Object.freeze({ kinds: Object.freeze(kinds), steps: Object.freeze(steps), workerId: context.workerId, plugins: Object.freeze(plugins) })
+  const way = options.way ?? 'auto'
+  if (!WAY_CHOICES.includes(way)) throw invalidOptions(`\`way\` must be one of ${WAY_CHOICES.map((w) => `"${w}"`).join(', ')}, got ${describe(way)}`, 'use "auto" (the default), "privileged" or "user-namespace"')
+  const fallback = options.fallback ?? 'refuse'
+  if (!FALLBACKS.includes(fallback)) throw invalidOptions(`\`fallback\` must be "refuse" or "none", got ${describe(fallback)}`, 'use "refuse" (the default) or "none" (run without isolation where it is impossible, saying so)')
+
+  return Object.freeze({ kinds: Object.freeze(kinds), steps: Object.freeze(steps), workerId: context.workerId, plugins: Object.freeze(plugins), way, fallback })
 }
 
 /** The hostname the plan sets, if it sets one. */
@@ -186,7 +224,7 @@ export function describePlan(plan: IsolationPlan): string[] {
       case 'tmpfs': lines.push(`mount a fresh tmpfs on ${step.path}`); break
       case 'mqueue': lines.push(`mount a fresh mqueue on ${step.path}`); break
       case 'bind': lines.push(`bind ${step.source} on ${step.target}${step.readOnly ? ' read-only' : ''}`); break
-      case 'plugin': lines.push(`run plugin ${step.name}`); break
+      case 'plugin': lines.push(`run plugin ${step.name}${step.module ? ` (${step.module})` : ''}`); break
     }
   }
   return lines
@@ -253,10 +291,18 @@ function validateBinds(value: unknown, hasMnt: boolean): SetupStep[] {
 function validatePlugins(value: unknown): IsolanePlugin[] {
   if (!Array.isArray(value)) throw invalidOptions(`\`plugins\` must be an array, got ${describe(value)}`, 'use `plugins: [{ name, setup(context) {} }]`')
   return value.map((step, index) => {
-    if (typeof step !== 'object' || step === null || typeof step.name !== 'string' || step.name === '' || typeof step.setup !== 'function')
-      throw invalidOptions(`plugin ${index} is ${describe(step)}, not \`{ name: string, setup(context) }\``, 'give every plugin a name and a synchronous setup function')
-    return step as IsolanePlugin
+    const named = typeof step === 'object' && step !== null && typeof step.name === 'string' && step.name !== ''
+    if (named && typeof step.setup === 'function') return step as FunctionPlugin
+    if (named && typeof step.module === 'string') return { name: step.name, module: pluginModulePath(step.module, step.name) }
+    throw invalidOptions(`plugin ${index} is ${describe(step)}, not \`{ name: string, setup(context) }\` or \`{ name: string, module: path }\``, 'give every plugin a name and a synchronous setup function, or the absolute path of a module that exports one')
   })
+}
+
+function pluginModulePath(module: string, name: string): string {
+  const path = module.startsWith('file:') ? fileURLToPath(module) : module
+  if (!isAbsolute(path)) throw invalidOptions(`plugin "${name}" module "${module}" is not an absolute path`, 'give an absolute path or a file: URL (`new URL("./plugin.js", import.meta.url).href`)')
+  if (!existsSync(path)) throw invalidOptions(`plugin "${name}" module ${path} does not exist`, 'check the path')
+  return path
 }
 
 function isDirectory(path: string): boolean {

@@ -7,11 +7,10 @@ import { noteFsContextUnshared } from './fs-context.js'
 import { NAMESPACE_KINDS, cloneFlags, type NamespaceKind } from './kinds.js'
 import { O } from './libc/constants.js'
 import { closeFd, fchdir, openFd, setns, unshare } from './libc/syscalls.js'
-import { createPlan, hostnameOf, type IsolationOptions, type IsolationPlan, type PlanContext, type SetupStep, type StepContext } from './plan.js'
-import { openBindSource } from './steps/bind.js'
+import { createPlan, hostnameOf, type IsolationOptions, type IsolationPlan, type PlanContext, type StepContext } from './plan.js'
 import { assertOwnedNamespaces } from './ownership.js'
 import { assertLinux } from './platform.js'
-import { runStep } from './steps/index.js'
+import { runSteps } from './steps/index.js'
 
 export interface SavedThreadState {
   readonly namespaces: ReadonlyArray<{ kind: NamespaceKind; fd: number }>
@@ -75,26 +74,16 @@ export function enterIsolation(planOrOptions: IsolationPlan | IsolationOptions, 
     // privilege that was missing: then only the descriptors are closed.
     restoreThreadState(entered ? saved : { namespaces: [], cwd: saved.cwd, close: saved.namespaces.map((n) => n.fd) }, pendingError)
   }
-  const bindSources = new Map<SetupStep, number>()
   try {
     if (plan.kinds.includes('mnt')) noteFsContextUnshared()
     if (plan.kinds.length > 0) unshare(cloneFlags(plan.kinds), `unshare(${plan.kinds.map((k) => NAMESPACE_KINDS[k].flagName).join('|')})`)
     entered = true
-    // Bind sources are opened in the fresh mount namespace (a bind from another one is refused
-    // with EINVAL), and before any tmpfs could hide them.
-    for (const step of plan.steps) if (step.op === 'bind') bindSources.set(step, openBindSource(step.source))
-    for (const step of plan.steps) runStep(step, plan, context, { bindSources })
+    runSteps(plan, context)
   } catch (error) {
-    closeAll(bindSources.values())
     restore(error)
     throw error
   }
-  closeAll(bindSources.values())
   return Object.freeze({ context, restore })
-}
-
-function closeAll(fds: Iterable<number>): void {
-  for (const fd of fds) closeFd(fd)
 }
 
 export function isPlan(value: unknown): value is IsolationPlan {

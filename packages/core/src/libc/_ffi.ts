@@ -19,6 +19,10 @@ export interface Libc {
   fchdir: Fn
   socket: Fn
   ioctl: Fn
+  fcntl: Fn
+  capset: Fn
+  prctl: Fn
+  execvp: Fn
   errno: () => number
 }
 
@@ -43,6 +47,10 @@ export function loadLibc(): Libc {
     fchdir: lib.func('int fchdir(int fd)'),
     socket: lib.func('int socket(int domain, int type, int protocol)'),
     ioctl: lib.func('int ioctl(int fd, unsigned long request, ...)'),
+    fcntl: lib.func('int fcntl(int fd, int cmd, ...)'),
+    capset: lib.func('int capset(uint8_t *header, uint8_t *data)'),
+    prctl: lib.func('int prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5)'),
+    execvp: lib.func('int execvp(const char *file, const char **argv)'),
     errno: () => koffi.errno(),
   }
   return libc

@@ -48,3 +48,19 @@ export const HOST_NAME_MAX = 64
 
 /** _IO(0xb7, 0x1) of linux/nsfs.h: a descriptor of the user namespace that owns a namespace. */
 export const NS_GET_USERNS = 0xb701
+
+/** fcntl(2): the descriptor flags (FD_CLOEXEC) and the file status flags (O_NONBLOCK). */
+export const F_GETFD = 1
+export const F_SETFD = 2
+export const F_GETFL = 3
+export const F_SETFL = 4
+export const O_NONBLOCK = 0o4000
+
+/** capset(2): _LINUX_CAPABILITY_VERSION_3 takes two 32-bit data structs (64 capabilities). */
+export const LINUX_CAPABILITY_VERSION_3 = 0x20080522
+export const CAP_HEADER_SIZE = 8
+export const CAP_DATA_SIZE = 24
+
+/** prctl(2): PR_CAP_AMBIENT with PR_CAP_AMBIENT_CLEAR_ALL empties the ambient set. */
+export const PR_CAP_AMBIENT = 47
+export const PR_CAP_AMBIENT_CLEAR_ALL = 4

@@ -1,7 +1,7 @@
 // Typed wrappers over ./_ffi.ts: each reads errno right after a failed call and throws.
 import { syscallError } from '../errors.js'
 import { loadLibc } from './_ffi.js'
-import { AF_INET, IFF_RUNNING, IFF_UP, IFNAMSIZ, IFREQ_SIZE, MNT_DETACH, O, SIOCGIFFLAGS, SIOCSIFFLAGS, SOCK_CLOEXEC, SOCK_DGRAM } from './constants.js'
+import { AF_INET, CAP_DATA_SIZE, CAP_HEADER_SIZE, F_GETFD, F_GETFL, F_SETFD, F_SETFL, IFF_RUNNING, LINUX_CAPABILITY_VERSION_3, O_NONBLOCK, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, IFF_UP, IFNAMSIZ, IFREQ_SIZE, MNT_DETACH, O, SIOCGIFFLAGS, SIOCSIFFLAGS, SOCK_CLOEXEC, SOCK_DGRAM } from './constants.js'
 
 interface CallDetail {
   /** How the call is named in messages, when the bare name says too little: `unshare(CLONE_NEWNET)`. */
@@ -75,4 +75,36 @@ export function interfaceUp(name: string): void {
   } finally {
     libc.close(fd)
   }
+}
+
+/**
+ * Empties the calling thread's capability sets (ambient, then effective, permitted, inheritable):
+ * what the thread could do beyond its uid is gone, and nothing brings it back on execve(2) for a
+ * uid other than 0 (capabilities(7)). Threads made later by this one start with none.
+ */
+export function dropCapabilities(): void {
+  const libc = loadLibc()
+  check(libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0), 'prctl', { call: 'prctl(PR_CAP_AMBIENT_CLEAR_ALL)' })
+  const header = Buffer.alloc(CAP_HEADER_SIZE)
+  header.writeUInt32LE(LINUX_CAPABILITY_VERSION_3, 0)
+  check(libc.capset(header, Buffer.alloc(CAP_DATA_SIZE)), 'capset', { call: 'capset(no capabilities)' })
+}
+
+/**
+ * Makes `fd` survive execve(2) as a plain blocking descriptor: Node marks its stdio close-on-exec,
+ * and may have made it non-blocking, which the next program would not expect.
+ */
+export function inheritAsPlainFd(fd: number): void {
+  const libc = loadLibc()
+  const fdFlags = libc.fcntl(fd, F_GETFD)
+  if (fdFlags === -1) return // not open: nothing to pass on
+  check(libc.fcntl(fd, F_SETFD, 'int', 0), 'fcntl', { call: `fcntl(${fd}, F_SETFD)` })
+  const statusFlags = check(libc.fcntl(fd, F_GETFL), 'fcntl', { call: `fcntl(${fd}, F_GETFL)` })
+  if (statusFlags & O_NONBLOCK) check(libc.fcntl(fd, F_SETFL, 'int', statusFlags & ~O_NONBLOCK), 'fcntl', { call: `fcntl(${fd}, F_SETFL)` })
+}
+
+/** execvp(3): replaces the process with `file` (looked up on PATH). Returns only by throwing. */
+export function execCommand(file: string, args: readonly string[]): never {
+  loadLibc().execvp(file, [file, ...args, null])
+  throw syscallError('execvp', loadLibc().errno(), { call: `execvp(${file})`, path: file })
 }

@@ -1,0 +1,68 @@
+// In-child code of the user-namespace way (the host side is launch.ts): the plan travels in the
+// environment, and the child's preload (entry/child-setup.cts) runs its steps on the main thread
+// before any other code, while the capabilities its user namespace grants are still there, then
+// drops every capability. Only the main thread and the threads it makes later are stripped; V8's
+// platform threads, already started, keep theirs but never run the user's code or libuv's work.
+import { IsolaneError, isIsolaneError } from './errors.js'
+import type { NamespaceKind } from './kinds.js'
+import { dropCapabilities, execCommand, inheritAsPlainFd } from './libc/syscalls.js'
+import { hostnameOf, type IsolationPlan, type SetupStep, type StepContext } from './plan.js'
+import { runSteps } from './steps/index.js'
+
+/** The variable that carries the plan into the child; removed there before any other code runs. */
+export const CHILD_SETUP_ENV = 'ISOLANE_CHILD_SETUP'
+
+/** The part of a plan a child needs: plain data (module plugins travel as paths). */
+export interface ChildSetup {
+  readonly kinds: readonly NamespaceKind[]
+  readonly steps: readonly SetupStep[]
+  readonly workerId: number | undefined
+}
+
+/** Why `plan` cannot be sent to a child (a function plugin), or undefined when it can. */
+export function notSendable(plan: Pick<IsolationPlan, 'steps'>): IsolaneError | undefined {
+  const step = plan.steps.find((s) => s.op === 'plugin' && s.module === undefined)
+  if (step?.op !== 'plugin') return undefined
+  return new IsolaneError(
+    'ISOLANE_PLUGIN_NOT_SENDABLE',
+    `Isolation plugin "${step.name}" is a function, and a worker started in a user namespace of its own runs its setup itself, in another process, where a function cannot be sent. To fix: give the plugin as a module, \`{ name: "${step.name}", module: "/abs/path/plugin.js" }\` exporting \`setup(context)\`, or run privileged (as root).`,
+    { hint: 'give the plugin as { name, module }' },
+  )
+}
+
+export function childSetupOf(plan: IsolationPlan): string {
+  const setup: ChildSetup = { kinds: plan.kinds, steps: plan.steps, workerId: plan.workerId }
+  return JSON.stringify(setup)
+}
+
+/** Runs the plan the parent sent, if any, then drops the capabilities. Throws what a step threw. */
+export function setUpThisProcess(env: NodeJS.ProcessEnv = process.env): void {
+  const raw = env[CHILD_SETUP_ENV]
+  if (raw === undefined) return
+  // The worker's own children must not run it again.
+  delete env[CHILD_SETUP_ENV]
+  const setup = JSON.parse(raw) as ChildSetup
+  const plan: IsolationPlan = { ...setup, plugins: [], way: 'user-namespace', fallback: 'refuse' }
+  const context: StepContext = Object.freeze({ workerId: setup.workerId, kinds: setup.kinds, hostname: hostnameOf(plan) })
+  try {
+    runSteps(plan, context)
+  } finally {
+    dropCapabilities()
+  }
+}
+
+/** What the preload prints when a step failed: the child then exits with SETUP_FAILED_STATUS. */
+export function setupFailureMessage(error: unknown): string {
+  const message = isIsolaneError(error) || error instanceof Error ? error.message : String(error)
+  return `isolane: the isolation setup of this worker (started in a user namespace of its own) failed before any of its code ran: ${message}\n`
+}
+
+/** 125, as `isolane run` and env(1) use it: the tool failed, not the command. */
+export const SETUP_FAILED_STATUS = 125
+
+/** Replaces this process with `command` (entry/exec.cts): stdio passed on as plain descriptors. */
+export function execInPlace([command, ...args]: readonly string[]): never {
+  if (command === undefined) throw new Error('isolane: no command to run')
+  for (const fd of [0, 1, 2]) inheritAsPlainFd(fd)
+  return execCommand(command, args)
+}

@@ -1,0 +1,111 @@
+// Starting a child in a plan's namespaces, whichever way chooseWay() picked:
+// - privileged: the fork happens inside the parent's isolation window (window.ts);
+// - user-namespace: the child is started through the launcher (user-namespace.ts), and its
+//   preload (entry/child-setup.cts) runs the plan's steps; a command that is not Node gets a Node
+//   in front of it that runs them and then execs it (entry/exec.cts);
+// - none (fallback): the child starts as it would without isolane.
+import { createRequire } from 'node:module'
+import { readFileSync } from 'node:fs'
+import type { ChildProcess, ForkOptions, SpawnOptions } from 'node:child_process'
+import { CHILD_SETUP_ENV, childSetupOf, notSendable } from './child-setup.js'
+import { entryPath } from './entry-path.js'
+import { IsolaneError } from './errors.js'
+import type { IsolationPlan, IsolationWay } from './plan.js'
+import { findLauncher, launcherArgs } from './user-namespace.js'
+import { withIsolation } from './window.js'
+
+export type LaunchWay = IsolationWay | 'none'
+
+const builtins: typeof import('node:child_process') = createRequire(import.meta.url)('node:child_process')
+const plainFork = builtins.fork
+const plainSpawn = builtins.spawn
+
+/** The preload that sets a child up in its user namespace, and the script that execs a command. */
+export const CHILD_SETUP_ENTRY = entryPath(import.meta.url, './entry/child-setup.cjs')
+const EXEC_ENTRY = entryPath(import.meta.url, './entry/exec.cjs')
+
+/** `fork()` of a Node module into the plan's namespaces. `fork` is the function that forks (default: node:child_process's). */
+export function forkIn(plan: IsolationPlan, way: LaunchWay, modulePath: string, args: readonly string[], options: ForkOptions = {}, fork = plainFork): ChildProcess {
+  switch (way) {
+    case 'none':
+      return fork(modulePath, [...args], options)
+    case 'privileged':
+      return startInWindow(plan, () => fork(modulePath, [...args], options))
+    case 'user-namespace': {
+      const node = [options.execPath ?? process.execPath, '--require', CHILD_SETUP_ENTRY, ...(options.execArgv ?? process.execArgv)]
+      const launched = { ...options, execPath: launcher(), execArgv: [...launcherArgs(plan.kinds), '--', ...node], env: withSetup(plan, options.env) }
+      return forwardSignals(plan, fork(modulePath, [...args], launched))
+    }
+  }
+}
+
+/** `spawn()` of any command into the plan's namespaces. */
+export function spawnIn(plan: IsolationPlan, way: LaunchWay, command: string, args: readonly string[], options: SpawnOptions = {}, spawn = plainSpawn): ChildProcess {
+  switch (way) {
+    case 'none':
+      return spawn(command, [...args], options)
+    case 'privileged':
+      return startInWindow(plan, () => spawn(command, [...args], options))
+    case 'user-namespace': {
+      const { shell, ...rest } = options
+      const argv = shell ? [typeof shell === 'string' ? shell : '/bin/sh', '-c', [command, ...args].join(' ')] : [command, ...args]
+      const launchedArgs = [...launcherArgs(plan.kinds), '--', process.execPath, '--require', CHILD_SETUP_ENTRY, EXEC_ENTRY, ...argv]
+      return forwardSignals(plan, spawn(launcher(), launchedArgs, { ...rest, env: withSetup(plan, options.env) }))
+    }
+  }
+}
+
+/** Starts the child inside the window; if the window fails after the fork (its restore), the child is stopped. */
+export function startInWindow(plan: IsolationPlan, start: () => ChildProcess): ChildProcess {
+  let child: ChildProcess | undefined
+  try {
+    return withIsolation(plan, () => (child = start()))
+  } catch (error) {
+    child?.kill('SIGKILL')
+    throw error
+  }
+}
+
+function launcher(): string {
+  const path = findLauncher()
+  if (path === undefined)
+    throw new IsolaneError('ISOLANE_LAUNCHER_MISSING', 'util-linux `unshare` is not on PATH, and the user-namespace way starts every worker through it. To fix: install util-linux, or run as root.', { hint: 'install util-linux' })
+  return path
+}
+
+function withSetup(plan: IsolationPlan, env: NodeJS.ProcessEnv | undefined): NodeJS.ProcessEnv {
+  const refusal = notSendable(plan)
+  if (refusal) throw refusal
+  return { ...(env ?? process.env), [CHILD_SETUP_ENV]: childSetupOf(plan) }
+}
+
+/**
+ * With a PID namespace the launcher forks (`--fork`) and waits: the child's pid is the launcher's,
+ * which blocks SIGTERM and SIGINT. Other signals go to the process it started (a child of the
+ * launcher, whose own pid this user may signal); SIGKILL goes to the launcher, whose
+ * `--kill-child` then kills the rest.
+ */
+function forwardSignals(plan: IsolationPlan, child: ChildProcess): ChildProcess {
+  if (!plan.kinds.includes('pid')) return child
+  const kill = child.kill.bind(child)
+  child.kill = (signal: NodeJS.Signals | number = 'SIGTERM') => {
+    const inner = signal === 'SIGKILL' || signal === 9 || child.pid === undefined ? undefined : launchedPid(child.pid)
+    if (inner === undefined) return kill(signal)
+    try {
+      process.kill(inner, signal)
+      return true
+    } catch {
+      return kill(signal)
+    }
+  }
+  return child
+}
+
+function launchedPid(launcherPid: number): number | undefined {
+  try {
+    const first = readFileSync(`/proc/${launcherPid}/task/${launcherPid}/children`, 'utf8').trim().split(' ')[0]
+    return first ? Number(first) : undefined
+  } catch {
+    return undefined
+  }
+}
