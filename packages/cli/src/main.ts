@@ -13,6 +13,9 @@ Usage:
                                  with lo up and a private /tmp and /dev/shm)
       --hostname NAME            hostname in the fresh UTS namespace
       --tmpfs PATH               a fresh tmpfs on PATH (repeatable)
+      --way WAY                  auto (default), privileged, or user-namespace: how the
+                                 namespaces are made (privileged needs root or CAP_SYS_ADMIN;
+                                 user-namespace works for any user where the kernel allows it)
       --dry-run                  print the setup steps, run nothing
   isolane ns [PID...]            namespace ids of processes, side by side
 `

@@ -28,8 +28,14 @@ Isolation options (also as \`isolane: { ... }\` in the Mocha config):
   --isolane-reuse-workers      reuse each worker (and its namespaces) for several files:
                                much faster on many small files; files of one worker share
                                its process, ports and /tmp (default: a fresh worker per file)
-Plugins (functions run in each worker's fresh namespaces) come from a JS config
-(.mocharc.cjs, .mocharc.js) or the programmatic API.
+  --isolane-way WAY            how the namespaces are made: auto (default: privileged where
+                               the process may, else a user namespace of each worker's own,
+                               for any user), privileged, or user-namespace
+  --isolane-fallback none      where no way works (not Linux, user namespaces off), run the
+                               files without isolation, saying so once (default: refuse)
+Plugins come from a JS config (.mocharc.cjs, .mocharc.js) or the programmatic API: functions
+run in each worker's fresh namespaces as root; without root, give them as modules
+({ name, module: '/abs/path/plugin.js' }).
 
   --jobs, -j N                 workers at once (default: cores - 1, at least 1)
   --help, -h                   this help;  --version, -V   versions

@@ -23,6 +23,8 @@ const ISOLANE_FLAGS: Readonly<Record<string, { key: keyof IsolationOptions | key
   '--isolane-loopback': { key: 'loopback', kind: 'boolean', example: 'true' },
   '--isolane-mqueue': { key: 'mqueue', kind: 'boolean', example: 'true' },
   '--isolane-reuse-workers': { key: 'reuseWorkers', kind: 'boolean', example: 'true' },
+  '--isolane-way': { key: 'way', kind: 'string', example: 'auto' },
+  '--isolane-fallback': { key: 'fallback', kind: 'string', example: 'none' },
 }
 
 const RUN_MODE_KEYS: ReadonlySet<string> = new Set<keyof RunModeOptions>(['reuseWorkers'])

@@ -1,5 +1,4 @@
-import { spawn } from 'node:child_process'
-import { createPlan, describePlan, withIsolation, type IsolationOptions, type NamespaceKind } from '@isolane/core'
+import { chooseWay, createPlan, describePlan, launcherArgs, spawnIn, WAY_CHOICES, type IsolationOptions, type NamespaceKind, type WayChoice } from '@isolane/core'
 import { UsageError } from '../errors.js'
 
 const KIND_FLAGS: Record<string, NamespaceKind> = {
@@ -27,6 +26,7 @@ export function parseRun(argv: readonly string[]): RunRequest {
   const kinds: NamespaceKind[] = []
   const tmpfs: string[] = []
   let hostname: string | undefined
+  let way: WayChoice | undefined
   let dryRun = false
   let i = 0
   const value = (flag: string) => {
@@ -44,6 +44,7 @@ export function parseRun(argv: readonly string[]): RunRequest {
     if (flag in KIND_FLAGS) kinds.push(KIND_FLAGS[flag]!)
     else if (flag === '--hostname') hostname = inline ?? value(flag)
     else if (flag === '--tmpfs') tmpfs.push(inline ?? value(flag))
+    else if (flag === '--way') way = wayOf(inline ?? value(flag))
     else if (flag === '--dry-run') dryRun = true
     else if (!arg.startsWith('-')) break
     else throw new UsageError(`unknown option ${arg} for isolane run`)
@@ -53,18 +54,26 @@ export function parseRun(argv: readonly string[]): RunRequest {
   const isolation: IsolationOptions = kinds.length === 0 ? {} : { namespaces: kinds, tmpfs, mqueue: false }
   if (kinds.length === 0 && tmpfs.length > 0) isolation.tmpfs = tmpfs
   if (hostname !== undefined) isolation.hostname = hostname
+  if (way !== undefined) isolation.way = way
   return { isolation, dryRun, command, args }
+}
+
+function wayOf(value: string): WayChoice {
+  if ((WAY_CHOICES as readonly string[]).includes(value)) return value as WayChoice
+  throw new UsageError(`--way takes ${WAY_CHOICES.join(', ')}, not "${value}"`)
 }
 
 /** `isolane run`: CMD in fresh namespaces; resolves to CMD's exit status (128+N for signal N). */
 export async function run(argv: readonly string[]): Promise<number> {
   const request = parseRun(argv)
   const plan = createPlan(request.isolation)
+  const verdict = chooseWay(plan)
+  if (!verdict.ok) throw verdict.error
   if (request.dryRun) {
-    process.stdout.write(`${describePlan(plan).join('\n')}\nexec ${[request.command, ...request.args].join(' ')}\n`)
+    process.stdout.write(`${describeWay(verdict.way, plan.kinds)}\n${describePlan(plan).join('\n')}\nexec ${[request.command, ...request.args].join(' ')}\n`)
     return 0
   }
-  const child = withIsolation(plan, () => spawn(request.command, request.args, { stdio: 'inherit' }))
+  const child = spawnIn(plan, verdict.way, request.command, request.args, { stdio: 'inherit' })
   const forward = (signal: NodeJS.Signals) => child.kill(signal)
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, forward)
   return new Promise((resolve, reject) => {
@@ -74,6 +83,12 @@ export async function run(argv: readonly string[]): Promise<number> {
       resolve(code ?? 128 + signalNumber(signal))
     })
   })
+}
+
+function describeWay(way: string, kinds: readonly NamespaceKind[]): string {
+  if (way === 'privileged') return 'way: privileged (this process makes the namespaces in a window on its own thread)'
+  if (way === 'user-namespace') return `way: user namespace (unshare ${launcherArgs(kinds).join(' ')}, then these steps in the child, then all capabilities dropped)`
+  return 'way: none (fallback: no isolation)'
 }
 
 function spawnError(command: string, error: NodeJS.ErrnoException): Error {

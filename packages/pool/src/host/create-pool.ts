@@ -5,12 +5,12 @@ import type { ChildProcess, ForkOptions } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import Tinypool from 'tinypool'
-import { IsolaneError, checkIsolation, createPlan, isIsolaneError, isLinux } from '@isolane/core'
+import { IsolaneError, announceOnce, chooseWay, createPlan, forkIn, isIsolaneError, type LaunchWay } from '@isolane/core'
 import { POOL_TOKEN_ENV, WORKER_ID_ENV, type KickEnvelope, type TaskEnvelope } from '../shared/protocol.js'
 import { originalFork } from './_child-process.js'
-import { cannotIsolate, notLinux, poolDestroyed, workerExited, workersCannotStart, type WorkerExit } from './errors.js'
+import { cannotIsolate, poolDestroyed, workerExited, workersCannotStart, type WorkerExit } from './errors.js'
 import { registerPool, unregisterPool, type HookedPool } from './fork-hook.js'
-import { forkInWindow, isolatedForkOptions } from './isolated-fork.js'
+import { isolatedForkOptions } from './isolated-fork.js'
 import { resolvePoolOptions, type PoolOptions, type ResolvedPoolOptions } from './options.js'
 import { TASK_ENTRY, tinypoolProcessEntry } from './paths.js'
 import { standInWorker } from './stand-in-worker.js'
@@ -64,6 +64,8 @@ const TERMINATING = 'Terminating worker thread'
 class IsolatedTinypool implements IsolatedPool {
   readonly #token = randomUUID()
   readonly #options: ResolvedPoolOptions
+  /** How the workers' namespaces are made here (core's chooseWay()), decided before any worker. */
+  readonly #way: LaunchWay
   readonly #tinypool: Tinypool
   readonly #children = new Map<ChildProcess, PoolWorker>()
   /** tinypool's "Worker exited unexpectedly" errors, and how that worker exited. */
@@ -82,10 +84,11 @@ class IsolatedTinypool implements IsolatedPool {
 
   constructor(options: PoolOptions) {
     this.#options = resolvePoolOptions(options)
-    if (!isLinux) throw notLinux()
-    // Before any worker: a machine that refuses a kind fails here once, not in every task.
-    const verdict = checkIsolation(this.#options.kinds)
-    if (!verdict.ok) throw cannotIsolate(verdict.kind, verdict.code, verdict.reason)
+    // Before any worker: a machine that cannot isolate fails here once, not in every task.
+    const verdict = chooseWay(this.#options.plan)
+    if (!verdict.ok) throw cannotIsolate(this.#options.kinds, verdict.error)
+    if (verdict.notice) announceOnce(verdict.notice)
+    this.#way = verdict.way
     if (!existsSync(TASK_ENTRY))
       throw new IsolaneError('ISOLANE_INTERNAL', `@isolane/pool's worker entry ${TASK_ENTRY} is missing: the package is not built. To fix: build it (\`tsc -b\`).`)
     const hooked: HookedPool = { tinypoolEntry: tinypoolProcessEntry(), forkWorker: (modulePath, args, forkOptions) => this.#forkWorker(modulePath, args, forkOptions) }
@@ -138,7 +141,7 @@ class IsolatedTinypool implements IsolatedPool {
     try {
       const plan = createPlan(this.#options.isolation, { workerId })
       const forkOptions = isolatedForkOptions({ ...options, env: this.#workerEnv(options.env) }, plan, workerId)
-      child = forkInWindow(plan, () => originalFork(modulePath, [...args], forkOptions))
+      child = forkIn(plan, this.#way, modulePath, args, forkOptions, originalFork)
     } catch (error) {
       this.#counts.windowFailures++
       // The thread may be left in the worker's namespaces: another window could only make it worse.

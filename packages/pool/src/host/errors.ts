@@ -56,16 +56,10 @@ export function workersCannotStart(attempts: number, last: WorkerExit): WorkerSt
   return Object.assign(error, { code: 'ISOLANE_WORKER_START_FAILED' as const, attempts, exitCode: last.code, signal: last.signal })
 }
 
-/** The machine cannot make a kind of namespace the pool's plan needs (core's checkIsolation()). */
-export function cannotIsolate(kind: string, code: string, reason: string): IsolaneError {
+/** No way to make the namespaces the pool's plan needs works here (core's chooseWay()). */
+export function cannotIsolate(kinds: readonly string[], reason: IsolaneError): IsolaneError {
   // `reason` is core's error: what failed, why, and what to do.
-  const hint = 'run as root or with CAP_SYS_ADMIN, or start Node inside a user namespace that owns the others; `npx isolane doctor` shows what this machine allows'
-  return new IsolaneError(code, `The pool cannot make a fresh ${kind} namespace for its workers, so it started no worker. ${reason}`, { hint })
-}
-
-export function notLinux(): IsolaneError {
-  const fix = 'run on Linux (a Linux CI runner, a VM or a container), or use tinypool itself where isolation is not wanted'
-  return new IsolaneError('ISOLANE_NOT_LINUX', `@isolane/pool forks workers into Linux namespaces, and this is ${process.platform}. To fix: ${fix}.`, { hint: fix })
+  return new IsolaneError(reason.code, `isolane cannot give its workers fresh ${kinds.join(', ')} namespaces here, so it started none. ${reason.message}`, { hint: reason.hint, cause: reason })
 }
 
 export function poolDestroyed(): IsolaneError {

@@ -1,9 +1,11 @@
 // forkIsolated() and spawnIsolated(): node:child_process's calls, with the child started in fresh
-// namespaces. The fork happens inside core's isolation window: libuv forks from the calling
-// thread, which is in the fresh namespaces just then, and every thread of the child starts there.
-// A Node child that is PID 1 of a fresh PID namespace gets ../worker/pid-init.cts preloaded.
+// namespaces, the way core's chooseWay() finds here: inside core's isolation window where the
+// process may make them (libuv forks from the calling thread, which is in the fresh namespaces just
+// then), else through a user namespace of the child's own. A Node child that is PID 1 of a fresh
+// PID namespace gets ../worker/pid-init.cts preloaded.
 import type { ChildProcess, ForkOptions, SpawnOptions } from 'node:child_process'
-import { createPlan, withIsolation, type IsolationOptions, type IsolationPlan } from '@isolane/core'
+import { announceOnce, chooseWay, createPlan, forkIn, spawnIn, type IsolationOptions, type IsolationPlan, type LaunchWay } from '@isolane/core'
+import { cannotIsolate } from './errors.js'
 import { WORKER_ID_ENV } from '../shared/protocol.js'
 import { originalFork, originalSpawn } from './_child-process.js'
 import { invalidPoolOptions } from './errors.js'
@@ -23,25 +25,22 @@ export function forkIsolated(modulePath: string, args?: readonly string[] | Isol
   const [argList, allOptions] = splitArgs(args, options)
   const { isolation, workerId, ...forkOptions } = allOptions
   const plan = planFor(isolation, workerId)
-  return forkInWindow(plan, () => originalFork(modulePath, argList, isolatedForkOptions(forkOptions, plan, workerId)))
+  return forkIn(plan, wayFor(plan), modulePath, argList, isolatedForkOptions(forkOptions, plan, workerId), originalFork)
 }
 
 export function spawnIsolated(command: string, args?: readonly string[] | IsolatedSpawnOptions, options?: IsolatedSpawnOptions): ChildProcess {
   const [argList, allOptions] = splitArgs(args, options)
   const { isolation, workerId, ...spawnOptions } = allOptions
   const plan = planFor(isolation, workerId)
-  return forkInWindow(plan, () => originalSpawn(command, argList, { ...spawnOptions, env: workerEnv(spawnOptions.env, workerId) }))
+  return spawnIn(plan, wayFor(plan), command, argList, { ...spawnOptions, env: workerEnv(spawnOptions.env, workerId) }, originalSpawn)
 }
 
-/** Starts the child inside the window; if the window fails after the fork (its restore), the child is stopped. */
-export function forkInWindow(plan: IsolationPlan, start: () => ChildProcess): ChildProcess {
-  let child: ChildProcess | undefined
-  try {
-    return withIsolation(plan, () => (child = start()))
-  } catch (error) {
-    child?.kill('SIGKILL')
-    throw error
-  }
+/** The way this machine makes the plan's namespaces; throws, before any child starts, where none does. */
+function wayFor(plan: IsolationPlan): LaunchWay {
+  const verdict = chooseWay(plan)
+  if (!verdict.ok) throw cannotIsolate(plan.kinds, verdict.error)
+  if (verdict.notice) announceOnce(verdict.notice)
+  return verdict.way
 }
 
 /** Validates the isolation for one child: throws before any syscall. */

@@ -28,6 +28,8 @@ export interface ResolvedPoolOptions {
   readonly isolation: IsolationOptions
   /** The kinds of namespaces every worker gets (from the validated plan). */
   readonly kinds: readonly NamespaceKind[]
+  /** The plan of worker 1: what the pool checks the machine against. */
+  readonly plan: IsolationPlan
   /** tinypool's own options, without filename, runtime, env and name (the pool sets those). */
   readonly tinypool: Omit<TinypoolOptions, 'filename' | 'runtime' | 'env' | 'name'>
 }
@@ -51,7 +53,7 @@ export function resolvePoolOptions(options: PoolOptions): ResolvedPoolOptions {
   const plan = createPlan(isolation, { workerId: 1 })
   const href = workerHref(filename)
   checkVisibleToWorkers(href, plan)
-  return { href, name, isolateWorkers, env, isolation, kinds: plan.kinds, tinypool }
+  return { href, name, isolateWorkers, env, isolation, kinds: plan.kinds, plan, tinypool }
 }
 
 function workerHref(filename: unknown): string {
