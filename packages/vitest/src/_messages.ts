@@ -3,11 +3,11 @@ import type { NamespaceKind } from '@isolane/core'
 
 export const POOL_NAME = 'isolane'
 
-export function cannotIsolateMessage(kind: NamespaceKind, reason: string): string {
+export function cannotIsolateMessage(kinds: readonly NamespaceKind[], reason: string): string {
   // `reason` is core's error: what failed, why, and what to do.
   return (
-    `isolane pool: the test workers cannot get a fresh ${kind} namespace on this machine, so no test ran. ${reason} ` +
-    "To run the tests without isolation instead, use the stock pool (`pool: 'forks'`)."
+    `isolane pool: the test workers cannot get fresh ${kinds.join(', ')} namespaces on this machine, so no test ran. ${reason} ` +
+    "To run the tests without isolation instead, use the stock pool (`pool: 'forks'`), or `isolane({ fallback: 'none' })` to run them unisolated where isolation is impossible, saying so."
   )
 }
 
@@ -34,4 +34,15 @@ export function environmentNote(where: string): string {
 
 export function notIsolatedBug(kind: NamespaceKind, pid: number): string {
   return `isolane pool: the worker ${pid} was forked inside an isolation window but shares the ${kind} namespace of Vitest's process. This is a bug in isolane: please report it.`
+}
+
+export function environmentWithoutPrivilegeMessage(reason: string, where: string): string {
+  // `reason` is core's error: the refused syscall and why.
+  const cut = reason.indexOf(' To fix:')
+  return (
+    `isolane environment: ${where} cannot get fresh namespaces without privilege: ${cut === -1 ? reason : reason.slice(0, cut)} ` +
+    'The environment moves the thread that runs the test file into fresh namespaces, which needs CAP_SYS_ADMIN; the way isolane works without root, ' +
+    'a user namespace of its own for each worker, cannot be entered by a thread of a running Node process (unshare(2): EINVAL in a multi-threaded process). ' +
+    "To fix: use the isolane pool (`pool: isolane()` from '@isolane/vitest'), which starts every worker in its own user namespace, as any user; or run as root."
+  )
 }

@@ -1,6 +1,6 @@
 // What the pool tells the worker it forked: the environment reads it to know that the worker is
 // already isolated (and how), instead of trying again from inside.
-import type { NamespaceKind } from '@isolane/core'
+import type { LaunchWay, NamespaceIds, NamespaceKind } from '@isolane/core'
 
 export const HANDOFF_VARIABLE = 'ISOLANE_VITEST_WORKER'
 
@@ -12,6 +12,10 @@ export interface WorkerHandoff {
   readonly workerId: number
   /** Vitest's process, which forked the worker: a grandchild that inherits the variable ignores it. */
   readonly parentPid: number
+  /** Vitest's own namespaces, which the worker must not share (a worker in a user namespace may not read them from /proc). */
+  readonly parentNamespaces: NamespaceIds
+  /** How the pool made the worker's namespaces. */
+  readonly way: LaunchWay
 }
 
 /** The handoff meant for this process: the main thread of a worker the isolane pool forked. */
@@ -20,8 +24,13 @@ export function readHandoff(env: NodeJS.ProcessEnv = process.env, isMainThread =
   if (!raw) return undefined
   try {
     const data = JSON.parse(raw) as WorkerHandoff
-    return isMainThread && data.pool === 'isolane' && Array.isArray(data.kinds) && data.parentPid === process.ppid ? data : undefined
+    return isMainThread && data.pool === 'isolane' && Array.isArray(data.kinds) && isParent(data.parentPid) ? data : undefined
   } catch {
     return undefined
   }
+}
+
+/** A worker in a PID namespace of its own sees no parent (ppid 0); a grandchild always sees one. */
+function isParent(pid: number): boolean {
+  return process.ppid === pid || process.ppid === 0
 }

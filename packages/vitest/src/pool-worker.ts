@@ -1,54 +1,100 @@
-// One Vitest worker process, forked into fresh namespaces.
-// Loads Vitest's `<distPath>/workers/forks.js`, as the stock forks pool does.
+// One Vitest worker process, forked into fresh namespaces the way the pool chose (core's forkIn()):
+// Vitest's public custom-pool worker interface (`PoolWorker` of vitest/node), implemented as the
+// stock forks worker behaves. Loads Vitest's `<distPath>/workers/forks.js`, as the forks pool does.
 import type { ChildProcess } from 'node:child_process'
-import { createPlan, hostnameOf, namespaceId, withIsolation, type IsolationOptions, type IsolationPlan } from '@isolane/core'
-import { ForksPoolWorker, type PoolOptions } from 'vitest/node'
-import { fileOptionsMessage, notIsolatedBug, POOL_NAME } from './_messages.js'
+import { resolve } from 'node:path'
+import type { Writable } from 'node:stream'
+import { chooseWay, createPlan, forkIn, hostnameOf, IsolaneError, namespaceId, namespaceIds, type IsolationOptions, type IsolationPlan, type LaunchWay } from '@isolane/core'
+import type { PoolOptions, PoolWorker, WorkerRequest } from 'vitest/node'
+import { cannotIsolateMessage, fileOptionsMessage, notIsolatedBug, POOL_NAME } from './_messages.js'
 import { HANDOFF_VARIABLE, type WorkerHandoff } from './handoff.js'
 import { fileOptionsOf, mergeFileOptions } from './options.js'
 import { bindsToKeep } from './worker-paths.js'
 
-export class IsolanePoolWorker extends ForksPoolWorker {
+/** As Vitest's own workers: SIGTERM first, SIGKILL if the worker is still there after this. */
+const SIGKILL_TIMEOUT_MS = 500
+
+export class IsolanePoolWorker implements PoolWorker {
   // Vitest reuses a runner (isolate: false) only for a task whose pool name equals the worker's.
-  override readonly name = POOL_NAME
+  readonly name = POOL_NAME
+  // Like forks workers, it reads transformed modules from Vitest's cache on disk (kept visible under a private /tmp).
+  readonly cacheFs = true
+  readonly #entrypoint: string
+  readonly #execArgv: string[]
+  readonly #env: Partial<NodeJS.ProcessEnv>
+  readonly #stdout: Writable
+  readonly #stderr: Writable
   readonly #plan: IsolationPlan
+  readonly #way: LaunchWay
   readonly #workerId: number
+  #child: ChildProcess | undefined
 
   /** Throws on a file's bad options: Vitest then fails that file, and no worker is forked. */
   constructor(options: PoolOptions, poolIsolation: IsolationOptions, workerId: number) {
-    super(options)
+    this.#entrypoint = resolve(options.distPath, 'workers/forks.js')
+    this.#execArgv = options.execArgv
+    this.#env = options.env
+    this.#stdout = options.project.vitest.logger.outputStream
+    this.#stderr = options.project.vitest.logger.errorStream
     this.#workerId = workerId
     this.#plan = planFor(options, poolIsolation, workerId)
+    // Decided once a run for the pool's own kinds (config load); a file that asks for other kinds is checked here.
+    const verdict = chooseWay(this.#plan)
+    if (!verdict.ok) throw new IsolaneError(verdict.error.code, cannotIsolateMessage(this.#plan.kinds, verdict.error.message), { hint: verdict.error.hint, cause: verdict.error })
+    this.#way = verdict.way
   }
 
-  override async start(): Promise<void> {
-    if (this.#child()) return
+  on(event: string, callback: (arg: any) => void): void {
+    this.#process().on(event, callback)
+  }
+
+  off(event: string, callback: (arg: any) => void): void {
+    this.#process().off(event, callback)
+  }
+
+  send(message: WorkerRequest): void {
+    this.#process().send(message)
+  }
+
+  deserialize(data: unknown): unknown {
+    return data
+  }
+
+  async start(): Promise<void> {
+    if (this.#child) return
     const plan = this.#plan
-    const handoff: WorkerHandoff = { pool: 'isolane', kinds: plan.kinds, hostname: hostnameOf(plan), workerId: this.#workerId, parentPid: process.pid }
+    const kinds = this.#way === 'none' ? [] : plan.kinds
+    const handoff: WorkerHandoff = { pool: 'isolane', kinds, hostname: hostnameOf(plan), workerId: this.#workerId, parentPid: process.pid, parentNamespaces: namespaceIds('self'), way: this.#way }
     // `env` is one object for all of a project's workers: copy, never mutate.
-    this.env = { ...this.env, [HANDOFF_VARIABLE]: JSON.stringify(handoff) }
-    // ForksPoolWorker.start() calls child_process.fork() before its first await, so the child is
-    // forked inside the window, from the thread that is in the fresh namespaces.
-    const started = withIsolation(plan, () => super.start())
-    const child = this.#child()
-    if (!child) {
-      await started // a synchronous throw in start() rejects it: show that error first
-      throw new Error('isolane pool: Vitest did not fork the worker synchronously in start(). This is a bug in isolane (or a change in Vitest): please report it with your Vitest version.')
-    }
+    const env = { ...this.#env, [HANDOFF_VARIABLE]: JSON.stringify(handoff) } as NodeJS.ProcessEnv
+    const child = forkIn(plan, this.#way, this.#entrypoint, [], { env, execArgv: this.#execArgv, stdio: 'pipe', serialization: 'advanced' })
+    this.#child = child
+    child.stdout?.pipe(this.#stdout, { end: false })
+    child.stderr?.pipe(this.#stderr, { end: false })
     // No pid: the fork itself failed, and the child emits 'error', which Vitest reports as for forks.
-    if (child.pid === undefined) return started
-    for (const kind of plan.kinds) if (namespaceId(child.pid, kind) === namespaceId('self', kind)) throw new Error(notIsolatedBug(kind, child.pid))
-    await started
+    // A child started privileged is in its namespaces from the fork on; one started through a user
+    // namespace gets there on its own, and the environment checks it from inside.
+    if (child.pid === undefined || this.#way !== 'privileged') return
+    for (const kind of kinds) if (namespaceId(child.pid, kind) === namespaceId('self', kind)) throw new Error(notIsolatedBug(kind, child.pid))
   }
 
-  override async stop(): Promise<void> {
-    // A worker whose start failed has no process; ForksPoolWorker would call that a bug in Vitest.
-    if (this.#child()) await super.stop()
+  async stop(): Promise<void> {
+    const child = this.#child
+    // A worker whose start failed has no process.
+    if (!child) return
+    const exited = new Promise<void>((done) => (child.exitCode !== null || child.signalCode !== null ? done() : child.once('exit', () => done())))
+    const kill = setTimeout(() => child.kill('SIGKILL'), SIGKILL_TIMEOUT_MS)
+    child.kill()
+    await exited
+    clearTimeout(kill)
+    child.stdout?.unpipe(this.#stdout)
+    child.stderr?.unpipe(this.#stderr)
+    this.#child = undefined
   }
 
-  #child(): ChildProcess | undefined {
-    // `_fork` is private in Vitest's types; it is the ChildProcess that start() forked.
-    return (this as unknown as { _fork?: ChildProcess })._fork
+  #process(): ChildProcess {
+    if (!this.#child) throw new Error('isolane pool: the worker process was torn down or never started. This is a bug in isolane: please report it with your Vitest version.')
+    return this.#child
   }
 }
 

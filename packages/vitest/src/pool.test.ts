@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { canIsolate, DEFAULT_KINDS, isIsolaneError, probe } from '@isolane/core'
+import { canIsolate, checkUserNamespaceWay, DEFAULT_KINDS, isIsolaneError, probe } from '@isolane/core'
 import { describe, expect, it } from 'vitest'
 import { isolane } from './pool.js'
 
@@ -39,16 +39,39 @@ describe('isolane() in a Vitest config', () => {
   })
 })
 
-describe('isolane() on a machine that cannot isolate', () => {
+describe('isolane() without privilege', () => {
+  // As root the config is loaded by a process dropped to uid 65534; as a user without privilege, as it is.
   const root = process.getuid?.() === 0
-  if (!root) console.log('skipping the unprivileged pool test: it drops from root to uid 65534, and this is not root')
-
-  it.skipIf(!root)('says so when the config loads, with the reason and what to do', () => {
-    const entry = fileURLToPath(new URL('../dist/index.js', import.meta.url))
+  const privileged = !root && probe().capSysAdmin
+  if (privileged) console.log('skipping the unprivileged pool tests: this process has CAP_SYS_ADMIN without being root')
+  const entry = fileURLToPath(new URL('../dist/index.js', import.meta.url))
+  const loadConfig = (options: object, env: NodeJS.ProcessEnv = process.env) => {
     const script = `const { isolane } = await import(${JSON.stringify(entry)})
-      try { isolane(); console.log('POOL MADE') } catch (error) { console.log(error.code + ': ' + error.message) }`
-    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { uid: 65534, gid: 65534, encoding: 'utf8' })
-    expect(child.stdout).toMatch(/^EPERM: isolane pool: the test workers cannot get a fresh net namespace on this machine, so no test ran\. unshare\(CLONE_NEWNET\) failed: EPERM .*To fix: run as root/)
+      try { isolane(${JSON.stringify(options)}); console.log('POOL MADE') } catch (error) { console.log(error.code + ': ' + error.message) }`
+    return spawnSync(process.execPath, ['--input-type=module', '-e', script], { ...(root ? { uid: 65534, gid: 65534 } : {}), env, encoding: 'utf8' })
+  }
+  const userns = checkUserNamespaceWay(DEFAULT_KINDS)
+
+  it.skipIf(privileged)('takes the user-namespace way on its own where the kernel allows it', ({ skip }) => {
+    if (!userns.usable) return skip(`user namespaces are not usable here: ${userns.reason}`)
+    expect(loadConfig({}).stdout.trim()).toBe('POOL MADE')
+  })
+
+  it.skipIf(privileged)("refuses way: 'privileged' when the config loads, with the reason and what to do", () => {
+    const child = loadConfig({ way: 'privileged' })
+    expect(child.stdout).toMatch(/^EPERM: isolane pool: the test workers cannot get fresh net, mnt, ipc, uts namespaces on this machine, so no test ran\. unshare\(CLONE_NEWNET\) failed: EPERM .*`way: 'privileged'` was asked for; `way: 'auto'` would start each worker in a user namespace/)
     expect(child.stdout).toContain("use the stock pool (`pool: 'forks'`)")
+  })
+
+  it.skipIf(privileged)('refuses, naming the launcher, when util-linux `unshare` is not on PATH', () => {
+    const child = loadConfig({}, { ...process.env, PATH: '/nonexistent' })
+    expect(child.stdout).toMatch(/^ISOLANE_LAUNCHER_MISSING: isolane pool: the test workers cannot get fresh net, mnt, ipc, uts namespaces on this machine, so no test ran\. This process may not make net, mnt, ipc, uts namespaces itself \(unshare\(CLONE_NEWNET\) failed: EPERM.*\), and a user namespace of its own for each worker is not possible here either: util-linux `unshare` is not on PATH.*To fix: install util-linux/)
+  })
+
+  it.skipIf(privileged)("with fallback: 'none', makes the pool and says once, at once, that the workers are not isolated and why", () => {
+    const child = loadConfig({ fallback: 'none' }, { ...process.env, PATH: '/nonexistent' })
+    expect(child.stdout.trim()).toBe('POOL MADE')
+    expect(child.stderr).toMatch(/^isolane: running WITHOUT isolation \(fallback: 'none'\): the workers share the host's net, mnt, ipc, uts namespaces\. .*util-linux `unshare` is not on PATH/)
+    expect(child.stderr.match(/WITHOUT isolation/g)).toHaveLength(1)
   })
 })

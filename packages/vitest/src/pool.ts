@@ -1,6 +1,6 @@
 // `isolane()`: the pool a user puts in `test.pool`. Everything that can be wrong with the options
 // or the machine is found here, when the config loads, before any worker starts.
-import { checkIsolation, createPlan, IsolaneError, type IsolationOptions } from '@isolane/core'
+import { announceOnce, chooseWay, createPlan, IsolaneError, type IsolationOptions } from '@isolane/core'
 import type { PoolOptions, PoolRunnerInitializer, PoolWorker } from 'vitest/node'
 import { cannotIsolateMessage, POOL_NAME } from './_messages.js'
 import { IsolanePoolWorker } from './pool-worker.js'
@@ -15,8 +15,11 @@ export type IsolanePoolOptions = IsolationOptions
 export function isolane(options: IsolanePoolOptions = {}): PoolRunnerInitializer {
   // Validated once with a sample worker id, so that a bad hostname template fails here too.
   const plan = createPlan(options, { workerId: 1 })
-  const verdict = checkIsolation(plan.kinds)
-  if (!verdict.ok) throw new IsolaneError(verdict.code, cannotIsolateMessage(verdict.kind, verdict.reason), { hint: 'run as root, or inside a user namespace' })
+  // The way the workers' namespaces are made here: as root in the pool's own window, else in a
+  // user namespace of each worker's own; where neither works, refused now (or said, with fallback: 'none').
+  const verdict = chooseWay(plan)
+  if (!verdict.ok) throw new IsolaneError(verdict.error.code, cannotIsolateMessage(plan.kinds, verdict.error.message), { hint: verdict.error.hint, cause: verdict.error })
+  if (verdict.notice) announceOnce(verdict.notice)
   let workers = 0
   return {
     name: POOL_NAME,

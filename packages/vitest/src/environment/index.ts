@@ -3,12 +3,12 @@
 // already, and this checks and reports them; under any other pool it moves the thread that runs
 // the test file into fresh net, uts and ipc namespaces, and puts it back on teardown.
 import { isMainThread } from 'node:worker_threads'
-import { createPlan, namespaceId, type IsolationOptions, type NamespaceKind } from '@isolane/core'
+import { createPlan, IsolaneError, isIsolaneError, namespaceId, type IsolationOptions, type NamespaceKind } from '@isolane/core'
 import { builtinEnvironments, type Environment } from 'vitest/runtime'
-import { environmentCannotMessage, environmentNote, notIsolatedBug } from '../_messages.js'
+import { environmentCannotMessage, environmentNote, environmentWithoutPrivilegeMessage, notIsolatedBug } from '../_messages.js'
 import { readHandoff } from '../handoff.js'
 import { ENVIRONMENT_NAME, mergeFileOptions } from '../options.js'
-import { enterThreadWindow, THREAD_KINDS } from './thread-window.js'
+import { enterThreadWindow, THREAD_KINDS, type ThreadWindow } from './thread-window.js'
 
 /** What the running test file got; `currentIsolation()` returns it. */
 export interface CurrentIsolation {
@@ -57,7 +57,7 @@ async function isolate(fileOptions: unknown): Promise<Isolation> {
   const handoff = readHandoff(process.env, isMainThread)
   if (handoff) {
     // The pool forked this worker into fresh namespaces; its parent is Vitest's process.
-    for (const kind of handoff.kinds) if (namespaceId('self', kind) === namespaceId(process.ppid, kind)) throw new Error(notIsolatedBug(kind, process.pid))
+    for (const kind of handoff.kinds) if (namespaceId('self', kind) === handoff.parentNamespaces[kind]) throw new Error(notIsolatedBug(kind, process.pid))
     return { current: Object.freeze({ by: 'pool', kinds: handoff.kinds, hostname: handoff.hostname, notIsolated: [] }), restore() {} }
   }
 
@@ -71,9 +71,17 @@ async function isolate(fileOptions: unknown): Promise<Isolation> {
   if ((asked.tmpfs?.length ?? 0) > 0 || (asked.binds?.length ?? 0) > 0 || asked.mqueue === true) throw new Error(environmentCannotMessage(['mnt'], where))
   const options: IsolationOptions = { ...asked, namespaces: kinds }
   const plan = createPlan(options, { workerId: Number(process.env.VITEST_WORKER_ID ?? 0) })
+  let window: ThreadWindow
+  try {
+    window = enterThreadWindow(plan)
+  } catch (error) {
+    // Without privilege, the pool is the way: say so, with the kernel's refusal.
+    if (isIsolaneError(error) && (error.code === 'EPERM' || error.code === 'ISOLANE_NAMESPACES_NOT_OWNED'))
+      throw new IsolaneError(error.code, environmentWithoutPrivilegeMessage(error.message, where), { hint: 'use the isolane pool', cause: error })
+    throw error
+  }
   // Said once a run, by its first worker, rather than once a file.
   if (!explicit && process.env.VITEST_WORKER_ID === '1') process.stderr.write(`${environmentNote(where)}\n`)
-  const window = enterThreadWindow(plan)
   return {
     current: Object.freeze({ by: 'environment', kinds: window.kinds, hostname: window.hostname, notIsolated: explicit ? [] : (['mnt'] as NamespaceKind[]) }),
     restore: () => window.restore(),
