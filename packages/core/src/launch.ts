@@ -80,19 +80,23 @@ function withSetup(plan: IsolationPlan, env: NodeJS.ProcessEnv | undefined): Nod
 }
 
 /**
- * With a PID namespace the launcher forks (`--fork`) and waits: the child's pid is the launcher's,
- * which blocks SIGTERM and SIGINT. Other signals go to the process it started (a child of the
- * launcher, whose own pid this user may signal); SIGKILL goes to the launcher, whose
- * `--kill-child` then kills the rest.
+ * With a PID namespace the launcher forks (`--fork`) and waits, blocking SIGTERM and SIGINT: the
+ * process that matters is its child, PID 1 of the new namespace (whose host pid this user may
+ * signal). The ChildProcess then names that one as its `pid`, and sends it every signal but
+ * SIGKILL, which goes to the launcher, whose `--kill-child` then kills the rest.
  */
 function forwardSignals(plan: IsolationPlan, child: ChildProcess): ChildProcess {
-  if (!plan.kinds.includes('pid')) return child
+  if (!plan.kinds.includes('pid') || child.pid === undefined) return child
+  const launcherPid = child.pid
+  let inner: number | undefined
+  const launched = () => (inner ??= launchedPid(launcherPid))
+  Object.defineProperty(child, 'pid', { configurable: true, enumerable: true, get: () => launched() ?? launcherPid })
   const kill = child.kill.bind(child)
   child.kill = (signal: NodeJS.Signals | number = 'SIGTERM') => {
-    const inner = signal === 'SIGKILL' || signal === 9 || child.pid === undefined ? undefined : launchedPid(child.pid)
-    if (inner === undefined) return kill(signal)
+    const target = signal === 'SIGKILL' || signal === 9 ? undefined : launched()
+    if (target === undefined || child.exitCode !== null || child.signalCode !== null) return kill(signal)
     try {
-      process.kill(inner, signal)
+      process.kill(target, signal)
       return true
     } catch {
       return kill(signal)

@@ -1,6 +1,6 @@
 import { mkdirSync, statSync, writeFileSync, existsSync } from 'node:fs'
 import { MS, O } from '../libc/constants.js'
-import { mount, openFd } from '../libc/syscalls.js'
+import { closeFd, mount, openFd } from '../libc/syscalls.js'
 
 /**
  * Opens a bind source (O_PATH) before any tmpfs is mounted, so that a source below a path that
@@ -24,3 +24,16 @@ export function bindMount(sourceFd: number, target: string, readOnly: boolean): 
 
 const MS_REMOUNT = 32
 const MS_RDONLY = 1
+
+/**
+ * A bind mount of `source` on `target` in the calling thread's mount namespace, for plugins (the
+ * mount(8) command refuses binds to a user that is not root, even one with the capability).
+ */
+export function bindMountPath(source: string, target: string, readOnly = false): void {
+  const fd = openBindSource(source)
+  try {
+    bindMount(fd, target, readOnly)
+  } finally {
+    closeFd(fd)
+  }
+}

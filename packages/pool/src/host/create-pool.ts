@@ -162,7 +162,8 @@ class IsolatedTinypool implements IsolatedPool {
   }
 
   #track(child: ChildProcess, workerId: number): void {
-    const worker: PoolWorker = Object.freeze({ workerId, pid: child.pid })
+    // A getter: in a PID namespace made through a user namespace, the worker's pid is known a moment after the fork.
+    const worker: PoolWorker = Object.freeze({ workerId, get pid() { return child.pid } })
     this.#children.set(child, worker)
     this.#counts.workersStarted++
     if (this.#callDepth === 0) this.#counts.workersStartedInBackground++
