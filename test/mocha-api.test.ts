@@ -6,16 +6,23 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { canIsolate, DEFAULT_KINDS } from '@isolane/core'
+import { chooseWay, createPlan } from '@isolane/core'
 
 const root = join(import.meta.dirname, '..')
 const api = pathToFileURL(join(root, 'packages/mocha/dist/index.js')).href
 const spec = join(root, 'fixtures/mocha/programmatic-isolation/sees-plugin-and-hostname.spec.cjs')
 const reusing = join(root, 'fixtures/mocha/reuses-workers')
 
-const capability = canIsolate(DEFAULT_KINDS)
-const skipReason = capability.ok ? undefined : `cannot make fresh ${capability.kind} namespaces here (${capability.code}): ${capability.reason}`
+// Either way: privileged as root, through user namespaces otherwise.
+const capability = chooseWay(createPlan({}))
+const skipReason = capability.ok ? undefined : `workers cannot get fresh namespaces here (${capability.error.code}): ${capability.error.message}`
 if (skipReason) console.warn(`runMocha() tests skipped: ${skipReason}`)
+const privileged = capability.ok && capability.way === 'privileged'
+
+// A function runs in this process's own window (root); without root, the same plugin as a module.
+const plugin = privileged
+  ? "{ name: 'marker', setup: (context) => writeFileSync('/tmp/api-plugin-marker', context.hostname) }"
+  : `{ name: 'marker', module: ${JSON.stringify(join(root, 'fixtures/mocha/programmatic-isolation/marker-plugin.cjs'))} }`
 
 const script = `
 import { writeFileSync } from 'node:fs'
@@ -24,7 +31,7 @@ const result = await runMocha({
   argv: ['--reporter', 'dot', ${JSON.stringify(spec)}],
   isolation: {
     hostname: 'api-{workerId}',
-    plugins: [{ name: 'marker', setup: (context) => writeFileSync('/tmp/api-plugin-marker', context.hostname) }],
+    plugins: [${plugin}],
   },
 })
 process.stderr.write('RESULT ' + JSON.stringify(result) + '\\n')

@@ -1,10 +1,14 @@
 // End to end: Vitest's CLI on fixtures/vitest/binds-port-3000, as a user runs it.
-import { canIsolate, DEFAULT_KINDS, probe } from '@isolane/core'
+import { chooseWay, createPlan } from '@isolane/core'
 import { describe, expect, it } from 'vitest'
 import { runVitest } from '../fixtures/vitest/run-vitest.js'
 
-const verdict = canIsolate(DEFAULT_KINDS, probe())
-if (!verdict.ok) console.log(`skipping the isolane pool end-to-end tests: ${verdict.kind} namespaces are not usable here (${verdict.code}: ${verdict.reason})`)
+// The pool isolates either way: privileged as root, through user namespaces otherwise.
+const verdict = chooseWay(createPlan({}))
+// The environment moves a running thread: only a process that may make namespaces itself can.
+const privileged = verdict.ok && verdict.way === 'privileged'
+if (!privileged) console.log('the threads-pool environment test expects the refusal: this process may not make namespaces itself')
+if (!verdict.ok) console.log(`skipping the isolane pool end-to-end tests: workers cannot get fresh namespaces here (${verdict.error.code}: ${verdict.error.message})`)
 
 describe('four files that bind 127.0.0.1:3000 at once', () => {
   it('clash with EADDRINUSE under the stock forks pool', async () => {
@@ -28,12 +32,19 @@ describe('four files that bind 127.0.0.1:3000 at once', () => {
     expect(run.output).toMatch(/Test Files\s+4 passed \(4\)/)
   })
 
-  it.skipIf(!verdict.ok)('all pass under the threads pool with the isolane environment', async () => {
+  it.skipIf(!privileged)('all pass under the threads pool with the isolane environment', async () => {
     const run = await runVitest('binds-port-3000', { mode: 'threads' })
     expect(run.files.every((file) => file.status === 'passed')).toBe(true)
     expect(run.files).toHaveLength(4)
     expect(run.code).toBe(0)
     // The environment says what a thread cannot get.
     expect(run.output).toContain('/tmp, /dev/shm and the other mounts stay shared with the host')
+  })
+
+  it.skipIf(privileged)('under the threads pool without privilege, the environment says why, and that the isolane pool is the way', async () => {
+    const run = await runVitest('binds-port-3000', { mode: 'threads' })
+    expect(run.code).toBe(1)
+    expect(run.output).toMatch(/isolane environment: a worker thread \(the threads pool\) cannot get fresh namespaces without privilege: unshare\(CLONE_NEWNET\|CLONE_NEWUTS\|CLONE_NEWIPC\) failed: EPERM/)
+    expect(run.output).toContain("To fix: use the isolane pool (`pool: isolane()` from '@isolane/vitest'), which starts every worker in its own user namespace")
   })
 })

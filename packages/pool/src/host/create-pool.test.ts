@@ -4,9 +4,9 @@ import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import Tinypool from 'tinypool'
-import { isIsolaneError } from '@isolane/core'
+import { checkUserNamespaceWay, isIsolaneError } from '@isolane/core'
 import { createPool, type IsolatedPool } from '../index.js'
-import { childPids, fixture, isAlive, mountTable, processesInNamespaces, processesWithArgument, signal, threadCwd, threadNamespaces, unlessIsolationIsPossible } from '../test-support/processes.js'
+import { childPids, fixture, isAlive, mountTable, privileged, processesInNamespaces, processesWithArgument, signal, threadCwd, threadNamespaces, unlessIsolationIsPossible } from '../test-support/processes.js'
 
 interface NamespaceReport {
   pid: number
@@ -20,6 +20,9 @@ interface NamespaceReport {
 
 const noDefaultIsolation = unlessIsolationIsPossible(['net', 'mnt', 'ipc', 'uts'], '@isolane/pool with the default namespaces')
 const noPidNamespace = unlessIsolationIsPossible(['pid', 'mnt'], '@isolane/pool with a PID namespace')
+// Function plugins run in this process's own window: the privileged way only (root).
+const inParentWindow = it.skipIf(!privileged)
+if (!privileged) console.warn('skipped the function-plugin tests: they run in this process\'s own isolation window, which needs root (module plugins are tested either way)')
 
 const pools: IsolatedPool[] = []
 let scratch = ''
@@ -59,7 +62,7 @@ describe.skipIf(noDefaultIsolation)('createPool', () => {
     expect(processesInNamespaces([...ids]).filter((p) => p.ppid === process.pid)).toEqual([])
   })
 
-  it('isolates the replacement workers that tinypool forks asynchronously', async () => {
+  inParentWindow('isolates the replacement workers that tinypool forks asynchronously', async () => {
     const windows: Array<number | undefined> = []
     const pool = track(createPool({
       filename: fixture('reports-namespaces.js'),
@@ -132,7 +135,7 @@ describe.skipIf(noDefaultIsolation)('createPool', () => {
     await pool.destroy()
   })
 
-  it('runs plugins in order inside the window, where they prepare what the worker sees', async () => {
+  inParentWindow('runs plugins in order inside the window, where they prepare what the worker sees', async () => {
     const calls: string[] = []
     const file = `/tmp/isolane-plugin-order-${process.pid}`
     const step = (name: string) => ({
@@ -150,7 +153,7 @@ describe.skipIf(noDefaultIsolation)('createPool', () => {
     await pool.destroy()
   })
 
-  it("lets a plugin add an /etc/hosts entry for the worker alone (a bind mount made in the window)", async () => {
+  inParentWindow("lets a plugin add an /etc/hosts entry for the worker alone (a bind mount made in the window)", async () => {
     const hostsEntry = {
       name: 'hosts-entry',
       setup() {
@@ -165,7 +168,7 @@ describe.skipIf(noDefaultIsolation)('createPool', () => {
     await pool.destroy()
   })
 
-  it('fails the task with the error of a plugin that throws, leaves the parent as it was, and goes on', async () => {
+  inParentWindow('fails the task with the error of a plugin that throws, leaves the parent as it was, and goes on', async () => {
     let attempts = 0
     const pool = track(createPool({
       filename: fixture('reports-namespaces.js'),
@@ -182,6 +185,48 @@ describe.skipIf(noDefaultIsolation)('createPool', () => {
     expect(report.namespaces.net).not.toBe(before.namespaces.net)
     expect(pool.stats).toMatchObject({ windowFailures: 1, tasksFailed: 1, tasksCompleted: 1 })
     await pool.destroy()
+  })
+
+  it('runs module plugins in order in the worker\'s fresh namespaces, before its code, either way', async () => {
+    const file = '/tmp/isolane-plugin-order'
+    const plugins = [{ name: 'first', module: fixture('plugins/first.cjs') }, { name: 'second', module: fixture('plugins/second.cjs') }]
+    const pool = track(createPool({ filename: fixture('reads-file.js'), minThreads: 0, maxThreads: 1, isolation: { hostname: 'm-{workerId}', plugins } }))
+    const uid = process.getuid!()
+    expect(await pool.run({ path: file })).toBe(`first:1:net,mnt,ipc,uts:m-1:uid ${uid}\nsecond:1:net,mnt,ipc,uts:m-1:uid ${uid}\n`)
+    // They wrote into the worker's fresh /tmp, not the parent's.
+    expect(existsSync(file)).toBe(false)
+    await pool.destroy()
+  })
+
+  it('lets a module plugin (an ES module) add an /etc/hosts entry for the worker alone, either way', async () => {
+    const pool = track(createPool({ filename: fixture('resolves-hostname.js'), minThreads: 0, maxThreads: 1, isolation: { plugins: [{ name: 'hosts-entry', module: fixture('plugins/adds-hosts-entry.mjs') }] } }))
+    expect(await pool.run({ name: 'db.isolane.test' })).toBe('127.0.0.1')
+    expect(readFileSync('/etc/hosts', 'utf8')).not.toContain('db.isolane.test')
+    await pool.destroy()
+  })
+
+  it('fails the tasks with the error of a module plugin that throws, and leaves the parent as it was', async () => {
+    const pool = track(createPool({ filename: fixture('reports-namespaces.js'), minThreads: 0, maxThreads: 1, isolation: { plugins: [{ name: 'throws', module: fixture('plugins/throws.cjs') }] } }))
+    const before = { namespaces: threadNamespaces(), cwd: threadCwd(), hostname: hostname() }
+    const error = await pool.run({}).catch((e: unknown) => e)
+    expect(isIsolaneError(error)).toBe(true)
+    // Privileged, the window fails in this process; in a user namespace, the worker's own setup fails and it exits.
+    if (privileged) expect(error).toMatchObject({ code: 'ISOLANE_STEP_FAILED', message: expect.stringContaining('Isolation plugin "throws" failed: no route to the test database') })
+    else expect(error).toMatchObject({ code: 'ISOLANE_WORKER_START_FAILED', exitCode: 125 })
+    expect({ namespaces: threadNamespaces(), cwd: threadCwd(), hostname: hostname() }).toEqual(before)
+    await pool.destroy()
+  })
+
+  it.skipIf(!checkUserNamespaceWay(['net', 'mnt', 'ipc', 'uts']).usable)('refuses function plugins before any worker when the workers start in user namespaces of their own', () => {
+    const error = (() => {
+      try {
+        createPool({ filename: fixture('reports-namespaces.js'), isolation: { way: 'user-namespace', plugins: [{ name: 'inline', setup() {} }] } })
+      } catch (e) {
+        return e
+      }
+    })()
+    expect(error).toMatchObject({ code: 'ISOLANE_PLUGIN_NOT_SENDABLE', message: expect.stringContaining('give the plugin as a module, `{ name: "inline", module: "/abs/path/plugin.js" }`') })
+    expect(childPids()).toEqual(childrenBefore)
   })
 
   it('fails a task whose worker is killed or crashes with a clear error, leaves nothing behind and goes on', async () => {
@@ -270,7 +315,7 @@ describe.skipIf(noDefaultIsolation)('createPool', () => {
     await pool.destroy()
   })
 
-  it('keeps a worker across tasks with isolateWorkers: false, and replaces one whose window failed', async () => {
+  inParentWindow('keeps a worker across tasks with isolateWorkers: false, and replaces one whose window failed', async () => {
     let attempts = 0
     const pool = track(createPool({
       filename: fixture('reports-namespaces.js'),

@@ -1,7 +1,7 @@
 // What the tests look at from the outside: /proc, as the host sees it.
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { canIsolate, probe, type NamespaceKind } from '@isolane/core'
+import { chooseWay, createPlan, type NamespaceKind } from '@isolane/core'
 
 export const FIXTURES = fileURLToPath(new URL('../../../../fixtures/pool/', import.meta.url))
 
@@ -64,13 +64,19 @@ export function mountTable(): string {
   return readFileSync('/proc/self/mountinfo', 'utf8')
 }
 
-/** Whether the machine can make these kinds; if not, says why on the console (the test is skipped). */
+/** Whether the pool can give workers these kinds here, either way; if not, says why on the console (the test is skipped). */
 export function unlessIsolationIsPossible(kinds: readonly NamespaceKind[], what: string): boolean {
-  const answer = canIsolate(kinds, probe())
+  const answer = chooseWay(createPlan({ namespaces: kinds }))
   if (answer.ok) return false
-  console.warn(`skipped "${what}": this machine cannot make a ${answer.kind} namespace (${answer.code}: ${answer.reason})`)
+  console.warn(`skipped "${what}": this machine cannot give workers ${kinds.join(', ')} namespaces (${answer.error.code}: ${answer.error.message})`)
   return true
 }
+
+/** Whether workers get their namespaces from this process's own windows (root), not through user namespaces. */
+export const privileged = (() => {
+  const answer = chooseWay(createPlan({}))
+  return answer.ok && answer.way === 'privileged'
+})()
 
 function allPids(): number[] {
   return readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map(Number)
