@@ -12,6 +12,7 @@ import { renderChart } from './lib/report/chart.js'
 import { renderMarkdown } from './lib/report/markdown.js'
 import { buildTables } from './lib/report/tables.js'
 import { bold, renderTerminal } from './lib/report/terminal.js'
+import { benchRootlessStart } from './lib/rootless-start.js'
 import { benchSuites } from './lib/suites.js'
 import { benchSustained } from './lib/sustained.js'
 import { evaluateTargets } from './lib/targets.js'
@@ -19,8 +20,8 @@ import { findBwrap, findTrue, findUnshare } from './lib/tools.js'
 import { benchWindows } from './lib/windows.js'
 import { benchWorkerStart } from './lib/worker-start.js'
 
-const SECTIONS = { windows: benchWindows, 'worker-start': benchWorkerStart, sustained: benchSustained, suites: benchSuites }
-const KEYS = { windows: 'windows', 'worker-start': 'workerStart', sustained: 'sustained', suites: 'suites' }
+const SECTIONS = { windows: benchWindows, 'worker-start': benchWorkerStart, 'rootless-start': benchRootlessStart, sustained: benchSustained, suites: benchSuites }
+const KEYS = { windows: 'windows', 'worker-start': 'workerStart', 'rootless-start': 'rootlessStart', sustained: 'sustained', suites: 'suites' }
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url))
 // The windows are measured for a worker whose working directory lies outside any fresh tmpfs:
 // from a checkout under /tmp the core would add a bind of it to every plan, which the C floor,

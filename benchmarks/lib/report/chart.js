@@ -10,7 +10,7 @@ const ROW = 24
 const COLORS = { met: '#2f9e44', missed: '#e8590c', neutral: '#4263eb', whisker: '#212529', grid: '#adb5bd', target: '#e03131' }
 
 export function renderChart(results) {
-  const groups = [windowGroup(results.sections.windows), spawnGroup(results.sections.windows), workerGroup(results.sections.workerStart), sustainedGroup(results.sections.sustained), suitesGroup(results.sections.suites)].filter((g) => g && g.bars.length > 0)
+  const groups = [windowGroup(results.sections.windows), spawnGroup(results.sections.windows), workerGroup(results.sections.workerStart), rootlessGroup(results.sections.rootlessStart), sustainedGroup(results.sections.sustained), suitesGroup(results.sections.suites)].filter((g) => g && g.bars.length > 0)
   // The label column fits the longest label; the plot and its value labels come after it.
   LABEL = Math.max(300, Math.ceil(Math.max(...groups.flatMap((g) => g.bars.map((b) => b.label.length))) * CHAR) + 24)
   WIDTH = LABEL + PLOT + 150
@@ -84,6 +84,12 @@ function spawnGroup(windows) {
 function workerGroup(ws) {
   if (!ws || ws.skipped) return null
   return { title: '2. Worker start: isolated fork / plain fork (paired)', bars: [{ label: 'default set', value: ws.ratio.median, p10: ws.ratio.p10, p90: ws.ratio.p90, target: TARGETS.workerStart }] }
+}
+
+function rootlessGroup(rs) {
+  if (!rs || rs.skipped) return null
+  const bars = rs.variants.filter((v) => v.ratio).map((v) => ({ label: v.label.replace(/ \*$/, ''), value: v.ratio.median, p10: v.ratio.p10, p90: v.ratio.p90, target: v.name === 'userNamespace' ? TARGETS.rootlessStart : undefined }))
+  return { title: '2b. Worker start the user-namespace way (no root): each variant / plain fork (paired)', bars }
 }
 
 function sustainedGroup(sus) {

@@ -1,6 +1,7 @@
 // The results as tables of plain strings: { title, note, columns, rows }. The terminal and the
 // Markdown renderers draw the same tables.
 import { DEFAULT_CONFIG } from '../configs.js'
+import { TARGETS } from '../targets.js'
 
 const num = (v) => (v === null || v === undefined ? '-' : String(v))
 const spread = (s, scale = 1) => (s ? `${num(fix(s.median / scale))} [${num(fix(s.p10 / scale))}-${num(fix(s.p90 / scale))}]` : '-')
@@ -8,8 +9,8 @@ const ratio = (s) => (s ? `${s.median}x [${s.p10}-${s.p90}]` : '-')
 const fix = (v) => (Math.abs(v) >= 100 ? Math.round(v) : Math.abs(v) >= 10 ? Number(v.toFixed(1)) : Number(v.toFixed(2)))
 
 export function buildTables(results) {
-  const { windows, workerStart, sustained, suites } = results.sections
-  return [windowTable(windows, results.tools), spawnTable(windows, results.tools), workerStartTable(workerStart), sustainedTable(sustained), sustainedBlocksTable(sustained), suitesTable(suites), targetsTable(results.targets)].filter(Boolean)
+  const { windows, workerStart, rootlessStart, sustained, suites } = results.sections
+  return [windowTable(windows, results.tools), spawnTable(windows, results.tools), workerStartTable(workerStart), rootlessStartTable(rootlessStart), rootlessStagesTable(rootlessStart), sustainedTable(sustained), sustainedBlocksTable(sustained), suitesTable(suites), targetsTable(results.targets)].filter(Boolean)
 }
 
 function windowTable(windows, tools) {
@@ -53,6 +54,36 @@ function workerStartTable(ws) {
     note: `${ws.settings.pairs} pairs, alternating which fork goes first. Isolated: ${ws.via}, default set. Target: <= 1.02x.`,
     columns: ['plain fork', 'isolated fork', 'isolated / plain (paired)', 'difference'],
     rows: [[spread(ws.plainUs, 1000), spread(ws.isolatedUs, 1000), ratio(ws.ratio), `${fix(ws.differenceUs.median / 1000)} ms`]],
+  }
+}
+
+function rootlessStartTable(rs) {
+  if (!rs) return null
+  const title = '2b. Worker start the user-namespace way (rootless): time until the child\'s first IPC message, ms, median [p10-p90]'
+  if (rs.skipped) return { title, note: `skipped: ${rs.skipped}`, columns: [], rows: [] }
+  const rows = rs.variants.map((v) => [v.label, spread(v.readyUs, 1000), v.ratio ? ratio(v.ratio) : '1x', v.overBaselineUs ? `${signed(fix(v.overBaselineUs.median / 1000))} ms` : '-', spread(v.mainUs, 1000)])
+  return {
+    title,
+    note:
+      `${rs.settings.cycles} cycles, one fork of each variant per cycle, the order rotating; ratios and differences are taken within each cycle against its plain fork. ` +
+      `The user-namespace way: the core's forkIn() with \`way: 'user-namespace'\`, default set with a hostname: ${rs.launcher}, whose preload loads the core, runs the steps (koffi) and drops the capabilities. ` +
+      'Launcher only: the same unshare(1) flags, Node without the preload. Launcher + preload loaded: the preload with no plan to run (it returns before koffi is loaded). Privileged: the core\'s window around fork, as section 2. ' +
+      `Run as ${rs.runAs}: root and a user without privilege take the same path (the launcher maps the caller's own uid; the child's preload does the rest with the capabilities of its user namespace). ` +
+      `Last column: how long after the child's own start its main module ran (the preload runs before it). * target: <= ${TARGETS.rootlessStart}x.`,
+    columns: ['variant', 'time to first message', 'to plain fork (paired)', 'over plain (paired)', 'child: start to main module'],
+    rows,
+  }
+}
+
+/** What the launcher and the child-side setup each cost: paired differences between the variants. */
+function rootlessStagesTable(rs) {
+  if (!rs || rs.skipped) return null
+  const diff = (s) => (s && s.n ? `${signed(fix(s.median / 1000))} ms [${signed(fix(s.p10 / 1000))} to ${signed(fix(s.p90 / 1000))}]` : '-')
+  return {
+    title: '2c. Worker start the user-namespace way: what each stage costs, ms, median [p10 to p90]',
+    note: 'Each stage is the paired difference, cycle by cycle, between the variant with it and the variant without it (section 2b). Parent: time to the first message; child: its own time from start to main module, which leaves out the fork, the launcher\'s exec and the IPC. On a shared machine single differences spread widely; the medians are what to read.',
+    columns: ['stage', 'variants compared', 'parent: time to first message', 'child: start to main module'],
+    rows: rs.stages.map((s) => [s.label, `${s.with} - ${s.without}`, diff(s.readyUs), diff(s.mainUs)]),
   }
 }
 
