@@ -4,121 +4,206 @@
 // run: every round runs isolane and forks back to back (which goes first alternates), then serial,
 // and the rounds' own ratios are compared. forks and serial use vitest.stock.config.ts, which does
 // not import isolane, so the baseline is a user's config before isolane.
-// Usage: node benchmarks/vitest-suite.js [--rounds N] [--files N] [--quick]   (default 10 rounds; --quick: 6 files, 1 round)
+// Usage: node benchmarks/vitest-suite.js [--rounds N] [--files N] [--quick] [--rootless [--user NAME]]
+//   (default 10 rounds; --quick: 6 files, 1 round)
 // Writes benchmarks/results/vitest-suite.json. The files are generated into
 // fixtures/vitest/many-files/generated-N/, one folder per size, so runs of different sizes
 // (benchmarks/run.js --quick runs this small) never pull each other's files away.
+// --rootless: the same comparison made by a user without privilege, whose isolane pool then takes
+// the user-namespace way on its own. Run as root, every Vitest run is started as NAME (default
+// isolane-bench: created with useradd when missing, and then removed again at the end) through
+// runuser(1) or su(1); run by any other user, as that user. Only isolane and forks run (the target
+// compares those two). The files go to generated-rootless-N/, owned by that user; the results to
+// benchmarks/results/vitest-rootless-suite.json (--quick: 4 files, 1 round, no warm-up). Where the
+// user cannot run the suite, or the isolane run fails, the results file says why (exit status 1).
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { chownSync, existsSync, mkdirSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs'
 import { availableParallelism, cpus, loadavg, release } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { canIsolate, createPlan, DEFAULT_KINDS, probe, withIsolation } from '@isolane/core'
 import { cleanEnv, MODES as RUN_MODES, runCommand, vitestCli, workspaceRoot } from '../fixtures/vitest/run-vitest.js'
+import { asUserArgv, DEFAULT_USER, failureSummary, prepareUser, removeUser } from './lib/as-user.js'
 import { median, pairedRatios, rounded, summarize } from './lib/stats.js'
 
-const { values } = parseArgs({ options: { rounds: { type: 'string' }, files: { type: 'string' }, quick: { type: 'boolean', default: false } } })
+const USAGE = 'usage: node benchmarks/vitest-suite.js [--rounds N] [--files N] [--quick] [--rootless [--user NAME]]'
+const { values } = parseArgs({ options: { rounds: { type: 'string' }, files: { type: 'string' }, quick: { type: 'boolean', default: false }, rootless: { type: 'boolean', default: false }, user: { type: 'string' } } })
+const rootless = values.rootless
 const rounds = Number(values.rounds ?? (values.quick ? 1 : 10))
-const fileCount = Number(values.files ?? (values.quick ? 6 : 60))
-if (!(Number.isInteger(rounds) && rounds > 0 && Number.isInteger(fileCount) && fileCount > 0)) {
-  console.error('usage: node benchmarks/vitest-suite.js [--rounds N] [--files N] [--quick]')
+const fileCount = Number(values.files ?? (values.quick ? (rootless ? 4 : 6) : 60))
+if (!(Number.isInteger(rounds) && rounds > 0 && Number.isInteger(fileCount) && fileCount > 0) || (values.user !== undefined && !rootless)) {
+  console.error(USAGE)
   process.exit(2)
 }
-const generatedDir = `generated-${fileCount}`
+const generatedDir = rootless ? `generated-rootless-${fileCount}` : `generated-${fileCount}`
 const here = dirname(fileURLToPath(import.meta.url))
 const suite = join(here, '..', 'fixtures', 'vitest', 'many-files')
 // A --quick run is a smoke test: its numbers go beside the committed full results, not over them.
-const resultsFile = join(here, 'results', values.quick ? 'vitest-suite.quick.json' : 'vitest-suite.json')
-const MODES = ['isolane', 'forks', 'serial']
+const resultsName = rootless ? 'vitest-rootless-suite' : 'vitest-suite'
+const resultsFile = join(here, 'results', values.quick ? `${resultsName}.quick.json` : `${resultsName}.json`)
+const MODES = rootless ? ['isolane', 'forks'] : ['isolane', 'forks', 'serial']
 const TIME = '/usr/bin/time'
+const COSTS_ENTRY = join(here, 'entry', 'rootless-costs.js')
 
-const verdict = canIsolate(DEFAULT_KINDS, probe())
-if (!verdict.ok) {
-  console.error(`cannot run the benchmark: ${verdict.kind} namespaces are not usable here (${verdict.code}: ${verdict.reason})`)
-  process.exit(1)
-}
-
-generateSuite(fileCount)
-console.log(`vitest-suite: ${fileCount} files, ${rounds} rounds of ${MODES.join(' / ')} (maxWorkers 2; serial: --no-file-parallelism)`)
-
-// isolane's own fixed costs, measured here: what the pool adds before and around each worker.
-const ownCosts = measureOwnCosts()
-
-// One warm-up run of each, not counted: the first run pays for cold disk caches.
-for (const mode of MODES) await timedRun(mode)
-const samples = Object.fromEntries(MODES.map((mode) => [mode, []]))
-const cpuSamples = Object.fromEntries(MODES.map((mode) => [mode, []]))
-const loads = []
-for (let round = 0; round < rounds; round++) {
-  // isolane and forks back to back, first one then the other first: a pair sees the same machine.
-  // The serial run, three times longer, comes after the pair.
-  const order = round % 2 === 0 ? ['isolane', 'forks', 'serial'] : ['forks', 'isolane', 'serial']
-  for (const mode of order) {
-    const { wallMs, cpuMs } = await timedRun(mode)
-    samples[mode].push(wallMs)
-    if (cpuMs !== undefined) cpuSamples[mode].push(cpuMs)
+// Who runs Vitest: a user without privilege with --rootless (`user` null: this process's own).
+let runAs = null
+if (rootless) {
+  runAs = prepareRootless()
+  if (runAs.skipped) {
+    // In the results too, so that benchmarks/run.js shows why.
+    console.error(`vitest-suite --rootless: skipped: ${runAs.skipped}`)
+    writeResults({ benchmark: 'vitest-suite', rootless: true, date: new Date().toISOString(), quick: values.quick, skipped: runAs.skipped })
+    process.exit(1)
   }
-  loads.push(Number(loadavg()[0].toFixed(2)))
-  const pair = samples.isolane.at(-1) / samples.forks.at(-1)
-  console.log(`round ${round + 1}: ${MODES.map((mode) => `${mode} ${samples[mode].at(-1).toFixed(0)} ms`).join(', ')}; isolane/forks ${pair.toFixed(3)}  (load ${loadavg()[0].toFixed(1)})`)
+} else {
+  const verdict = canIsolate(DEFAULT_KINDS, probe())
+  if (!verdict.ok) {
+    console.error(`cannot run the benchmark: ${verdict.kind} namespaces are not usable here (${verdict.code}: ${verdict.reason})`)
+    process.exit(1)
+  }
 }
 
-const medians = Object.fromEntries(MODES.map((mode) => [mode, median(samples[mode])]))
-// The headline: the median of the rounds' own ratios (each from two runs side by side), with its
-// 95% interval once there are 6 rounds or more. The ratio of the medians is kept beside it.
-const paired = { isolaneOverForks: summarize(pairedRatios(samples.isolane, samples.forks)), isolaneOverSerial: summarize(pairedRatios(samples.isolane, samples.serial)) }
-const ratios = { isolaneOverForks: paired.isolaneOverForks.median, isolaneOverSerial: paired.isolaneOverSerial.median }
-const ratiosOfMedians = { isolaneOverForks: medians.isolane / medians.forks, isolaneOverSerial: medians.isolane / medians.serial }
-const cpuMedians = cpuSamples.isolane.length === rounds ? Object.fromEntries(MODES.map((mode) => [mode, median(cpuSamples[mode])])) : undefined
-const targets = { isolaneOverForksAtMost: 1.05, isolaneOverSerialBelow: 1 }
-const slowerRounds = samples.isolane.filter((ms, i) => ms > samples.forks[i]).length
-const forksSpread = (Math.max(...samples.forks) - Math.min(...samples.forks)) / medians.forks
-const ownMs = ownCosts.checkMs + fileCount * ownCosts.windowMs
-const interval = paired.isolaneOverForks.ciLow === null ? '' : ` (95% interval of that median: ${paired.isolaneOverForks.ciLow.toFixed(3)}-${paired.isolaneOverForks.ciHigh.toFixed(3)})`
-const explanation =
-  `The isolane pool is Vitest's own forks worker, forked inside an isolation window. What it adds, measured in this run: one check of the machine when the config loads (checkIsolation(), ${ownCosts.checkMs.toFixed(1)} ms) and one window per test file (${ownCosts.windowMs.toFixed(2)} ms each, ${fileCount} files), ` +
-  `${(ownMs / 1000).toFixed(2)} s in all, ${((ownMs / medians.forks) * 100).toFixed(1)}% of the forks run. ` +
-  `Side by side, isolane/forks was ${ratios.isolaneOverForks.toFixed(3)} in the median round${interval}; isolane was slower in ${slowerRounds} of ${rounds} rounds, and the forks runs alone varied by ${(forksSpread * 100).toFixed(0)}% between rounds ` +
-  `(load average ${loadavg()[0].toFixed(1)} on ${availableParallelism()} CPUs shared with other machines' work).`
-const result = {
-  benchmark: 'vitest-suite',
-  explanation,
-  date: new Date().toISOString(),
-  machine: { cpus: availableParallelism(), model: cpus()[0]?.model, kernel: release(), node: process.version },
-  quick: values.quick,
-  suite: { files: fileCount, maxWorkers: 2, what: 'each file starts an HTTP server on an ephemeral loopback port, fetches from it, closes it' },
-  baseline: 'forks and serial run with vitest.stock.config.ts: the same settings, the stock forks pool, no import of isolane',
-  rounds,
-  unit: 'ms (wall time of the whole `vitest run` process)',
-  medians,
-  ratioMethod: 'median of the rounds\' own ratios (isolane and forks side by side in each round)',
-  ratios,
-  // The 95% interval of ratios.isolaneOverForks (null below 6 rounds).
-  ratioInterval: { low: paired.isolaneOverForks.ciLow, high: paired.isolaneOverForks.ciHigh },
-  pairedRatios: { isolaneOverForks: rounded(paired.isolaneOverForks), isolaneOverSerial: rounded(paired.isolaneOverSerial) },
-  ratiosOfMedians,
-  targets,
-  ownCosts,
-  cpu: cpuMedians && {
-    unit: 'ms of user+sys CPU time of the `vitest run` process and the workers it waited for (from /usr/bin/time)',
-    medians: cpuMedians,
-    pairedRatios: { isolaneOverForks: rounded(summarize(pairedRatios(cpuSamples.isolane, cpuSamples.forks))) },
-    samples: cpuSamples,
-  },
-  // The 1-minute load average after each round: on a shared machine, other work skews wall times.
-  loadAverageByRound: loads,
-  met: { isolaneOverForks: ratios.isolaneOverForks <= targets.isolaneOverForksAtMost, isolaneOverSerial: ratios.isolaneOverSerial < targets.isolaneOverSerialBelow },
-  samples,
+try {
+  await main()
+} catch (error) {
+  if (!rootless) throw error
+  // A failed rootless run is a result to show, with what Vitest said, not only a crash.
+  const message = error instanceof Error ? error.message : String(error)
+  console.error(`vitest-suite --rootless: ${message}`)
+  writeResults({ benchmark: 'vitest-suite', rootless: true, runAs: runAs.description, date: new Date().toISOString(), quick: values.quick, skipped: failureSummary(message), output: message.slice(-4000) })
+  process.exitCode = 1
+} finally {
+  if (runAs?.created) removeUser(runAs.user, join(suite, generatedDir))
 }
-mkdirSync(dirname(resultsFile), { recursive: true })
-writeFileSync(resultsFile, `${JSON.stringify(result, null, 2)}\n`)
-console.log(`medians: ${MODES.map((mode) => `${mode} ${medians[mode].toFixed(0)} ms`).join(', ')}`)
-console.log(`isolane / forks  = ${ratios.isolaneOverForks.toFixed(3)}${interval} (target <= ${targets.isolaneOverForksAtMost}); ratio of the medians ${ratiosOfMedians.isolaneOverForks.toFixed(3)}`)
-console.log(`isolane / serial = ${ratios.isolaneOverSerial.toFixed(3)} (target < ${targets.isolaneOverSerialBelow})`)
-if (cpuMedians) console.log(`CPU time medians: ${MODES.map((mode) => `${mode} ${cpuMedians[mode].toFixed(0)} ms`).join(', ')}`)
-console.log(`isolane's own costs: check ${ownCosts.checkMs.toFixed(1)} ms, window ${ownCosts.windowMs.toFixed(2)} ms`)
-console.log(`written to ${resultsFile}`)
+
+async function main() {
+  generateSuite(fileCount)
+  if (runAs?.user) chownTree(join(suite, generatedDir), runAs.uid, runAs.gid)
+  const who = rootless ? `, run by ${runAs.description}` : ''
+  console.log(`vitest-suite: ${fileCount} files, ${rounds} rounds of ${MODES.join(' / ')} (maxWorkers 2${rootless ? '' : '; serial: --no-file-parallelism'})${who}`)
+
+  // isolane's own fixed costs, measured here: what the pool adds before and around each worker.
+  const ownCosts = rootless ? measureRootlessCosts() : measureOwnCosts()
+  // Without root: that the pool's workers really start in namespaces of their own, before timing them.
+  const workerNamespaces = rootless ? await checkWorkerNamespaces() : undefined
+
+  // One warm-up run of each, not counted: the first run pays for cold disk caches. (A quick
+  // rootless run, a smoke test CI makes on top of everything else, has none.)
+  if (!(rootless && values.quick)) for (const mode of MODES) await timedRun(mode)
+  const samples = Object.fromEntries(MODES.map((mode) => [mode, []]))
+  const cpuSamples = Object.fromEntries(MODES.map((mode) => [mode, []]))
+  const loads = []
+  for (let round = 0; round < rounds; round++) {
+    // isolane and forks back to back, first one then the other first: a pair sees the same machine.
+    // The serial run, three times longer, comes after the pair.
+    const order = (round % 2 === 0 ? ['isolane', 'forks', 'serial'] : ['forks', 'isolane', 'serial']).filter((mode) => MODES.includes(mode))
+    for (const mode of order) {
+      const { wallMs, cpuMs } = await timedRun(mode)
+      samples[mode].push(wallMs)
+      if (cpuMs !== undefined) cpuSamples[mode].push(cpuMs)
+    }
+    loads.push(Number(loadavg()[0].toFixed(2)))
+    const pair = samples.isolane.at(-1) / samples.forks.at(-1)
+    console.log(`round ${round + 1}: ${MODES.map((mode) => `${mode} ${samples[mode].at(-1).toFixed(0)} ms`).join(', ')}; isolane/forks ${pair.toFixed(3)}  (load ${loadavg()[0].toFixed(1)})`)
+  }
+
+  const medians = Object.fromEntries(MODES.map((mode) => [mode, median(samples[mode])]))
+  const serial = MODES.includes('serial')
+  // The headline: the median of the rounds' own ratios (each from two runs side by side), with its
+  // 95% interval once there are 6 rounds or more. The ratio of the medians is kept beside it.
+  const paired = { isolaneOverForks: summarize(pairedRatios(samples.isolane, samples.forks)), ...(serial && { isolaneOverSerial: summarize(pairedRatios(samples.isolane, samples.serial)) }) }
+  const ratios = { isolaneOverForks: paired.isolaneOverForks.median, ...(serial && { isolaneOverSerial: paired.isolaneOverSerial.median }) }
+  const ratiosOfMedians = { isolaneOverForks: medians.isolane / medians.forks, ...(serial && { isolaneOverSerial: medians.isolane / medians.serial }) }
+  const cpuMedians = cpuSamples.isolane.length === rounds ? Object.fromEntries(MODES.map((mode) => [mode, median(cpuSamples[mode])])) : undefined
+  const targets = { isolaneOverForksAtMost: rootless ? 1.08 : 1.05, ...(serial && { isolaneOverSerialBelow: 1 }) }
+  const slowerRounds = samples.isolane.filter((ms, i) => ms > samples.forks[i]).length
+  const forksSpread = (Math.max(...samples.forks) - Math.min(...samples.forks)) / medians.forks
+  const interval = paired.isolaneOverForks.ciLow === null ? '' : ` (95% interval of that median: ${paired.isolaneOverForks.ciLow.toFixed(3)}-${paired.isolaneOverForks.ciHigh.toFixed(3)})`
+  const sideBySide =
+    `Side by side, isolane/forks was ${ratios.isolaneOverForks.toFixed(3)} in the median round${interval}; isolane was slower in ${slowerRounds} of ${rounds} rounds, and the forks runs alone varied by ${(forksSpread * 100).toFixed(0)}% between rounds ` +
+    `(load average ${loadavg()[0].toFixed(1)} on ${availableParallelism()} CPUs shared with other machines' work).`
+  const result = {
+    benchmark: 'vitest-suite',
+    ...(rootless && { rootless: true, runAs: runAs.description }),
+    explanation: `${rootless ? rootlessExplanation(ownCosts, medians) : ownExplanation(ownCosts, medians)} ${sideBySide}`,
+    date: new Date().toISOString(),
+    machine: { cpus: availableParallelism(), model: cpus()[0]?.model, kernel: release(), node: process.version },
+    quick: values.quick,
+    suite: { files: fileCount, maxWorkers: 2, what: 'each file starts an HTTP server on an ephemeral loopback port, fetches from it, closes it' },
+    baseline: `forks${serial ? ' and serial' : ''} run with vitest.stock.config.ts: the same settings, the stock forks pool, no import of isolane${rootless ? '; both run by the same user, with --configLoader=runner (the user may not write next to the config)' : ''}`,
+    rounds,
+    unit: 'ms (wall time of the whole `vitest run` process)',
+    medians,
+    ratioMethod: 'median of the rounds\' own ratios (isolane and forks side by side in each round)',
+    ratios,
+    // The 95% interval of ratios.isolaneOverForks (null below 6 rounds).
+    ratioInterval: { low: paired.isolaneOverForks.ciLow, high: paired.isolaneOverForks.ciHigh },
+    pairedRatios: Object.fromEntries(Object.entries(paired).map(([key, value]) => [key, rounded(value)])),
+    ratiosOfMedians,
+    targets,
+    ownCosts,
+    ...(workerNamespaces && { workerNamespaces }),
+    cpu: cpuMedians && {
+      unit: 'ms of user+sys CPU time of the `vitest run` process and the workers it waited for (from /usr/bin/time)',
+      medians: cpuMedians,
+      pairedRatios: { isolaneOverForks: rounded(summarize(pairedRatios(cpuSamples.isolane, cpuSamples.forks))) },
+      samples: cpuSamples,
+    },
+    // The 1-minute load average after each round: on a shared machine, other work skews wall times.
+    loadAverageByRound: loads,
+    met: { isolaneOverForks: ratios.isolaneOverForks <= targets.isolaneOverForksAtMost, ...(serial && { isolaneOverSerial: ratios.isolaneOverSerial < targets.isolaneOverSerialBelow }) },
+    samples,
+  }
+  writeResults(result)
+  console.log(`medians: ${MODES.map((mode) => `${mode} ${medians[mode].toFixed(0)} ms`).join(', ')}`)
+  console.log(`isolane / forks  = ${ratios.isolaneOverForks.toFixed(3)}${interval} (target <= ${targets.isolaneOverForksAtMost}); ratio of the medians ${ratiosOfMedians.isolaneOverForks.toFixed(3)}`)
+  if (serial) console.log(`isolane / serial = ${ratios.isolaneOverSerial.toFixed(3)} (target < ${targets.isolaneOverSerialBelow})`)
+  if (cpuMedians) console.log(`CPU time medians: ${MODES.map((mode) => `${mode} ${cpuMedians[mode].toFixed(0)} ms`).join(', ')}`)
+  if (rootless) console.log(`isolane's own costs (as ${runAs.user ?? 'this user'}): choosing the way ${ownCosts.chooseWayMs.toFixed(1)} ms, a worker's start ${ownCosts.workerStartMs.toFixed(1)} ms over a plain fork`)
+  else console.log(`isolane's own costs: check ${ownCosts.checkMs.toFixed(1)} ms, window ${ownCosts.windowMs.toFixed(2)} ms`)
+  console.log(`written to ${resultsFile}`)
+}
+
+function ownExplanation(ownCosts, medians) {
+  const ownMs = ownCosts.checkMs + fileCount * ownCosts.windowMs
+  return (
+    `The isolane pool is Vitest's own forks worker, forked inside an isolation window. What it adds, measured in this run: one check of the machine when the config loads (checkIsolation(), ${ownCosts.checkMs.toFixed(1)} ms) and one window per test file (${ownCosts.windowMs.toFixed(2)} ms each, ${fileCount} files), ` +
+    `${(ownMs / 1000).toFixed(2)} s in all, ${((ownMs / medians.forks) * 100).toFixed(1)}% of the forks run.`
+  )
+}
+
+function rootlessExplanation(ownCosts, medians) {
+  const ownMs = ownCosts.chooseWayMs + fileCount * ownCosts.workerStartMs
+  return (
+    `Run by ${runAs.description}, without privilege: the isolane pool starts each worker the user-namespace way, through util-linux unshare(1) into a user namespace of its own, where the worker's preload makes the setup (lo up, hostname, tmpfs) and drops the capabilities before any of its code runs. ` +
+    `What it adds, measured in this run as that user: choosing the way when the config loads (chooseWay(), which tries the privileged way and then the launcher once, ${ownCosts.chooseWayMs.toFixed(1)} ms) and, per worker, the launcher and the child's setup (${ownCosts.workerStartMs.toFixed(1)} ms over a plain fork in the median of ${ownCosts.pairs} pairs; ${fileCount} files), ` +
+    `${(ownMs / 1000).toFixed(2)} s in all if every file had a worker of its own, ${((ownMs / medians.forks) * 100).toFixed(1)}% of the forks run; part of a worker's start runs while the other worker works, on 2 CPUs.`
+  )
+}
+
+/** As root: the user, made when missing, who can read the checkout and run Node; otherwise this process's own. Then which way its pool would take. */
+function prepareRootless() {
+  const prepared =
+    process.getuid?.() === 0
+      ? prepareUser(values.user ?? DEFAULT_USER, { node: process.execPath, paths: [vitestCli, join(suite, 'vitest.config.ts'), join(workspaceRoot, 'packages', 'vitest', 'dist', 'index.js'), COSTS_ENTRY], cwd: workspaceRoot })
+      : { user: null, created: false, description: `uid ${process.getuid?.()} (this process's own user)` }
+  if (prepared.skipped) return prepared
+  // The way the pool will take (chooseWay() with the pool's defaults), asked as that user.
+  const answer = askAsUser(prepared, 0)
+  const refuse = (why) => {
+    if (prepared.created) removeUser(prepared.user)
+    return { skipped: why }
+  }
+  if (answer.error) return refuse(`the user-namespace way is not possible for ${prepared.description}: ${answer.error}`)
+  if (answer.way !== 'user-namespace') return refuse(`${prepared.description} would take the ${answer.way} way, not the user-namespace way (it has privilege of its own)`)
+  return prepared
+}
+
+function writeResults(result) {
+  mkdirSync(dirname(resultsFile), { recursive: true })
+  writeFileSync(resultsFile, `${JSON.stringify(result, null, 2)}\n`)
+}
 
 /**
  * The pool's fixed costs: the check of the machine when the config loads (checkIsolation(), timed
@@ -149,16 +234,82 @@ function measureOwnCosts() {
   return { unit: 'ms', checkMs: median(checks), windowMs: Math.max(0, median(withWindow) - median(plain)) }
 }
 
+/**
+ * The same costs the user-namespace way, as the user who runs the suite, each in a fresh Node
+ * process as Vitest makes them (entry/rootless-costs.js): chooseWay() for the pool's default plan
+ * (its first call runs the launcher once), three times, and once a worker started that way against
+ * a plain fork of the same ready module, pair by pair, until its first message.
+ */
+function measureRootlessCosts() {
+  const pairs = values.quick ? 2 : 15
+  const chooseWay = []
+  let workerStartMs
+  for (let i = 0; i < 3; i++) {
+    const measured = askAsUser(runAs, i === 0 ? pairs : 0)
+    if (measured.error || measured.way !== 'user-namespace') throw new Error(`timing the user-namespace way as ${runAs.description} failed: ${measured.error ?? `it took the ${measured.way} way`}`)
+    chooseWay.push(measured.chooseWayMs)
+    if (i === 0) workerStartMs = measured.workerStartMs
+  }
+  return { unit: 'ms', chooseWayMs: median(chooseWay), workerStartMs, pairs }
+}
+
+/** entry/rootless-costs.js run as `who`: the way its pool takes, and what it costs. */
+function askAsUser(who, pairs) {
+  const [command, args] = asUserArgv(who, [process.execPath, COSTS_ENTRY, String(pairs)])
+  const child = spawnSync(command, args, { cwd: workspaceRoot, encoding: 'utf8', env: cleanEnv(), timeout: 120_000 })
+  try {
+    return JSON.parse(child.stdout)
+  } catch {
+    return { error: `benchmarks/entry/rootless-costs.js failed (exit ${child.status ?? child.signal}): ${failureSummary(child.stderr || child.stdout || 'no output')}` }
+  }
+}
+
+/**
+ * One isolane run, as the user, of a file that prints its worker's user and net namespaces: both
+ * must differ from this process's (the host's), or the pool did not take the user-namespace way.
+ */
+async function checkWorkerNamespaces() {
+  const dir = join(suite, 'generated-rootless-check')
+  mkdirSync(dir, { recursive: true })
+  writeFileSync(
+    join(dir, 'namespaces.test.ts'),
+    "import { readlinkSync } from 'node:fs'\nimport { test } from 'vitest'\n\n" +
+      "test('says which namespaces its worker is in', () => {\n  console.log(`NAMESPACES user=${readlinkSync('/proc/self/ns/user')} net=${readlinkSync('/proc/self/ns/net')}`)\n})\n",
+  )
+  if (runAs?.user) chownTree(dir, runAs.uid, runAs.gid)
+  try {
+    const { code, output } = await runVitestAs('isolane', 'generated-rootless-check/')
+    const seen = /NAMESPACES user=(\S+) net=(\S+)/.exec(output)
+    if (code !== 0 || !seen) throw new Error(`the isolane pool's check run as ${runAs.description} failed (exit ${code}):\n${output.slice(-3000)}`)
+    const own = { user: readlinkSync('/proc/self/ns/user'), net: readlinkSync('/proc/self/ns/net') }
+    const fresh = { user: seen[1] !== own.user, net: seen[2] !== own.net }
+    if (!fresh.user || !fresh.net) throw new Error(`the isolane pool's worker, run as ${runAs.description}, was in the host's ${fresh.user ? 'net' : 'user'} namespace (${seen[0]}): it did not take the user-namespace way`)
+    return { worker: { user: seen[1], net: seen[2] }, host: own, freshUser: true, freshNet: true }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/** Vitest's CLI on `filter` with the isolane config or the stock one, as the user who runs the suite. */
+function runVitestAs(mode, filter, time = false) {
+  const config = mode === 'isolane' ? [] : ['--config', join(suite, 'vitest.stock.config.ts')]
+  // Without root the user may not write beside the config, where Vite's bundling loader would.
+  const loader = rootless ? ['--configLoader=runner'] : []
+  const args = [vitestCli, 'run', '--root', suite, ...config, ...loader, filter, ...RUN_MODES[mode].args, '--no-cache', '--reporter=dot']
+  const node = time && existsSync(TIME) ? [TIME, '-f', 'RUSAGE %U %S', process.execPath, ...args] : [process.execPath, ...args]
+  const [command, commandArgs] = asUserArgv(runAs, node)
+  return runCommand(command, commandArgs, { ...cleanEnv(), NO_COLOR: '1' })
+}
+
 /** Runs the suite once with Vitest's CLI; wall time, and CPU time where /usr/bin/time exists. */
 async function timedRun(mode) {
-  const config = mode === 'isolane' ? [] : ['--config', join(suite, 'vitest.stock.config.ts')]
-  const args = [vitestCli, 'run', '--root', suite, ...config, `${generatedDir}/`, ...RUN_MODES[mode].args, '--no-cache', '--reporter=dot']
-  const [command, commandArgs] = existsSync(TIME) ? [TIME, ['-f', 'RUSAGE %U %S', process.execPath, ...args]] : [process.execPath, args]
   const started = performance.now()
-  const { code, output } = await runCommand(command, commandArgs, { ...cleanEnv(), NO_COLOR: '1' })
+  const { code, output } = await runVitestAs(mode, `${generatedDir}/`, true)
   const wallMs = performance.now() - started
   const passed = new RegExp(`Test Files\\s+${fileCount} passed \\(${fileCount}\\)`).test(output)
-  if (code !== 0 || !passed) throw new Error(`the ${mode} run failed (exit ${code}):\n${output.slice(-3000)}`)
+  if (code !== 0 || !passed) throw new Error(`the ${mode} run${runAs?.user ? ` as ${runAs.user}` : ''} failed (exit ${code}):\n${output.slice(-3000)}`)
+  // A pool that fell back to no isolation would be measured as something it is not.
+  if (mode === 'isolane' && /WITHOUT isolation/.test(output)) throw new Error(`the isolane run ran its workers without isolation:\n${output.slice(-3000)}`)
   const rusage = /RUSAGE ([\d.]+) ([\d.]+)/.exec(output)
   return { wallMs, cpuMs: rusage ? (Number(rusage[1]) + Number(rusage[2])) * 1000 : undefined }
 }
@@ -178,6 +329,12 @@ function generateSuite(count) {
         `test('${name} computes', () => {\n  expect(Array.from({ length: 1000 }, (_, k) => k * ${i}).reduce((a, b) => a + b, 0)).toBe(${i * 499500})\n})\n`,
     )
   }
+}
+
+/** The generated folder and its files, given to the user who runs the suite. */
+function chownTree(dir, uid, gid) {
+  chownSync(dir, uid, gid)
+  for (const name of readdirSync(dir)) chownSync(join(dir, name), uid, gid)
 }
 
 function safeList(dir) {

@@ -6,13 +6,17 @@ import { spawn } from 'node:child_process'
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { round3, summarize } from './stats.js'
+import { TARGETS } from './targets.js'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 
 export const SUITES = [
   // quickArgs: a small run, for a script that has no --quick of its own (it gets those instead,
-  // since an option it does not know could make it refuse to run).
+  // since an option it does not know could make it refuse to run). args: always passed.
   { name: 'vitest', script: 'benchmarks/vitest-suite.js', results: 'benchmarks/results/vitest-suite.json', isolane: /isolane/i, stock: /fork/i, serial: /serial|no.?parallel|single/i, quickArgs: ['--files=4', '--rounds=1'] },
+  // The same suite run by a user without privilege (as root: a user made for it), whose pool takes
+  // the user-namespace way.
+  { name: 'vitest (no root)', id: 'vitest-rootless', script: 'benchmarks/vitest-suite.js', args: ['--rootless'], results: 'benchmarks/results/vitest-rootless-suite.json', isolane: /isolane/i, stock: /fork/i, serial: /serial|no.?parallel|single/i, quickArgs: ['--files=4', '--rounds=1'], target: TARGETS.rootlessSuites },
   { name: 'mocha', script: 'benchmarks/mocha-suite.js', results: 'benchmarks/results/mocha-suite.json', isolane: /isolane/i, stock: /parallel/i, serial: /serial/i, quickArgs: ['--files=4', '--rounds=1'] },
 ]
 
@@ -20,41 +24,49 @@ export async function benchSuites({ mode, log }) {
   const results = []
   for (const suite of SUITES) {
     const script = ROOT + suite.script
+    const named = { name: suite.name, ...(suite.id && { id: suite.id }), ...(suite.target && { target: suite.target }), script: suite.script }
     if (!existsSync(script)) {
-      results.push({ name: suite.name, script: suite.script, skipped: `${suite.script} does not exist yet (it comes with the ${suite.name} adapter)` })
+      results.push({ ...named, skipped: `${suite.script} does not exist yet (it comes with the ${suite.name} adapter)` })
       continue
     }
     const file = ROOT + suite.results
     if (mode.reuseSuites) {
       // The suite script's own last run, as written to its results file: not re-run here.
       if (!existsSync(file)) {
-        results.push({ name: suite.name, script: suite.script, skipped: `--reuse-suites: ${suite.results} does not exist (run ${suite.script} first)` })
+        results.push({ ...named, skipped: `--reuse-suites: ${suite.results} does not exist (run ${[suite.script, ...(suite.args ?? [])].join(' ')} first)` })
         continue
       }
       const raw = JSON.parse(readFileSync(file, 'utf8'))
-      log(`  reusing ${suite.results} (${raw.date ?? statSync(file).mtime.toISOString()})`)
-      results.push({ name: suite.name, script: suite.script, reused: raw.date ?? statSync(file).mtime.toISOString(), ...summarizeSuite(suite, raw), raw })
+      const reused = raw.date ?? statSync(file).mtime.toISOString()
+      log(`  reusing ${suite.results} (${reused})`)
+      if (typeof raw.skipped === 'string') results.push({ ...named, reused, skipped: `${suite.script}'s run of ${reused}: ${raw.skipped}`, raw })
+      else results.push({ ...named, reused, ...summarizeSuite(suite, raw), raw })
       continue
     }
-    const args = mode.quick ? (readFileSync(script, 'utf8').includes('quick') ? ['--quick'] : suite.quickArgs) : []
+    const args = [...(suite.args ?? []), ...(mode.quick ? (readFileSync(script, 'utf8').includes('quick') ? ['--quick'] : suite.quickArgs) : [])]
     log(`  ${suite.script} ${args.join(' ')}`)
     // A quick run must not replace the suite's committed full results: keep them to put back.
     const fullResults = mode.quick && existsSync(file) ? readFileSync(file) : null
     const startedAt = Date.now()
     const { code, signal } = await runScript(script, args, mode.quick ? 300_000 : 1_800_000)
-    if (code !== 0) {
-      results.push({ name: suite.name, script: suite.script, skipped: `${suite.script} failed (${signal ?? `exit ${code}`}); its output is above` })
-      continue
-    }
     // A quick run may go to *-suite.quick.json, so as not to overwrite the committed full results.
     const written = [...(mode.quick ? [file.replace(/\.json$/, '.quick.json')] : []), file].find((f) => existsSync(f) && statSync(f).mtimeMs >= startedAt - 1000)
-    if (!written) {
-      results.push({ name: suite.name, script: suite.script, skipped: `${suite.script} ran but wrote no fresh ${suite.results}` })
+    const raw = written ? JSON.parse(readFileSync(written, 'utf8')) : null
+    if (fullResults && written === file) writeFileSync(file, fullResults)
+    // A script that could not run says why in its results (`skipped`), whatever its exit status.
+    if (typeof raw?.skipped === 'string') {
+      results.push({ ...named, args, skipped: raw.skipped, raw })
       continue
     }
-    const raw = JSON.parse(readFileSync(written, 'utf8'))
-    if (fullResults && written === file) writeFileSync(file, fullResults)
-    results.push({ name: suite.name, script: suite.script, args, ...summarizeSuite(suite, raw), raw })
+    if (code !== 0) {
+      results.push({ ...named, args, skipped: `${suite.script} failed (${signal ?? `exit ${code}`}); its output is above` })
+      continue
+    }
+    if (!raw) {
+      results.push({ ...named, args, skipped: `${suite.script} ran but wrote no fresh ${suite.results}` })
+      continue
+    }
+    results.push({ ...named, args, ...summarizeSuite(suite, raw), raw })
   }
   return { suites: results }
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { SUITES, summarizeSuite } from './suites.js'
 
-const [vitest, mocha] = SUITES
+const vitest = SUITES.find((s) => s.name === 'vitest')
+const mocha = SUITES.find((s) => s.name === 'mocha')
 
 describe('reading the suite scripts\' JSON', () => {
   it('reads medians keyed by runner and the script\'s own ratio (Vitest suite shape)', () => {
@@ -24,6 +25,13 @@ describe('reading the suite scripts\' JSON', () => {
     }
     const s = summarizeSuite(mocha, raw)
     expect(s).toMatchObject({ isolane: 'isolane-mocha', stock: 'mocha --parallel', ratio: 7.96, ratioSource: 'ratio of medians', why: 'a fresh process per file' })
+  })
+
+  it('reads the suite run without root, which has no serial runner, with its own target', () => {
+    const rootless = SUITES.find((s) => s.id === 'vitest-rootless')
+    expect(rootless).toMatchObject({ args: ['--rootless'], target: 1.08, results: 'benchmarks/results/vitest-rootless-suite.json' })
+    const raw = { rootless: true, medians: { isolane: 19500, forks: 19000 }, ratios: { isolaneOverForks: 1.031 }, ratioInterval: { low: 1.001, high: 1.06 }, rounds: 10, suite: { files: 60 } }
+    expect(summarizeSuite(rootless, raw)).toMatchObject({ isolane: 'isolane', stock: 'forks', ratio: 1.03, ratioInterval: { low: 1, high: 1.06 }, size: '60 files, 10 rounds' })
   })
 
   it('reads an array of runners with medians in µs', () => {

@@ -49,9 +49,37 @@ describe('targets', () => {
     expect(byId(evaluateTargets({ suites: suite(1.1) }), 'suite-vitest')).toMatchObject({ met: false, why: expect.stringMatching(/^missed by/) })
   })
 
+  it('meets the rootless start target by the paired median, and names what each stage costs when it misses', () => {
+    const rootless = (ratio) => ({
+      variants: [
+        { name: 'plain', readyUs: spread(100_000) },
+        { name: 'userNamespace', readyUs: spread(100_000 * ratio), ratio: { ...spread(ratio), ciLow: ratio - 0.01, ciHigh: ratio + 0.01 }, overBaselineUs: spread(100_000 * (ratio - 1)) },
+      ],
+      stages: [
+        { name: 'launcher', readyUs: spread(4000) },
+        { name: 'preloadModules', readyUs: spread(6000) },
+        { name: 'setup', readyUs: spread(9000) },
+      ],
+    })
+    const met = byId(evaluateTargets({ rootlessStart: rootless(1.05) }), 'rootless-start')
+    expect(met).toMatchObject({ met: true, target: 1.1, measured: expect.stringMatching(/^1.05x median of 10 paired ratios/) })
+    const missed = byId(evaluateTargets({ rootlessStart: rootless(1.2) }), 'rootless-start')
+    expect(missed.met).toBe(false)
+    expect(missed.why).toMatch(/^missed by 9.09%: the median paired differences put the launcher 4 ms, loading the preload's modules 6 ms, koffi, the steps and the capability drop 9 ms/)
+    expect(byId(evaluateTargets({ rootlessStart: { skipped: 'no unshare' } }), 'rootless-start')).toMatchObject({ met: null, why: 'no unshare' })
+  })
+
+  it('holds each suite to its own target: the suite run without root to 1.08x', () => {
+    const suites = { suites: [{ name: 'vitest (no root)', id: 'vitest-rootless', target: 1.08, isolane: 'isolane', stock: 'forks', ratio: 1.07, ratioSource: 'paired' }, { name: 'vitest', isolane: 'isolane', stock: 'forks', ratio: 1.07, ratioSource: 'paired' }] }
+    const targets = evaluateTargets({ suites })
+    expect(byId(targets, 'suite-vitest-rootless')).toMatchObject({ met: true, target: 1.08, label: 'vitest (no root) suite: isolane within 1.08x of the stock parallel runner' })
+    expect(byId(targets, 'suite-vitest')).toMatchObject({ met: false, target: 1.05 })
+  })
+
   it('reports what was not run as not measured, with the reason', () => {
     const targets = evaluateTargets({})
     expect(byId(targets, 'window')).toMatchObject({ met: null, why: 'not run' })
     expect(byId(targets, 'worker-start')).toMatchObject({ met: null, why: 'not run' })
+    expect(byId(targets, 'rootless-start')).toMatchObject({ met: null, why: 'not run' })
   })
 })

@@ -117,7 +117,7 @@ function suitesGroup(suites) {
       if (r === stock) continue
       // The isolane runner's ratio as the targets read it (the script's own, where it gives one).
       const value = r.name === s.isolane && s.ratio !== null ? s.ratio : Number((r.medianMs / stock.medianMs).toFixed(3))
-      bars.push({ label: `${s.name}: ${r.name}`, value, target: r.name === s.isolane ? TARGETS.suites : undefined })
+      bars.push({ label: `${s.name}: ${r.name}`, value, target: r.name === s.isolane ? (s.target ?? TARGETS.suites) : undefined })
     }
   }
   return { title: '4. Suites: wall time / stock parallel runner', bars }

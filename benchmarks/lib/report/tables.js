@@ -149,7 +149,9 @@ function suitesTable(suites) {
     }
   }
   const reused = suites.suites.filter((s) => s.reused).map((s) => `${s.name} from ${s.script}'s own run of ${s.reused}`)
-  const note = `Run by benchmarks/vitest-suite.js and benchmarks/mocha-suite.js${reused.length ? ` (not re-run here: ${reused.join('; ')})` : ''}; ratio to the stock parallel runner of the same framework. Target: isolane <= 1.05x.`
+  const rootless = suites.suites.find((s) => s.raw?.rootless && s.raw.runAs)
+  const targets = [...new Set(suites.suites.map((s) => s.target ?? TARGETS.suites))].length > 1 ? `Targets: isolane <= ${TARGETS.suites}x; without root, <= ${TARGETS.rootlessSuites}x.` : `Target: isolane <= ${TARGETS.suites}x.`
+  const note = `Run by benchmarks/vitest-suite.js and benchmarks/mocha-suite.js${reused.length ? ` (not re-run here: ${reused.join('; ')})` : ''}; ratio to the stock parallel runner of the same framework. No root: vitest-suite.js --rootless, both runners started by ${rootless ? rootless.raw.runAs : 'a user without privilege'}, the isolane pool taking the user-namespace way. ${targets}`
   return { title: '4. Suites: wall time of the fixture suite, ms, median [p10-p90]', note, columns: ['suite', 'runner', 'wall time', 'to stock parallel'], rows }
 }
 
