@@ -35,17 +35,19 @@ function parseArgs(argv) {
     else if (arg === '--quick') mode.quick = true
     else if (arg === '--reuse-suites') mode.reuseSuites = true
     else if (arg === '--rerender') mode.rerender = true
+    else if (arg === '--merge') mode.merge = true
     else if (arg.startsWith('--only=')) mode.only = arg.slice(7).split(',')
     else if (arg === '--help' || arg === '-h') {
       process.stdout.write(
-        `usage: node benchmarks/run.js [--quick] [--reuse-suites] [--only=${Object.keys(SECTIONS).join(',')}]\n` +
+        `usage: node benchmarks/run.js [--quick] [--reuse-suites] [--merge] [--only=${Object.keys(SECTIONS).join(',')}]\n` +
           '  --quick         a smoke run (under a minute, no installs); writes results/quick.*\n' +
           '  --reuse-suites  fold in the suite scripts\' last results (results/*-suite.json) instead of running them\n' +
+          '  --merge         with --only: keep the other sections of the last results as they were (the report says from which run)\n' +
           '  --rerender      measure nothing: write the report again from results/latest.json\n',
       )
       process.exit(0)
     } else {
-      process.stderr.write(`benchmarks/run.js: unknown argument ${arg} (use --quick, --reuse-suites, --rerender, --only=SECTIONS or --help)\n`)
+      process.stderr.write(`benchmarks/run.js: unknown argument ${arg} (use --quick, --reuse-suites, --merge, --rerender, --only=SECTIONS or --help)\n`)
       process.exit(2)
     }
   }
@@ -62,6 +64,12 @@ function machine() {
   try {
     commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: fileURLToPath(new URL('..', import.meta.url)), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
   } catch {}
+  // What was measured is the working tree: say so when the packages differ from the commit.
+  let uncommitted = []
+  try {
+    const status = execFileSync('git', ['status', '--porcelain', '--', 'packages'], { cwd: fileURLToPath(new URL('..', import.meta.url)), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+    uncommitted = [...new Set(status.split('\n').filter(Boolean).map((line) => line.slice(3).split('/').slice(0, 2).join('/')))]
+  } catch {}
   return {
     node: process.versions.node,
     kernel: os.release(),
@@ -71,6 +79,7 @@ function machine() {
     memoryGiB: Number((os.totalmem() / 2 ** 30).toFixed(1)),
     root: process.getuid?.() === 0,
     commit,
+    ...(uncommitted.length > 0 && { uncommitted }),
   }
 }
 
@@ -109,6 +118,27 @@ for (const name of mode.only) {
   }
 }
 
+// --merge: the sections not run now come from the last results of the same kind, each with the
+// run it was measured in, so that one section can be measured again without all the others.
+const prefix = mode.quick ? 'quick' : 'latest'
+const sectionsFrom = {}
+if (mode.merge) {
+  let previous = null
+  try {
+    previous = JSON.parse(readFileSync(`${RESULTS}${prefix}.json`, 'utf8'))
+  } catch {
+    log(`  --merge: no results/${prefix}.json to keep other sections from`)
+  }
+  for (const [key, section] of Object.entries(previous?.sections ?? {})) {
+    if (key in sections) continue
+    sections[key] = section
+    sectionsFrom[key] = previous.sectionsFrom?.[key] ?? { finishedAt: previous.finishedAt, commit: previous.machine?.commit ?? null, ...(previous.machine?.uncommitted && { uncommitted: previous.machine.uncommitted }), loadAverageAtStart: previous.machine?.loadAverage?.atStart?.[0] ?? null }
+  }
+  if (Object.keys(sectionsFrom).length > 0) log(`  --merge: kept ${Object.keys(sectionsFrom).join(', ')} from earlier results`)
+}
+// The sections in the order of the report.
+const ordered = Object.fromEntries(Object.values(KEYS).filter((key) => key in sections).map((key) => [key, sections[key]]))
+
 const finishedAt = new Date()
 const results = {
   schema: 1,
@@ -120,11 +150,12 @@ const results = {
   machine: { ...machine(), loadAverage: { atStart: loadAtStart.map((v) => Number(v.toFixed(2))), atEnd: os.loadavg().map((v) => Number(v.toFixed(2))) } },
   probe: Object.fromEntries(Object.entries(probed.kinds).map(([kind, k]) => [kind, k.usable ? 'usable' : `${k.code}`])),
   tools: { cFloor: tools.cFloor, unshare: tools.unshare, bwrap: tools.bwrap, trueCommand: tools.trueCommand },
-  sections,
+  sections: ordered,
+  ...(Object.keys(sectionsFrom).length > 0 && { sectionsFrom }),
 }
-results.targets = evaluateTargets(sections)
+results.targets = evaluateTargets(ordered)
 
-writeOutputs(results, mode.quick ? 'quick' : 'latest', mode.quick ? 'quick-chart.svg' : 'chart.svg')
+writeOutputs(results, prefix, mode.quick ? 'quick-chart.svg' : 'chart.svg')
 if (failures.length > 0) {
   log(`benchmarks failed in: ${failures.join(', ')} (see above)`)
   process.exitCode = 1
