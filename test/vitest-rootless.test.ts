@@ -1,4 +1,4 @@
-// End to end: the isolane pool without root, as the README's "Without root" shows it: Vitest
+// End to end: the isolane pool without root, the older way that still works: Vitest
 // started by an unprivileged user inside a user namespace that it owns (util-linux `unshare`).
 import { spawnSync } from 'node:child_process'
 import { probe } from '@isolane/core'

@@ -32,7 +32,7 @@ export function forkIn(plan: IsolationPlan, way: LaunchWay, modulePath: string, 
     case 'privileged':
       return startInWindow(plan, () => fork(modulePath, [...args], options))
     case 'user-namespace': {
-      const node = [options.execPath ?? process.execPath, '--require', CHILD_SETUP_ENTRY, ...(options.execArgv ?? process.execArgv)]
+      const node = [options.execPath ?? process.execPath, '--require', CHILD_SETUP_ENTRY, ...(options.execArgv ?? inheritedExecArgv())]
       const launched = { ...options, execPath: launcher(), execArgv: [...launcherArgs(plan.kinds), '--', ...node], env: withSetup(plan, options.env) }
       return forwardSignals(plan, fork(modulePath, [...args], launched))
     }
@@ -64,6 +64,19 @@ export function startInWindow(plan: IsolationPlan, start: () => ChildProcess): C
     child?.kill('SIGKILL')
     throw error
   }
+}
+
+/**
+ * What fork() gives a child when no `execArgv` is passed: the parent's, without `-e CODE` (or
+ * `-p CODE`), as Node's own fork() does, or every child of `node -e` would run that code again.
+ */
+function inheritedExecArgv(): string[] {
+  const execArgv = [...process.execArgv]
+  const code = (process as { _eval?: string })._eval
+  if (code === undefined) return execArgv
+  const index = execArgv.lastIndexOf(code)
+  if (index > 0) execArgv.splice(index - 1, 2)
+  return execArgv
 }
 
 function launcher(): string {
