@@ -1,7 +1,8 @@
 // In-child code of the user-namespace way (the host side is launch.ts): the plan travels in the
 // environment, and the child's preload (entry/child-setup.cts) runs its steps on the main thread
 // before any other code, while the capabilities its user namespace grants are still there, then
-// drops every capability. Only the main thread and the threads it makes later are stripped; V8's
+// leaves it the capabilities its user has outside: a normal user's none (root keeps root's, within
+// the user namespace). Only the main thread and the threads it makes later are stripped; V8's
 // platform threads, already started, keep theirs but never run the user's code or libuv's work.
 import { IsolaneError, isIsolaneError } from './errors.js'
 import type { NamespaceKind } from './kinds.js'
@@ -47,7 +48,8 @@ export function setUpThisProcess(env: NodeJS.ProcessEnv = process.env): void {
   try {
     runSteps(plan, context)
   } finally {
-    dropCapabilities()
+    // The uid is the user's own (--map-current-user): 0 only for root.
+    if (process.getuid?.() !== 0) dropCapabilities()
   }
 }
 

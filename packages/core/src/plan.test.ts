@@ -41,6 +41,14 @@ describe('createPlan', () => {
     expect(copy.steps.at(-1)).toEqual({ op: 'plugin', name: 'hosts', index: 0 })
   })
 
+  it('carries the way, the fallback and module plugins as data (a file: URL becomes its path)', () => {
+    const module = join(import.meta.dirname, '../test-fixtures/throws-in-setup.cjs')
+    const plan = createPlan({ way: 'user-namespace', fallback: 'none', plugins: [{ name: 'm', module: `file://${module}` }] })
+    expect([plan.way, plan.fallback]).toEqual(['user-namespace', 'none'])
+    expect(plan.steps.at(-1)).toEqual({ op: 'plugin', name: 'm', index: 0, module })
+    expect([createPlan().way, createPlan().fallback]).toEqual(['auto', 'refuse'])
+  })
+
   it('adds only what the kinds allow: no lo without net, no tmpfs without mnt', () => {
     const plan = createPlan({ namespaces: ['uts', 'ipc'] })
     expect(plan.steps.map((s) => s.op)).toEqual([])
@@ -58,6 +66,10 @@ describe('createPlan', () => {
     [{ tmpfs: ['relative'] }, 'ISOLANE_INVALID_OPTIONS', /not absolute/],
     [{ tmpfs: ['/'] }, 'ISOLANE_INVALID_OPTIONS', /hide the whole file system/],
     [{ namespaces: ['net'], tmpfs: ['/tmp'] }, 'ISOLANE_INVALID_OPTIONS', /needs a fresh mount namespace/],
+    [{ way: 'rootless' }, 'ISOLANE_INVALID_OPTIONS', /`way` must be one of "auto", "privileged", "user-namespace", got "rootless"/],
+    [{ fallback: 'off' }, 'ISOLANE_INVALID_OPTIONS', /`fallback` must be "refuse" or "none", got "off"/],
+    [{ plugins: [{ name: 'p', module: 'relative/plugin.js' }] }, 'ISOLANE_INVALID_OPTIONS', /plugin "p" module "relative\/plugin.js" is not an absolute path/],
+    [{ plugins: [{ name: 'p', module: '/no/such/plugin.js' }] }, 'ISOLANE_INVALID_OPTIONS', /plugin "p" module \/no\/such\/plugin.js does not exist/],
     [{ namespaces: ['uts'], loopback: true }, 'ISOLANE_INVALID_OPTIONS', /needs a fresh network namespace/],
     [{ plugins: [{ name: 'x' }] }, 'ISOLANE_INVALID_OPTIONS', /plugin 0 .*synchronous setup function/],
     [{ binds: [{ source: '/no/such/src', target: '/tmp/x' }] }, 'ISOLANE_INVALID_OPTIONS', /bind source "\/no\/such\/src" does not exist/],
