@@ -2,7 +2,7 @@
 // The demo: one small Vitest project whose four files all listen on 127.0.0.1:3000 at the same
 // time (fixtures/vitest/binds-port-3000), run three ways, side by side. Exits 0 when the outcomes
 // are the expected ones: the stock forks pool clashes, both isolane ways pass.
-import { canIsolate, DEFAULT_KINDS, probe } from '@isolane/core'
+import { chooseWay, createPlan, launcherArgs, DEFAULT_KINDS } from '@isolane/core'
 import pc from 'picocolors'
 import { MODES, runVitest } from '../fixtures/vitest/run-vitest.js'
 
@@ -17,15 +17,26 @@ console.log(pc.bold('isolane demo'))
 console.log(`Four Vitest test files that each listen on ${pc.cyan('127.0.0.1:3000')}, hold it for 0.8 s, and close.`)
 console.log(`Project: fixtures/vitest/${FIXTURE} (maxWorkers: 4)\n`)
 
-const verdict = canIsolate(DEFAULT_KINDS, probe())
+const verdict = chooseWay(createPlan({}))
 if (!verdict.ok) {
-  console.log(pc.red(`This machine cannot make ${verdict.kind} namespaces (${verdict.code}): ${verdict.reason}`))
-  console.log('Run the demo as root, or see "Without root" in the README.')
+  console.log(pc.red(`This machine cannot isolate test workers (${verdict.error.code}): ${verdict.error.message}`))
+  console.log('See "Without root" in the README, or run `npx isolane doctor`.')
   process.exit(1)
 }
+const privileged = verdict.way === 'privileged'
+console.log(
+  privileged
+    ? `Running as ${process.getuid?.() === 0 ? 'root' : 'a user with CAP_SYS_ADMIN'}: the pool makes each worker's namespaces itself.\n`
+    : `Running as a normal user: each worker starts in a user namespace of its own (${pc.dim(`unshare ${launcherArgs(DEFAULT_KINDS).join(' ')}`)}).\n`,
+)
 
 const rows = []
 for (const run of runs) {
+  if (run.mode === 'threads' && !privileged) {
+    // A running thread cannot enter a user namespace: without privilege, the environment says so and points to the pool.
+    rows.push({ ...run, skipped: true, asExpected: true })
+    continue
+  }
   process.stdout.write(pc.dim(`running with ${MODES[run.mode].label}... `))
   const outcome = await runVitest(FIXTURE, { mode: run.mode })
   const passed = outcome.files.filter((file) => file.status === 'passed').length
@@ -39,6 +50,11 @@ for (const run of runs) {
 const width = Math.max(...runs.map((run) => MODES[run.mode].label.length))
 console.log(`\n  ${pc.bold('how Vitest runs the files'.padEnd(width))}   ${pc.bold('files passed')}   ${pc.bold('what happened')}`)
 for (const row of rows) {
+  if (row.skipped) {
+    console.log(`  ${MODES[row.mode].label.padEnd(width)}   ${'not run'.padEnd(12)}   ${pc.yellow('needs root: a running thread cannot enter a user namespace; use the pool')}`)
+    console.log(pc.dim(`  ${''.padEnd(width)}   ${''.padEnd(12)}   config: ${row.config}`))
+    continue
+  }
   const what =
     row.clashed > 0
       ? pc.red(`${row.clashed} failed: listen EADDRINUSE 127.0.0.1:3000`)
@@ -54,8 +70,8 @@ const ok = rows.every((row) => row.asExpected)
 console.log()
 if (ok) {
   console.log(`The stock pool shares one loopback between all workers, so only one file can hold the port.`)
-  console.log(`The isolane pool forks every worker into fresh net, mnt, ipc and uts namespaces (own lo, own /tmp);`)
-  console.log(`the isolane environment gives the thread that runs a file its own net, uts and ipc namespaces.`)
+  console.log(`The isolane pool forks every worker into fresh net, mnt, ipc and uts namespaces (own lo, own /tmp)${privileged ? '' : ',\neach inside a user namespace of its own, with your own uid and no capability left'};`)
+  if (privileged) console.log(`the isolane environment gives the thread that runs a file its own net, uts and ipc namespaces.`)
   console.log(pc.green(pc.bold('Demo outcome as expected.')))
 } else {
   for (const row of rows.filter((r) => !r.asExpected)) {
