@@ -1,6 +1,6 @@
 // Every message isolane shows about a failed syscall is built here: what failed, why, what to do.
 
-const ROOT_FIX = 'run as root, or give the process CAP_SYS_ADMIN, or start it inside a user namespace that owns the new namespaces (`unshare --user --map-root-user --net --mount --ipc --uts node ...`); `isolane doctor` shows what this machine allows'
+const ROOT_FIX = 'run as root, or give the process CAP_SYS_ADMIN; without privilege, start the child in a user namespace of its own instead (`forkIn()`/`spawnIn()` with the way `chooseWay()` finds: the pools, the adapters and `isolane run` do it by default); `isolane doctor` shows what this machine allows'
 
 interface Explanation {
   why: string
