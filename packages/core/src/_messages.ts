@@ -1,6 +1,22 @@
 // Every message isolane shows about a failed syscall is built here: what failed, why, what to do.
+import { readFileSync } from 'node:fs'
 
 const ROOT_FIX = 'run as root, or give the process CAP_SYS_ADMIN; without privilege, start the child in a user namespace of its own instead (`forkIn()`/`spawnIn()` with the way `chooseWay()` finds: the pools, the adapters and `isolane run` do it by default); `isolane doctor` shows what this machine allows'
+
+export const SECCOMP_FIX = 'start the container with `--cap-add SYS_ADMIN --security-opt seccomp=unconfined --security-opt apparmor=unconfined` (or `--privileged`)'
+
+/** Whether an EPERM comes from a seccomp filter rather than a missing capability (proc(5): Seccomp, CapEff). */
+function seccompRefuses(): boolean {
+  let status: string
+  try {
+    status = readFileSync('/proc/self/status', 'utf8')
+  } catch {
+    return false
+  }
+  const capEff = /^CapEff:\s*([0-9a-f]+)$/m.exec(status)?.[1]
+  const capSysAdmin = capEff !== undefined && ((BigInt(`0x${capEff}`) >> 21n) & 1n) === 1n
+  return capSysAdmin && /^Seccomp:\s*2$/m.test(status)
+}
 
 interface Explanation {
   why: string
@@ -16,6 +32,11 @@ export function explainSyscallFailure(syscall: string, code: string, call: strin
     case 'mount:EPERM':
     case 'umount2:EPERM':
     case 'sethostname:EPERM':
+      if (seccompRefuses())
+        return {
+          why: 'a seccomp filter refuses the call: the process has CAP_SYS_ADMIN, but runs under a filter (a default Docker container does this, even as root)',
+          fix: SECCOMP_FIX,
+        }
       return { why: 'the process lacks CAP_SYS_ADMIN in its user namespace', fix: ROOT_FIX }
     case 'unshare:EINVAL':
       if (call.includes('CLONE_NEWUSER'))

@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process'
 import { accessSync, constants as fsConstants, readFileSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
 import type { NamespaceKind } from './kinds.js'
+import { SECCOMP_FIX } from './_messages.js'
 import { isLinux } from './platform.js'
 
 export const LAUNCHER = 'unshare'
@@ -111,7 +112,7 @@ function explainRefusal(said: string): UserNamespaceAnswer {
       usable: false,
       code: 'ISOLANE_SECCOMP',
       reason: `a seccomp filter refuses unshare(2) (a default Docker container does, even as root; \`unshare\` said: ${said})`,
-      fix: 'start the container with `--cap-add SYS_ADMIN --security-opt seccomp=unconfined --security-opt apparmor=unconfined` (or `--privileged`)',
+      fix: SECCOMP_FIX,
     }
   return { usable: false, code: 'ISOLANE_USERNS_REFUSED', reason: `the kernel refused a user namespace (\`unshare\` said: ${said})`, fix: 'run `isolane doctor` for what this machine allows, or run the tests as root' }
 }
