@@ -6,7 +6,8 @@
 // platform threads, already started, keep theirs but never run the user's code or libuv's work.
 import { IsolaneError, isIsolaneError } from './errors.js'
 import type { NamespaceKind } from './kinds.js'
-import { dropCapabilities, execCommand, inheritAsPlainFd } from './libc/syscalls.js'
+import { clearAmbientCapabilities, dropCapabilities, execCommand, getCapabilities, inheritAsPlainFd, setCapabilities } from './libc/syscalls.js'
+import { RENEWAL_ENV } from './renewal.js'
 import { hostnameOf, type IsolationPlan, type SetupStep, type StepContext } from './plan.js'
 import { runSteps } from './steps/index.js'
 
@@ -48,8 +49,13 @@ export function setUpThisProcess(env: NodeJS.ProcessEnv = process.env): void {
   try {
     runSteps(plan, context)
   } finally {
-    // The uid is the user's own (--map-current-user): 0 only for root.
-    if (process.getuid?.() !== 0) dropCapabilities()
+    // The uid is the user's own (--map-current-user): 0 only for root. A worker renewed between
+    // files keeps its capabilities permitted, to raise them for the renewal alone (renewal.ts);
+    // none is effective, so the user's code meets the permission checks the user meets.
+    if (process.getuid?.() !== 0) {
+      if (env[RENEWAL_ENV] === undefined) dropCapabilities()
+      else lowerCapabilities()
+    }
   }
 }
 
@@ -67,4 +73,10 @@ export function execInPlace([command, ...args]: readonly string[]): never {
   if (command === undefined) throw new Error('isolane: no command to run')
   for (const fd of [0, 1, 2]) inheritAsPlainFd(fd)
   return execCommand(command, args)
+}
+
+/** No capability effective (nor ambient, for programs it runs); the permitted ones kept. */
+function lowerCapabilities(): void {
+  clearAmbientCapabilities()
+  setCapabilities({ effective: [0, 0], permitted: getCapabilities().permitted })
 }

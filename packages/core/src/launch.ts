@@ -8,6 +8,7 @@ import { createRequire } from 'node:module'
 import { readFileSync } from 'node:fs'
 import type { ChildProcess, ForkOptions, SpawnOptions } from 'node:child_process'
 import { CHILD_SETUP_ENV, childSetupOf, notSendable } from './child-setup.js'
+import { RENEWAL_ENV } from './renewal.js'
 import { entryPath } from './entry-path.js'
 import { IsolaneError } from './errors.js'
 import type { IsolationPlan, IsolationWay } from './plan.js'
@@ -24,8 +25,16 @@ const plainSpawn = builtins.spawn
 export const CHILD_SETUP_ENTRY = entryPath(import.meta.url, './entry/child-setup.cjs')
 const EXEC_ENTRY = entryPath(import.meta.url, './entry/exec.cjs')
 
-/** `fork()` of a Node module into the plan's namespaces. `fork` is the function that forks (default: node:child_process's). */
-export function forkIn(plan: IsolationPlan, way: LaunchWay, modulePath: string, args: readonly string[], options: ForkOptions = {}, fork = plainFork): ChildProcess {
+export interface ForkInOptions {
+  /** The function that forks (default: node:child_process's). */
+  fork?: typeof plainFork
+  /** The worker will renew its isolation between files (renewal.ts): it is handed its plan. */
+  renewable?: boolean
+}
+
+/** `fork()` of a Node module into the plan's namespaces. */
+export function forkIn(plan: IsolationPlan, way: LaunchWay, modulePath: string, args: readonly string[], options: ForkOptions = {}, { fork = plainFork, renewable = false }: ForkInOptions = {}): ChildProcess {
+  if (renewable && way !== 'none') options = { ...options, env: { ...(options.env ?? process.env), [RENEWAL_ENV]: renewalOf(plan) } }
   switch (way) {
     case 'none':
       return fork(modulePath, [...args], options)
@@ -84,6 +93,13 @@ function launcher(): string {
   if (path === undefined)
     throw new IsolaneError('ISOLANE_LAUNCHER_MISSING', 'util-linux `unshare` is not on PATH, and the user-namespace way starts every worker through it. To fix: install util-linux, or run as root.', { hint: 'install util-linux' })
   return path
+}
+
+/** What a renewal runs again: the plan as data, so function plugins cannot come along. */
+function renewalOf(plan: IsolationPlan): string {
+  const refusal = notSendable(plan)
+  if (refusal) throw refusal
+  return childSetupOf(plan)
 }
 
 function withSetup(plan: IsolationPlan, env: NodeJS.ProcessEnv | undefined): NodeJS.ProcessEnv {

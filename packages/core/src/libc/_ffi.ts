@@ -21,6 +21,7 @@ export interface Libc {
   ioctl: Fn
   fcntl: Fn
   capset: Fn
+  capget: Fn
   prctl: Fn
   execvp: Fn
   errno: () => number
@@ -49,6 +50,7 @@ export function loadLibc(): Libc {
     ioctl: lib.func('int ioctl(int fd, unsigned long request, ...)'),
     fcntl: lib.func('int fcntl(int fd, int cmd, ...)'),
     capset: lib.func('int capset(uint8_t *header, uint8_t *data)'),
+    capget: lib.func('int capget(uint8_t *header, _Inout_ uint8_t *data)'),
     prctl: lib.func('int prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5)'),
     execvp: lib.func('int execvp(const char *file, const char **argv)'),
     errno: () => koffi.errno(),

@@ -64,3 +64,6 @@ export const CAP_DATA_SIZE = 24
 /** prctl(2): PR_CAP_AMBIENT with PR_CAP_AMBIENT_CLEAR_ALL empties the ambient set. */
 export const PR_CAP_AMBIENT = 47
 export const PR_CAP_AMBIENT_CLEAR_ALL = 4
+
+/** prctl(2): PR_SET_CHILD_SUBREAPER makes orphaned descendants children of the caller. */
+export const PR_SET_CHILD_SUBREAPER = 36

@@ -1,7 +1,7 @@
 // Typed wrappers over ./_ffi.ts: each reads errno right after a failed call and throws.
 import { syscallError } from '../errors.js'
 import { loadLibc } from './_ffi.js'
-import { AF_INET, CAP_DATA_SIZE, CAP_HEADER_SIZE, F_GETFD, F_GETFL, F_SETFD, F_SETFL, IFF_RUNNING, LINUX_CAPABILITY_VERSION_3, O_NONBLOCK, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, IFF_UP, IFNAMSIZ, IFREQ_SIZE, MNT_DETACH, O, SIOCGIFFLAGS, SIOCSIFFLAGS, SOCK_CLOEXEC, SOCK_DGRAM } from './constants.js'
+import { AF_INET, CAP_DATA_SIZE, CAP_HEADER_SIZE, F_GETFD, F_GETFL, F_SETFD, F_SETFL, IFF_RUNNING, LINUX_CAPABILITY_VERSION_3, O_NONBLOCK, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, PR_SET_CHILD_SUBREAPER, IFF_UP, IFNAMSIZ, IFREQ_SIZE, MNT_DETACH, O, SIOCGIFFLAGS, SIOCSIFFLAGS, SOCK_CLOEXEC, SOCK_DGRAM } from './constants.js'
 
 interface CallDetail {
   /** How the call is named in messages, when the bare name says too little: `unshare(CLONE_NEWNET)`. */
@@ -107,4 +107,43 @@ export function inheritAsPlainFd(fd: number): void {
 export function execCommand(file: string, args: readonly string[]): never {
   loadLibc().execvp(file, [file, ...args, null])
   throw syscallError('execvp', loadLibc().errno(), { call: `execvp(${file})`, path: file })
+}
+
+/** The calling thread's capability sets as capget(2) fills them: two 32-bit words each. */
+export interface CapabilitySets {
+  readonly effective: readonly [number, number]
+  readonly permitted: readonly [number, number]
+}
+
+function capabilityHeader(): Buffer {
+  const header = Buffer.alloc(CAP_HEADER_SIZE)
+  header.writeUInt32LE(LINUX_CAPABILITY_VERSION_3, 0)
+  return header
+}
+
+export function getCapabilities(): CapabilitySets {
+  const data = Buffer.alloc(CAP_DATA_SIZE)
+  check(loadLibc().capget(capabilityHeader(), data), 'capget')
+  // struct __user_cap_data_struct { effective, permitted, inheritable } x 2
+  return { effective: [data.readUInt32LE(0), data.readUInt32LE(12)], permitted: [data.readUInt32LE(4), data.readUInt32LE(16)] }
+}
+
+/** Sets the calling thread's effective and permitted sets; inheritable stays empty. */
+export function setCapabilities(sets: CapabilitySets): void {
+  const data = Buffer.alloc(CAP_DATA_SIZE)
+  data.writeUInt32LE(sets.effective[0], 0)
+  data.writeUInt32LE(sets.permitted[0], 4)
+  data.writeUInt32LE(sets.effective[1], 12)
+  data.writeUInt32LE(sets.permitted[1], 16)
+  check(loadLibc().capset(capabilityHeader(), data), 'capset')
+}
+
+/** Ambient capabilities are what execve(2) would pass on to a program run by a uid other than 0. */
+export function clearAmbientCapabilities(): void {
+  check(loadLibc().prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0), 'prctl', { call: 'prctl(PR_CAP_AMBIENT_CLEAR_ALL)' })
+}
+
+/** Orphaned descendants of this process become its children, not init's (prctl(2)). */
+export function becomeChildSubreaper(): void {
+  check(loadLibc().prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), 'prctl', { call: 'prctl(PR_SET_CHILD_SUBREAPER)' })
 }

@@ -333,6 +333,44 @@ describe.skipIf(noDefaultIsolation)('createPool', () => {
     await pool.destroy()
   })
 
+  it('renews a reused worker between tasks: what a task left (a server on port 3000, a file in /tmp) cannot reach the next', async () => {
+    const pool = track(createPool({ filename: fixture('leaves-server-and-tmp-file.js'), minThreads: 1, maxThreads: 1, isolateWorkers: false, renewWorkers: true, isolation: { hostname: 'r-{workerId}' } }))
+    const reports: Array<{ pid: number; net: string; hostname: string; tmp: string[] }> = []
+    for (let i = 0; i < 3; i++) reports.push(await pool.run({}))
+    // One worker process, three network namespaces, the hostname again, an empty /tmp each time.
+    expect(new Set(reports.map((r) => r.pid)).size).toBe(1)
+    expect(new Set(reports.map((r) => r.net)).size).toBe(3)
+    expect(reports.map((r) => r.hostname)).toEqual(['r-1', 'r-1', 'r-1'])
+    for (const report of reports) expect(report.tmp).not.toContain('isolane-left-by-a-task')
+    await pool.destroy()
+  })
+
+  it('(control) a reused worker that is not renewed: the next task meets the server the last one left', async () => {
+    const pool = track(createPool({ filename: fixture('leaves-server-and-tmp-file.js'), minThreads: 1, maxThreads: 1, isolateWorkers: false }))
+    await pool.run({})
+    await expect(pool.run({})).rejects.toMatchObject({ message: expect.stringMatching(/a previous task's file is still there|EADDRINUSE/) })
+    await pool.destroy()
+  })
+
+  it('stops what a task left running, even detached, and says which task left what', async () => {
+    const reports: unknown[] = []
+    const pool = track(createPool({ filename: fixture('leaves-detached-sleep.js'), minThreads: 0, maxThreads: 1, onLeftovers: (report) => reports.push(report) }))
+    const pid = await pool.run<number>({ seconds: 301 })
+    expect(isAlive(pid)).toBe(false)
+    expect(reports).toEqual([{ task: { seconds: 301 }, processes: [{ pid, command: 'sleep 301' }] }])
+    await pool.destroy()
+  })
+
+  it("fails the task that left processes with leftovers: 'fail', and keeps them with 'keep'", async () => {
+    const failing = track(createPool({ filename: fixture('leaves-detached-sleep.js'), minThreads: 0, maxThreads: 1, leftovers: 'fail', onLeftovers: () => {} }))
+    await expect(failing.run({ seconds: 302 })).rejects.toMatchObject({ code: 'ISOLANE_LEFT_PROCESSES', message: expect.stringMatching(/^The task left 1 process running: sleep 302 \(pid \d+\); stopped \(SIGKILL\)\. To fix:/) })
+    const keeping = track(createPool({ filename: fixture('leaves-detached-sleep.js'), minThreads: 0, maxThreads: 1, leftovers: 'keep' }))
+    const pid = await keeping.run<number>({ seconds: 303 })
+    expect(isAlive(pid)).toBe(true)
+    signal(pid, 'SIGKILL')
+    await Promise.all([failing.destroy(), keeping.destroy()])
+  })
+
   it('keeps two pools of one process apart', async () => {
     const a = track(createPool({ filename: fixture('reports-namespaces.js'), minThreads: 0, maxThreads: 2, isolation: { hostname: 'a-{workerId}' } }))
     const b = track(createPool({ filename: fixture('reports-namespaces.js'), minThreads: 0, maxThreads: 2, env: { POOL: 'b' }, isolation: { hostname: 'b-{workerId}', namespaces: ['uts', 'net'] } }))
@@ -376,9 +414,9 @@ describe.skipIf(noPidNamespace)('createPool with a PID namespace', () => {
     }
   })
 
-  it('(control) without a PID namespace, the detached grandchild outlives the worker', async () => {
+  it("(control) without a PID namespace and with leftovers: 'keep', the detached grandchild outlives the worker", async () => {
     const marker = `isolane-grandchild-${process.pid}-${Date.now()}-control`
-    const pool = track(createPool({ filename: fixture('spawns-detached-grandchild.js'), minThreads: 0, maxThreads: 1 }))
+    const pool = track(createPool({ filename: fixture('spawns-detached-grandchild.js'), minThreads: 0, maxThreads: 1, leftovers: 'keep' }))
     try {
       const result = await pool.run<{ workerPid: number; grandchildPid: number }>({ marker })
       expect(result.workerPid).not.toBe(1)

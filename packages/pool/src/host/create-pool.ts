@@ -6,12 +6,12 @@ import { randomUUID } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import Tinypool from 'tinypool'
 import { IsolaneError, announceOnce, chooseWay, createPlan, forkIn, isIsolaneError, type LaunchWay } from '@isolane/core'
-import { POOL_TOKEN_ENV, WORKER_ID_ENV, type KickEnvelope, type TaskEnvelope } from '../shared/protocol.js'
+import { POOL_TOKEN_ENV, WORKER_ID_ENV, isResultEnvelope, isSerializedTaskError, type KickEnvelope, type LeftProcess, type TaskEnvelope } from '../shared/protocol.js'
 import { originalFork } from './_child-process.js'
-import { cannotIsolate, poolDestroyed, workerExited, workersCannotStart, type WorkerExit } from './errors.js'
+import { cannotIsolate, describeLeftovers, leftProcesses, poolDestroyed, workerExited, workersCannotStart, type WorkerExit } from './errors.js'
 import { registerPool, unregisterPool, type HookedPool } from './fork-hook.js'
 import { isolatedForkOptions } from './isolated-fork.js'
-import { resolvePoolOptions, type PoolOptions, type ResolvedPoolOptions } from './options.js'
+import { resolvePoolOptions, type LeftoversReport, type PoolOptions, type ResolvedPoolOptions } from './options.js'
 import { TASK_ENTRY, tinypoolProcessEntry } from './paths.js'
 import { standInWorker } from './stand-in-worker.js'
 import { toTaskError } from './task-errors.js'
@@ -116,15 +116,33 @@ class IsolatedTinypool implements IsolatedPool {
   async run<T = unknown>(task: unknown, options: RunOptions = {}): Promise<T> {
     if (this.#destroying) throw poolDestroyed()
     if (this.#broken) throw this.#broken
-    const envelope: TaskEnvelope = { __isolane_task__: true, href: this.#options.href, name: this.#options.name, task }
+    const { href, name, renewWorkers, leftovers } = this.#options
+    const envelope: TaskEnvelope = { __isolane_task__: true, href, name, task, renew: renewWorkers, stopLeftovers: leftovers !== 'keep' }
+    let answer: unknown
     try {
-      const result = (await this.#inCall(() => this.#tinypool.run(envelope, { signal: options.signal ?? null }))) as T
-      this.#counts.tasksCompleted++
-      return result
+      answer = await this.#inCall(() => this.#tinypool.run(envelope, { signal: options.signal ?? null }))
     } catch (reason) {
       this.#counts.tasksFailed++
+      const left = isSerializedTaskError(reason) ? reason.left : undefined
+      if (left && left.length > 0) this.#reportLeftovers(task, left)
       throw this.#taskError(reason)
     }
+    const { value, left } = isResultEnvelope(answer) ? answer : { value: answer, left: [] }
+    if (left.length > 0) {
+      this.#reportLeftovers(task, left)
+      if (leftovers === 'fail') {
+        this.#counts.tasksFailed++
+        throw leftProcesses(left)
+      }
+    }
+    this.#counts.tasksCompleted++
+    return value as T
+  }
+
+  #reportLeftovers(task: unknown, processes: readonly LeftProcess[]): void {
+    const report: LeftoversReport = Object.freeze({ task, processes })
+    if (this.#options.onLeftovers) this.#options.onLeftovers(report)
+    else process.emitWarning(describeLeftovers(processes), { code: 'ISOLANE_LEFT_PROCESSES' })
   }
 
   destroy(): Promise<void> {
@@ -141,7 +159,7 @@ class IsolatedTinypool implements IsolatedPool {
     try {
       const plan = createPlan(this.#options.isolation, { workerId })
       const forkOptions = isolatedForkOptions({ ...options, env: this.#workerEnv(options.env) }, plan, workerId)
-      child = forkIn(plan, this.#way, modulePath, args, forkOptions, originalFork)
+      child = forkIn(plan, this.#way, modulePath, args, forkOptions, { fork: originalFork, renewable: this.#options.renewWorkers })
     } catch (error) {
       this.#counts.windowFailures++
       // The thread may be left in the worker's namespaces: another window could only make it worse.

@@ -25,7 +25,7 @@ export function forkIsolated(modulePath: string, args?: readonly string[] | Isol
   const [argList, allOptions] = splitArgs(args, options)
   const { isolation, workerId, ...forkOptions } = allOptions
   const plan = planFor(isolation, workerId)
-  return forkIn(plan, wayFor(plan), modulePath, argList, isolatedForkOptions(forkOptions, plan, workerId), originalFork)
+  return forkIn(plan, wayFor(plan), modulePath, argList, isolatedForkOptions(forkOptions, plan, workerId), { fork: originalFork })
 }
 
 export function spawnIsolated(command: string, args?: readonly string[] | IsolatedSpawnOptions, options?: IsolatedSpawnOptions): ChildProcess {

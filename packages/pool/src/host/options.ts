@@ -4,7 +4,7 @@ import { existsSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { Options as TinypoolOptions } from 'tinypool'
-import { createPlan, hiddenBy, type IsolationOptions, type IsolationPlan, type NamespaceKind } from '@isolane/core'
+import { createPlan, hiddenBy, notSendable, type IsolationOptions, type IsolationPlan, type NamespaceKind } from '@isolane/core'
 import { invalidPoolOptions } from './errors.js'
 
 /** tinypool's options (its runtime is always child_process), plus the isolation of the workers. */
@@ -17,6 +17,26 @@ export interface PoolOptions extends Omit<TinypoolOptions, 'runtime' | 'filename
   env?: Record<string, string>
   /** The fresh namespaces of every worker and their setup (default: net, mnt, ipc, uts, lo up). */
   isolation?: IsolationOptions
+  /**
+   * With `isolateWorkers: false`: before every task but its first, a worker gets fresh net, uts and
+   * ipc namespaces and empty /tmp and /dev/shm (renewIsolation() of @isolane/core), so that what a
+   * task left (servers, files in /tmp) cannot reach the next. Default false.
+   */
+  renewWorkers?: boolean
+  /**
+   * Processes a task leaves running (detached ones included): 'stop' (default) stops them after the
+   * task and reports them through `onLeftovers`; 'fail' stops them and fails the task; 'keep' leaves them.
+   */
+  leftovers?: LeftoversMode
+  /** Told what a task left running (stopped by then). Default: a warning on stderr. */
+  onLeftovers?: (report: LeftoversReport) => void
+}
+
+export type LeftoversMode = 'stop' | 'fail' | 'keep'
+
+export interface LeftoversReport {
+  readonly task: unknown
+  readonly processes: ReadonlyArray<{ readonly pid: number; readonly command: string }>
 }
 
 export interface ResolvedPoolOptions {
@@ -30,6 +50,9 @@ export interface ResolvedPoolOptions {
   readonly kinds: readonly NamespaceKind[]
   /** The plan of worker 1: what the pool checks the machine against. */
   readonly plan: IsolationPlan
+  readonly renewWorkers: boolean
+  readonly leftovers: LeftoversMode
+  readonly onLeftovers: ((report: LeftoversReport) => void) | undefined
   /** tinypool's own options, without filename, runtime, env and name (the pool sets those). */
   readonly tinypool: Omit<TinypoolOptions, 'filename' | 'runtime' | 'env' | 'name'>
 }
@@ -44,16 +67,25 @@ export function resolvePoolOptions(options: PoolOptions): ResolvedPoolOptions {
   if (typeof options !== 'object' || options === null)
     throw invalidPoolOptions(`expected an object, got ${options === null ? 'null' : typeof options}`, 'pass `{ filename: new URL("./worker.js", import.meta.url) }`')
   for (const [key, fix] of Object.entries(UNSUPPORTED)) if ((options as unknown as Record<string, unknown>)[key] !== undefined) throw invalidPoolOptions(`\`${key}\` is set`, fix)
-  const { filename, name = 'default', isolateWorkers = true, env, isolation = {}, ...tinypool } = options
+  const { filename, name = 'default', isolateWorkers = true, env, isolation = {}, renewWorkers = false, leftovers = 'stop', onLeftovers, ...tinypool } = options
   if (typeof name !== 'string' || name === '') throw invalidPoolOptions(`\`name\` must be a non-empty string, got ${String(name)}`, 'name an export of the worker module, or leave `name` out')
   if (typeof isolateWorkers !== 'boolean') throw invalidPoolOptions(`\`isolateWorkers\` must be a boolean, got ${String(isolateWorkers)}`, 'use `true` or `false`')
+  if (typeof renewWorkers !== 'boolean') throw invalidPoolOptions(`\`renewWorkers\` must be a boolean, got ${String(renewWorkers)}`, 'use `true` or `false`')
+  if (!['stop', 'fail', 'keep'].includes(leftovers)) throw invalidPoolOptions(`\`leftovers\` must be "stop", "fail" or "keep", got ${JSON.stringify(leftovers)}`, 'use "stop" (the default), "fail" or "keep"')
+  if (onLeftovers !== undefined && typeof onLeftovers !== 'function') throw invalidPoolOptions('`onLeftovers` must be a function', 'pass `(report) => ...`, or leave it out for a warning')
   validateEnv(env)
   validateThreads(tinypool.minThreads, tinypool.maxThreads)
   // createPlan throws IsolaneError ISOLANE_INVALID_OPTIONS (or ISOLANE_USERNS_FROM_NODE) here.
   const plan = createPlan(isolation, { workerId: 1 })
   const href = workerHref(filename)
   checkVisibleToWorkers(href, plan)
-  return { href, name, isolateWorkers, env, isolation, kinds: plan.kinds, plan, tinypool }
+  if (renewWorkers && isolateWorkers)
+    throw invalidPoolOptions('`renewWorkers: true` with `isolateWorkers: true`', 'set `isolateWorkers: false` (a worker is then reused, and renewed between tasks), or drop `renewWorkers`: a fresh worker per task is fresh already')
+  if (renewWorkers) {
+    const refusal = notSendable(plan)
+    if (refusal) throw invalidPoolOptions(`\`renewWorkers\` renews in the worker itself, and ${refusal.message.replace(/^./, (c) => c.toLowerCase())}`, 'give the plugins as modules')
+  }
+  return { href, name, isolateWorkers, env, isolation, kinds: plan.kinds, plan, renewWorkers, leftovers, onLeftovers, tinypool }
 }
 
 function workerHref(filename: unknown): string {

@@ -14,6 +14,27 @@ export interface TaskEnvelope {
   /** The export to call; 'default' unless the pool was given a `name`. */
   readonly name: string
   readonly task: unknown
+  /** Renew the worker's isolation before this task if it ran one before (the pool's renewWorkers). */
+  readonly renew?: boolean
+  /** Stop what the task left running after it (the pool's `leftovers` is not 'keep'). */
+  readonly stopLeftovers?: boolean
+}
+
+/** A process a task left running, as the worker found it (stopped since, unless kept). */
+export interface LeftProcess {
+  readonly pid: number
+  readonly command: string
+}
+
+/** What the worker answers a task with: the task's value, and what it left running. */
+export interface ResultEnvelope {
+  readonly __isolane_result__: true
+  readonly value: unknown
+  readonly left: readonly LeftProcess[]
+}
+
+export function isResultEnvelope(value: unknown): value is ResultEnvelope {
+  return typeof value === 'object' && value !== null && (value as ResultEnvelope).__isolane_result__ === true
 }
 
 /**
@@ -36,6 +57,8 @@ export interface SerializedTaskError {
   readonly props?: Record<string, unknown>
   /** An error's cause: an error, or a plain value (JSON), or a description of one that has none. */
   readonly cause?: SerializedTaskError | { readonly value: unknown }
+  /** On a task's own failure: what it left running (stopped since). */
+  readonly left?: readonly LeftProcess[]
 }
 
 export function isTaskEnvelope(value: unknown): value is TaskEnvelope | KickEnvelope {

@@ -2,27 +2,43 @@
 // It imports the user's worker module when a task needs it, so that a module that fails to load
 // fails that task with its error (tinypool would lose a worker that fails before it is ready),
 // and it sends errors back with their code, properties and cause.
-import { isKick, isTaskEnvelope, type TaskEnvelope } from '../shared/protocol.js'
+import { adoptOrphans, prepareRenewal, renewIsolation, stopLeftovers } from '@isolane/core'
+import { isKick, isTaskEnvelope, type LeftProcess, type ResultEnvelope, type TaskEnvelope } from '../shared/protocol.js'
 import { serializeTaskError } from '../shared/serialize-error.js'
 
 type Handler = (task: unknown) => unknown
 
 const handlers = new Map<string, Promise<Handler>>()
+// The plan to renew with, if the pool renews its workers: taken out of the environment at once.
+prepareRenewal()
+let tasksRun = 0
 
 export default async function runTask(envelope: unknown): Promise<unknown> {
   if (!isTaskEnvelope(envelope)) throw carrier(new Error('@isolane/pool worker received a task without its envelope. This is a bug in isolane: please report it.'))
   if (isKick(envelope)) return null
+  // The next task must not meet what the last one left: fresh net, uts, ipc, empty /tmp.
+  if (envelope.renew && tasksRun > 0) renewIsolation()
+  tasksRun++
+  if (envelope.stopLeftovers) adoptOrphans()
   let handler: Handler
   try {
     handler = await handlerOf(envelope)
   } catch (error) {
-    throw carrier(error)
+    throw carrier(error, leftBehind(envelope))
   }
+  let value: unknown
   try {
-    return await handler(envelope.task)
+    value = await handler(envelope.task)
   } catch (error) {
-    throw carrier(error)
+    throw carrier(error, leftBehind(envelope))
   }
+  const result: ResultEnvelope = { __isolane_result__: true, value, left: leftBehind(envelope) }
+  return result
+}
+
+/** What the task left running, stopped now (unless the pool keeps it). */
+function leftBehind(envelope: TaskEnvelope): LeftProcess[] {
+  return envelope.stopLeftovers ? stopLeftovers() : []
 }
 
 /**
@@ -30,8 +46,8 @@ export default async function runTask(envelope: unknown): Promise<unknown> {
  * anything that is not an Error as a string), so the serialized form travels as own properties of
  * an Error; the host rebuilds the original error from them.
  */
-function carrier(error: unknown): Error {
-  return Object.assign(new Error('isolane task error'), serializeTaskError(error))
+function carrier(error: unknown, left: readonly LeftProcess[] = []): Error {
+  return Object.assign(new Error('isolane task error'), serializeTaskError(error), left.length > 0 ? { left } : {})
 }
 
 function handlerOf({ href, name }: TaskEnvelope): Promise<Handler> {

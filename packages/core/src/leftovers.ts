@@ -1,0 +1,85 @@
+// In-worker code: what a test file leaves running. The worker adopts every orphan of its
+// descendants (a child subreaper, prctl(2)), so that a detached or double-forked process is still
+// its descendant; after each file, every descendant is a leftover of that file, and is stopped.
+import { readdirSync, readFileSync } from 'node:fs'
+import { becomeChildSubreaper } from './libc/syscalls.js'
+
+export interface LeftoverProcess {
+  readonly pid: number
+  /** Its command line, as `ps` would show it. */
+  readonly command: string
+}
+
+let adopting = false
+
+/** Makes this process the reaper of its descendants' orphans. Idempotent. */
+export function adoptOrphans(): void {
+  if (adopting) return
+  becomeChildSubreaper()
+  adopting = true
+}
+
+/** Every living descendant of this process, parents before their children. */
+export function descendants(pid: number = process.pid): LeftoverProcess[] {
+  const found: LeftoverProcess[] = []
+  const visit = (parent: number) => {
+    for (const child of childrenOf(parent)) {
+      const command = commandOf(child)
+      if (command === undefined) continue // gone meanwhile, or a zombie
+      found.push({ pid: child, command })
+      visit(child)
+    }
+  }
+  visit(pid)
+  return found
+}
+
+/**
+ * Stops (SIGKILL) every descendant of this process and returns what they were. Children the worker
+ * itself relies on are to be left out by the caller through `keep`.
+ */
+export function stopLeftovers(keep: ReadonlySet<number> = new Set()): LeftoverProcess[] {
+  const left = descendants().filter((process) => !keep.has(process.pid))
+  for (const { pid } of left) {
+    try {
+      process.kill(pid, 'SIGKILL')
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return left
+}
+
+function childrenOf(pid: number): number[] {
+  const out: number[] = []
+  let tasks: string[]
+  try {
+    tasks = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)
+  } catch {
+    return out
+  }
+  for (const child of tasks) out.push(Number(child))
+  // Children of the process's other threads (/proc/PID/task/TID/children is per thread).
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      if (Number(tid) === pid) continue
+      for (const child of readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) out.push(Number(child))
+    }
+  } catch {
+    // gone
+  }
+  return out
+}
+
+/** Its command line, or undefined if it is gone or a zombie (dead, only waiting to be reaped). */
+function commandOf(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    if (stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z') return undefined
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean)
+    if (argv.length > 0) return argv.join(' ')
+    return `[${readFileSync(`/proc/${pid}/comm`, 'utf8').trim()}]`
+  } catch {
+    return undefined
+  }
+}

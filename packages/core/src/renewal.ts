@@ -1,0 +1,75 @@
+// In-worker code: renewal between the files of a reused worker. The worker's main thread moves into
+// fresh net, uts and ipc namespaces (what its sockets, hostname and System V IPC will be from now
+// on), and the fresh tmpfs mounts of its plan are replaced by empty ones in the worker's mount
+// namespace (so every thread sees them; the mount namespace itself is not renewed, which would give
+// the main thread a filesystem context of its own: fs-context.ts). What the previous file left
+// (servers, sockets, timers, files in /tmp) is then out of reach of the next, and blocks nothing.
+// Not renewed: memory, the module cache, globals, open descriptors, and the namespaces of threads
+// that already exist (libuv's threadpool keeps the worker's first net, uts and ipc namespaces: a
+// dns.lookup() made there still sees only a loopback, as before).
+//
+// The plan comes from the host at fork time (RENEWAL_ENV, forkIn(..., { renewable: true })). A
+// worker started the user-namespace way keeps its capabilities permitted but not effective
+// (child-setup.ts), and raises them only for the renewal.
+import { IsolaneError } from './errors.js'
+import { cloneFlags, type NamespaceKind } from './kinds.js'
+import { getCapabilities, setCapabilities, umount, unshare } from './libc/syscalls.js'
+import { hostnameOf, type IsolationPlan, type SetupStep, type StepContext } from './plan.js'
+import { runSteps } from './steps/index.js'
+import type { ChildSetup } from './child-setup.js'
+
+/** The variable that carries a reused worker's plan, for renewIsolation(). */
+export const RENEWAL_ENV = 'ISOLANE_RENEWAL'
+
+const RENEWED_KINDS: readonly NamespaceKind[] = ['net', 'uts', 'ipc']
+/** The steps run again in a renewal: all but making / private, which holds for good. */
+const RENEWED_STEPS = new Set<SetupStep['op']>(['loopback-up', 'hostname', 'tmpfs', 'mqueue', 'bind', 'plugin'])
+
+let renewal: ChildSetup | undefined
+
+/** Takes the plan out of the environment (the worker's children must not see it); call it first thing in the worker. */
+export function prepareRenewal(env: NodeJS.ProcessEnv = process.env): boolean {
+  const raw = env[RENEWAL_ENV]
+  if (raw !== undefined) {
+    delete env[RENEWAL_ENV]
+    renewal = JSON.parse(raw) as ChildSetup
+  }
+  return renewal !== undefined
+}
+
+/** Whether this worker was started renewable. */
+export function isRenewable(): boolean {
+  return renewal !== undefined
+}
+
+/**
+ * Fresh net, uts and ipc namespaces for the calling (main) thread, empty tmpfs mounts, and the
+ * plan's steps again. Synchronous; throws what a step threw.
+ */
+export function renewIsolation(): void {
+  if (!renewal)
+    throw new IsolaneError('ISOLANE_NOT_RENEWABLE', 'This worker was not started renewable: it has no plan to renew its isolation with. This is a bug in isolane: please report it.')
+  const setup = renewal
+  const plan: IsolationPlan = { ...setup, steps: setup.steps.filter((step) => RENEWED_STEPS.has(step.op)), plugins: [], way: 'auto', fallback: 'refuse' }
+  const context: StepContext = Object.freeze({ workerId: setup.workerId, kinds: setup.kinds, hostname: hostnameOf(plan) })
+  withEffectiveCapabilities(() => {
+    const kinds = setup.kinds.filter((kind) => RENEWED_KINDS.includes(kind))
+    if (kinds.length > 0) unshare(cloneFlags(kinds), `unshare(${kinds.join('|')}) to renew a reused worker`)
+    // Innermost first: an mqueue or a bind may sit below a tmpfs. MNT_DETACH: a file still open
+    // there keeps its old mount alive, out of sight, until it is closed.
+    const mounted = plan.steps.flatMap((step) => (step.op === 'tmpfs' || step.op === 'mqueue' ? [step.path] : []))
+    for (const path of mounted.reverse()) umount(path)
+    runSteps(plan, context)
+  })
+}
+
+function withEffectiveCapabilities(action: () => void): void {
+  const before = getCapabilities()
+  const lowered = before.effective[0] !== before.permitted[0] || before.effective[1] !== before.permitted[1]
+  if (lowered) setCapabilities({ effective: before.permitted, permitted: before.permitted })
+  try {
+    action()
+  } finally {
+    if (lowered) setCapabilities(before)
+  }
+}
