@@ -38,5 +38,6 @@ function keptSections(results) {
     runs.set(id, [...(runs.get(id) ?? []), key])
   }
   const measured = Object.keys(results.sections).filter((key) => !(key in results.sectionsFrom))
-  return [`Measured in this run: ${measured.join(', ')}. Kept from earlier runs (\`--merge\`): ${[...runs].map(([id, keys]) => `${keys.join(', ')} from the run of ${id}`).join('; ')}.`, '']
+  const reused = results.sections.suites?.suites?.some((s) => s.reused) ? ' (the suites as their scripts last wrote them: section 4 says when)' : ''
+  return [`Run now: ${measured.join(', ')}${reused}. Kept from earlier runs (\`--merge\`): ${[...runs].map(([id, keys]) => `${keys.join(', ')} from the run of ${id}`).join('; ')}.`, '']
 }
