@@ -132,7 +132,8 @@ if (mode.merge) {
   for (const [key, section] of Object.entries(previous?.sections ?? {})) {
     if (key in sections) continue
     sections[key] = section
-    sectionsFrom[key] = previous.sectionsFrom?.[key] ?? { finishedAt: previous.finishedAt, commit: previous.machine?.commit ?? null, ...(previous.machine?.uncommitted && { uncommitted: previous.machine.uncommitted }), loadAverageAtStart: previous.machine?.loadAverage?.atStart?.[0] ?? null }
+    const m = previous.machine ?? {}
+    sectionsFrom[key] = previous.sectionsFrom?.[key] ?? { finishedAt: previous.finishedAt, commit: m.commit ?? null, ...(m.uncommitted && { uncommitted: m.uncommitted }), kernel: m.kernel ?? null, node: m.node ?? null, loadAverageAtStart: m.loadAverage?.atStart?.[0] ?? null }
   }
   if (Object.keys(sectionsFrom).length > 0) log(`  --merge: kept ${Object.keys(sectionsFrom).join(', ')} from earlier results`)
 }

@@ -34,7 +34,9 @@ function keptSections(results) {
   if (from.length === 0) return []
   const runs = new Map()
   for (const [key, run] of from) {
-    const id = `${run.finishedAt} (commit ${commitOf(run)}; load average ${run.loadAverageAtStart} at its start)`
+    // The machine of that run, where it differs from this one's.
+    const differs = [run.kernel && run.kernel !== results.machine.kernel && `Linux ${run.kernel}`, run.node && run.node !== results.machine.node && `Node ${run.node}`].filter(Boolean)
+    const id = `${run.finishedAt} (commit ${commitOf(run)}${differs.map((d) => `, ${d}`).join('')}; load average ${run.loadAverageAtStart} at its start)`
     runs.set(id, [...(runs.get(id) ?? []), key])
   }
   const measured = Object.keys(results.sections).filter((key) => !(key in results.sectionsFrom))

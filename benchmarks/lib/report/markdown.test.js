@@ -11,9 +11,9 @@ describe('the Markdown header', () => {
   })
 
   it('says which sections --merge kept, and from which run', () => {
-    const earlier = { finishedAt: '2026-11-29T10:44:25.047Z', commit: '295d858', loadAverageAtStart: 4.12 }
+    const earlier = { finishedAt: '2026-11-29T10:44:25.047Z', commit: '295d858', kernel: '6.0', node: '20.20.2', loadAverageAtStart: 4.12 }
     const md = render({ machine: machine('abc1234'), sections: { windows: {}, workerStart: {}, rootlessStart: {} }, sectionsFrom: { windows: earlier, workerStart: earlier } })
-    expect(md).toContain('Run now: rootlessStart. Kept from earlier runs (`--merge`): windows, workerStart from the run of 2026-11-29T10:44:25.047Z (commit 295d858; load average 4.12 at its start).')
+    expect(md).toContain('Run now: rootlessStart. Kept from earlier runs (`--merge`): windows, workerStart from the run of 2026-11-29T10:44:25.047Z (commit 295d858, Linux 6.0; load average 4.12 at its start).')
     expect(render({ machine: machine('abc1234'), sections: { windows: {} } })).not.toContain('--merge')
   })
 })

@@ -59,7 +59,7 @@ function workerStartTable(ws) {
 
 function rootlessStartTable(rs) {
   if (!rs) return null
-  const title = '2b. Worker start the user-namespace way (rootless): time until the child\'s first IPC message, ms, median [p10-p90]'
+  const title = '2b. Worker start the user-namespace way (no root): time until the child\'s first IPC message, ms, median [p10-p90]'
   if (rs.skipped) return { title, note: `skipped: ${rs.skipped}`, columns: [], rows: [] }
   const rows = rs.variants.map((v) => [v.label, spread(v.readyUs, 1000), v.ratio ? ratio(v.ratio) : '1x', v.overBaselineUs ? `${signed(fix(v.overBaselineUs.median / 1000))} ms` : '-', spread(v.mainUs, 1000)])
   return {
