@@ -32,8 +32,10 @@ export function notSendable(plan: Pick<IsolationPlan, 'steps'>): IsolaneError | 
   )
 }
 
-export function childSetupOf(plan: IsolationPlan): string {
-  const setup: ChildSetup = { kinds: plan.kinds, steps: plan.steps, workerId: plan.workerId }
+/** The setup a child runs: every step the user-namespace way, only the child-side ones the privileged way. */
+export function childSetupOf(plan: IsolationPlan, only?: ReadonlySet<SetupStep['op']>): string {
+  const steps = only ? plan.steps.filter((step) => only.has(step.op)) : plan.steps
+  const setup: ChildSetup = { kinds: plan.kinds, steps, workerId: plan.workerId }
   return JSON.stringify(setup)
 }
 
@@ -46,8 +48,9 @@ export function setUpThisProcess(env: NodeJS.ProcessEnv = process.env): void {
   const setup = JSON.parse(raw) as ChildSetup
   const plan: IsolationPlan = { ...setup, plugins: [], way: 'user-namespace', fallback: 'refuse' }
   const context: StepContext = Object.freeze({ workerId: setup.workerId, kinds: setup.kinds, hostname: hostnameOf(plan) })
+  if (process.pid === 1) stopOnSignalsAsOutside()
   try {
-    runSteps(plan, context)
+    runSteps(plan, context, 'child')
   } finally {
     // The uid is the user's own (--map-current-user): 0 only for root. A worker renewed between
     // files keeps its capabilities permitted, to raise them for the renewal alone (renewal.ts);
@@ -56,6 +59,22 @@ export function setUpThisProcess(env: NodeJS.ProcessEnv = process.env): void {
       if (env[RENEWAL_ENV] === undefined) dropCapabilities()
       else lowerCapabilities()
     }
+  }
+}
+
+/** The signals that end a process by default, with the status a shell reports for each. */
+const ENDING_SIGNALS = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 } as const
+
+/**
+ * PID 1 of a PID namespace is spared every signal it has no handler for (pid_namespaces(7)): a
+ * worker there would ignore SIGTERM and SIGINT. Each gets a handler that ends the process as the
+ * signal would (status 128 + its number) unless the code adds a handler of its own.
+ */
+function stopOnSignalsAsOutside(): void {
+  for (const [signal, status] of Object.entries(ENDING_SIGNALS)) {
+    process.on(signal, () => {
+      if (process.listenerCount(signal) === 1) process.exit(status)
+    })
   }
 }
 

@@ -11,7 +11,7 @@ import { DEFAULT_KINDS } from './kinds.js'
 import { createPlan, type IsolationOptions } from './plan.js'
 import { chooseWay } from './way.js'
 import { checkUserNamespaceWay } from './user-namespace.js'
-import { snapshotParent } from './_test-support.js'
+import { cannotIsolate, snapshotParent } from './_test-support.js'
 
 // A normal user's child keeps no capability (root's keeps root's, within its user namespace).
 const root = process.getuid?.() === 0
@@ -110,8 +110,27 @@ describe.skipIf(skip)('the user-namespace way', () => {
     expect(report.namespaces.pid).not.toBe(`pid:[${host.pid}]`)
     // The launcher waits in between; the pid the caller sees is the worker's own.
     expect(readFileSync(`/proc/${child.pid}/cmdline`, 'utf8')).toContain('reports-itself.cjs')
+    // PID 1 of a namespace ignores every signal it has no handler for; the fixture has none.
     child.kill('SIGTERM')
     expect(await exited(child)).toEqual([143, null])
+  })
+})
+
+describe('the privileged way with a PID namespace', () => {
+  const noPrivilege = cannotIsolate([...DEFAULT_KINDS, 'pid'])
+
+  it.skipIf(noPrivilege)('mounts the child its own /proc and lets SIGTERM and SIGINT end it as they end any process', async () => {
+    for (const [signal, status] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
+      const before = snapshotParent()
+      const child = forkIn(createPlan({ way: 'privileged', namespaces: [...DEFAULT_KINDS, 'pid'] }), 'privileged', fixture('reports-itself.cjs'), ['wait'], {})
+      children.push(child)
+      const report = await firstMessage(child)
+      expect(report.pid).toBe(1)
+      expect(report.processes).toEqual(['1'])
+      child.kill(signal)
+      expect(await exited(child)).toEqual([status, null])
+      expect(snapshotParent()).toEqual(before)
+    }
   })
 })
 

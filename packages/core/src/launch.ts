@@ -11,7 +11,7 @@ import { CHILD_SETUP_ENV, childSetupOf, notSendable } from './child-setup.js'
 import { RENEWAL_ENV } from './renewal.js'
 import { entryPath } from './entry-path.js'
 import { IsolaneError } from './errors.js'
-import type { IsolationPlan, IsolationWay } from './plan.js'
+import { CHILD_SIDE_STEPS, needsChildSetup, type IsolationPlan, type IsolationWay } from './plan.js'
 import { findLauncher, launcherArgs } from './user-namespace.js'
 import { withIsolation } from './window.js'
 
@@ -39,6 +39,11 @@ export function forkIn(plan: IsolationPlan, way: LaunchWay, modulePath: string, 
     case 'none':
       return fork(modulePath, [...args], options)
     case 'privileged':
+      if (needsChildSetup(plan)) {
+        // Its /proc is the child's own to mount, and PID 1's signals its own to handle: the preload does both.
+        const execArgv = ['--require', CHILD_SETUP_ENTRY, ...(options.execArgv ?? inheritedExecArgv())]
+        options = { ...options, execArgv, env: { ...(options.env ?? process.env), [CHILD_SETUP_ENV]: childSetupOf(plan, CHILD_SIDE_STEPS) } }
+      }
       return startInWindow(plan, () => fork(modulePath, [...args], options))
     case 'user-namespace': {
       const node = [options.execPath ?? process.execPath, '--require', CHILD_SETUP_ENTRY, ...(options.execArgv ?? inheritedExecArgv())]
@@ -54,14 +59,24 @@ export function spawnIn(plan: IsolationPlan, way: LaunchWay, command: string, ar
     case 'none':
       return spawn(command, [...args], options)
     case 'privileged':
+      if (needsChildSetup(plan)) {
+        // A Node in front of the command takes the child's own steps, then execs it (entry/exec.cts).
+        const { shell, ...rest } = options
+        const env = { ...(options.env ?? process.env), [CHILD_SETUP_ENV]: childSetupOf(plan, CHILD_SIDE_STEPS) }
+        return startInWindow(plan, () => spawn(process.execPath, ['--require', CHILD_SETUP_ENTRY, EXEC_ENTRY, ...commandLine(command, args, shell)], { ...rest, env }))
+      }
       return startInWindow(plan, () => spawn(command, [...args], options))
     case 'user-namespace': {
       const { shell, ...rest } = options
-      const argv = shell ? [typeof shell === 'string' ? shell : '/bin/sh', '-c', [command, ...args].join(' ')] : [command, ...args]
-      const launchedArgs = [...launcherArgs(plan.kinds), '--', process.execPath, '--require', CHILD_SETUP_ENTRY, EXEC_ENTRY, ...argv]
+      const launchedArgs = [...launcherArgs(plan.kinds), '--', process.execPath, '--require', CHILD_SETUP_ENTRY, EXEC_ENTRY, ...commandLine(command, args, shell)]
       return forwardSignals(plan, spawn(launcher(), launchedArgs, { ...rest, env: withSetup(plan, options.env) }))
     }
   }
+}
+
+/** The command and its arguments as exec runs them; with `shell`, through the shell, as spawn() would. */
+function commandLine(command: string, args: readonly string[], shell: SpawnOptions['shell']): string[] {
+  return shell ? [typeof shell === 'string' ? shell : '/bin/sh', '-c', [command, ...args].join(' ')] : [command, ...args]
 }
 
 /** Starts the child inside the window; if the window fails after the fork (its restore), the child is stopped. */

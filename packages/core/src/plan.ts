@@ -89,6 +89,8 @@ export type SetupStep =
   | { readonly op: 'hostname'; readonly hostname: string }
   | { readonly op: 'tmpfs'; readonly path: string; readonly data: string }
   | { readonly op: 'mqueue'; readonly path: string }
+  /** A procfs of the new PID namespace: mounted by the child itself, PID 1 there (proc(5)). */
+  | { readonly op: 'proc'; readonly path: string }
   | { readonly op: 'bind'; readonly source: string; readonly target: string; readonly readOnly: boolean }
   | { readonly op: 'plugin'; readonly name: string; readonly index: number; readonly module?: string }
 
@@ -156,6 +158,9 @@ export function createPlan(options: IsolationOptions = {}, context: PlanContext 
     steps.push({ op: 'mqueue', path: MQUEUE_PATH })
   }
 
+  // /proc would still show the host's processes (and /proc/PID/root reach the host's files).
+  if (has('pid') && has('mnt')) steps.push({ op: 'proc', path: '/proc' })
+
   const binds = validateBinds(options.binds ?? [], has('mnt'))
   const workingDirectory = keepWorkingDirectory(steps, binds)
   if (workingDirectory) steps.push(workingDirectory)
@@ -170,6 +175,17 @@ export function createPlan(options: IsolationOptions = {}, context: PlanContext 
   if (!FALLBACKS.includes(fallback)) throw invalidOptions(`\`fallback\` must be "refuse" or "none", got ${describe(fallback)}`, 'use "refuse" (the default) or "none" (run without isolation where it is impossible, saying so)')
 
   return Object.freeze({ kinds: Object.freeze(kinds), steps: Object.freeze(steps), workerId: context.workerId, plugins: Object.freeze(plugins), way, fallback })
+}
+
+/** Steps only the child can take (it alone is in the new PID namespace): the rest run where the namespaces are made. */
+export const CHILD_SIDE_STEPS: ReadonlySet<SetupStep['op']> = new Set(['proc'])
+
+/**
+ * Whether a child started the privileged way needs the preload too: for its own steps, or, as PID 1
+ * of a new PID namespace, to stop on SIGTERM and SIGINT as any process does (child-setup.ts).
+ */
+export function needsChildSetup(plan: Pick<IsolationPlan, 'steps' | 'kinds'>): boolean {
+  return plan.kinds.includes('pid') || plan.steps.some((step) => CHILD_SIDE_STEPS.has(step.op))
 }
 
 /** The hostname the plan sets, if it sets one. */
@@ -223,6 +239,7 @@ export function describePlan(plan: IsolationPlan): string[] {
       case 'hostname': lines.push(`set hostname ${step.hostname}`); break
       case 'tmpfs': lines.push(`mount a fresh tmpfs on ${step.path}`); break
       case 'mqueue': lines.push(`mount a fresh mqueue on ${step.path}`); break
+      case 'proc': lines.push(`mount the new PID namespace's procfs on ${step.path} (in the child, its PID 1)`); break
       case 'bind': lines.push(`bind ${step.source} on ${step.target}${step.readOnly ? ' read-only' : ''}`); break
       case 'plugin': lines.push(`run plugin ${step.name}${step.module ? ` (${step.module})` : ''}`); break
     }

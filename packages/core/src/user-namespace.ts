@@ -14,7 +14,7 @@ import { isLinux } from './platform.js'
 
 export const LAUNCHER = 'unshare'
 
-/** The launcher's flags for each kind. A PID namespace needs a fork; its procfs is mounted over /proc with mnt. */
+/** The launcher's flags for each kind. A PID namespace needs a fork (its procfs is the child's own step, 'proc'). */
 const KIND_FLAGS: Record<Exclude<NamespaceKind, 'user'>, readonly string[]> = {
   net: ['--net'],
   mnt: ['--mount'],
@@ -28,7 +28,6 @@ const KIND_FLAGS: Record<Exclude<NamespaceKind, 'user'>, readonly string[]> = {
 export function launcherArgs(kinds: readonly NamespaceKind[]): string[] {
   const args = ['--user', '--map-current-user', '--keep-caps']
   for (const kind of kinds) if (kind !== 'user') args.push(...KIND_FLAGS[kind])
-  if (kinds.includes('pid') && kinds.includes('mnt')) args.push('--mount-proc')
   return args
 }
 

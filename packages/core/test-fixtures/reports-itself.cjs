@@ -1,5 +1,6 @@
 // A child that reports what it was given: namespaces, uid, capabilities of each of its threads,
-// hostname, /tmp, execArgv and environment; then waits for a message or a signal (argv[2] 'wait').
+// hostname, /tmp, execArgv and environment; then waits for a message or a signal (argv[2] 'wait'),
+// with no handler of its own: a signal ends it as it ends any process.
 const { readFileSync, readdirSync, readlinkSync } = require('node:fs')
 const { hostname } = require('node:os')
 
@@ -24,6 +25,5 @@ require('node:fs').readFile(__filename, () => {
   if (process.send) process.send(report)
   else process.stdout.write(`${JSON.stringify(report)}\n`)
   if (process.argv[2] !== 'wait') return process.disconnect?.()
-  process.on('SIGTERM', () => process.exit(143))
   setInterval(() => {}, 1000)
 })

@@ -1,6 +1,6 @@
 export { createPool, type IsolatedPool, type PoolStats, type PoolWorker, type RunOptions } from './host/create-pool.js'
 export { forkIsolated, spawnIsolated, type IsolatedChildOptions, type IsolatedForkOptions, type IsolatedSpawnOptions } from './host/isolated-fork.js'
 export type { LeftoversMode, LeftoversReport, PoolOptions } from './host/options.js'
-export type { PoolErrorCode, WorkerExitedError, WorkerStartFailedError } from './host/errors.js'
+export { describeLeftovers, type PoolErrorCode, type WorkerExitedError, type WorkerStartFailedError } from './host/errors.js'
 export { WORKER_ID_ENV } from './shared/protocol.js'
 export type { IsolationOptions, IsolanePlugin, StepContext, NamespaceKind } from '@isolane/core'

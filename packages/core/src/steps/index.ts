@@ -1,11 +1,12 @@
 import { createRequire } from 'node:module'
 import { IsolaneError, internalError, isIsolaneError } from '../errors.js'
-import type { IsolationPlan, SetupStep, StepContext } from '../plan.js'
+import { CHILD_SIDE_STEPS, type IsolationPlan, type SetupStep, type StepContext } from '../plan.js'
 import { closeFd } from '../libc/syscalls.js'
 import { bindMount, openBindSource } from './bind.js'
 import { setHostname } from './hostname.js'
 import { bringUp } from './loopback.js'
 import { mountMqueue } from './mqueue.js'
+import { mountProc } from './proc.js'
 import { makeMountsPrivate } from './private-mounts.js'
 import { mountTmpfs } from './tmpfs.js'
 
@@ -19,11 +20,13 @@ export interface StepState {
  * sources are opened first: in the fresh mount namespace (a bind from another one is refused with
  * EINVAL), and before any tmpfs could hide them.
  */
-export function runSteps(plan: IsolationPlan, context: StepContext): void {
+export function runSteps(plan: IsolationPlan, context: StepContext, where: 'window' | 'child' = 'window'): void {
   const bindSources = new Map<SetupStep, number>()
+  // A window runs in the parent, which is not in the new PID namespace: the child mounts its /proc.
+  const steps = where === 'window' ? plan.steps.filter((step) => !CHILD_SIDE_STEPS.has(step.op)) : plan.steps
   try {
-    for (const step of plan.steps) if (step.op === 'bind') bindSources.set(step, openBindSource(step.source))
-    for (const step of plan.steps) runStep(step, plan, context, { bindSources })
+    for (const step of steps) if (step.op === 'bind') bindSources.set(step, openBindSource(step.source))
+    for (const step of steps) runStep(step, plan, context, { bindSources })
   } finally {
     for (const fd of bindSources.values()) closeFd(fd)
   }
@@ -37,6 +40,7 @@ export function runStep(step: SetupStep, plan: IsolationPlan, context: StepConte
     case 'hostname': return setHostname(step.hostname)
     case 'tmpfs': return mountTmpfs(step.path, step.data)
     case 'mqueue': return mountMqueue(step.path)
+    case 'proc': return mountProc(step.path)
     case 'bind': return bindMount(bindSourceOf(step, state), step.target, step.readOnly)
     case 'plugin': return runPlugin(step, plan, context)
   }

@@ -158,7 +158,7 @@ class IsolatedTinypool implements IsolatedPool {
     let child: ChildProcess
     try {
       const plan = createPlan(this.#options.isolation, { workerId })
-      const forkOptions = isolatedForkOptions({ ...options, env: this.#workerEnv(options.env) }, plan, workerId)
+      const forkOptions = isolatedForkOptions({ ...options, env: this.#workerEnv(options.env) }, workerId)
       child = forkIn(plan, this.#way, modulePath, args, forkOptions, { fork: originalFork, renewable: this.#options.renewWorkers })
     } catch (error) {
       this.#counts.windowFailures++

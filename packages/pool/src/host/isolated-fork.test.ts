@@ -3,7 +3,7 @@ import { hostname } from 'node:os'
 import { describe, expect, it } from 'vitest'
 import { isIsolaneError } from '@isolane/core'
 import { forkIsolated, spawnIsolated } from '../index.js'
-import { childPids, fixture, isAlive, threadNamespaces, privileged, unlessIsolationIsPossible } from '../test-support/processes.js'
+import { childPids, fixture, isAlive, threadNamespaces, unlessIsolationIsPossible } from '../test-support/processes.js'
 
 interface Printed {
   net: string
@@ -76,9 +76,9 @@ describe.skipIf(noPidNamespace || noDefaultIsolation)('forkIsolated with a PID n
     const child = forkIsolated(fixture('prints-namespaces.cjs'), ['wait'], { stdio: 'pipe', execArgv: ['--no-warnings'], isolation: { namespaces: ['pid', 'mnt'] } })
     const printed = JSON.parse(await firstLine(child)) as Printed
     expect(printed.pid).toBe(1)
-    // Through a user namespace, core's setup preload comes first, before anything of the caller's.
-    const setup = privileged ? [] : ['--require', expect.stringMatching(/dist\/entry\/child-setup\.cjs$/)]
-    expect(printed.execArgv).toEqual([...setup, '--no-warnings', '--require', expect.stringMatching(/dist\/worker\/pid-init\.cjs$/)])
+    // Core's setup preload comes first, before anything of the caller's: it mounts the new
+    // namespace's /proc, and as PID 1 gives the child handlers that stop it on SIGTERM and SIGINT.
+    expect(printed.execArgv).toEqual(['--require', expect.stringMatching(/dist\/entry\/child-setup\.cjs$/), '--no-warnings'])
     const exit = new Promise<[number | null, string | null]>((resolve) => child.once('exit', (code, signal) => resolve([code, signal])))
     child.kill('SIGTERM')
     expect(await exit).toEqual([143, null])

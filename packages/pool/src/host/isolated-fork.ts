@@ -1,15 +1,13 @@
 // forkIsolated() and spawnIsolated(): node:child_process's calls, with the child started in fresh
 // namespaces, the way core's chooseWay() finds here: inside core's isolation window where the
 // process may make them (libuv forks from the calling thread, which is in the fresh namespaces just
-// then), else through a user namespace of the child's own. A Node child that is PID 1 of a fresh
-// PID namespace gets ../worker/pid-init.cts preloaded.
+// then), else through a user namespace of the child's own.
 import type { ChildProcess, ForkOptions, SpawnOptions } from 'node:child_process'
 import { announceOnce, chooseWay, createPlan, forkIn, spawnIn, type IsolationOptions, type IsolationPlan, type LaunchWay } from '@isolane/core'
 import { cannotIsolate } from './errors.js'
 import { WORKER_ID_ENV } from '../shared/protocol.js'
 import { originalFork, originalSpawn } from './_child-process.js'
 import { invalidPoolOptions } from './errors.js'
-import { PID_INIT } from './paths.js'
 
 export interface IsolatedChildOptions {
   /** The fresh namespaces and their setup (default: net, mnt, ipc, uts, with lo up). */
@@ -25,7 +23,7 @@ export function forkIsolated(modulePath: string, args?: readonly string[] | Isol
   const [argList, allOptions] = splitArgs(args, options)
   const { isolation, workerId, ...forkOptions } = allOptions
   const plan = planFor(isolation, workerId)
-  return forkIn(plan, wayFor(plan), modulePath, argList, isolatedForkOptions(forkOptions, plan, workerId), { fork: originalFork })
+  return forkIn(plan, wayFor(plan), modulePath, argList, isolatedForkOptions(forkOptions, workerId), { fork: originalFork })
 }
 
 export function spawnIsolated(command: string, args?: readonly string[] | IsolatedSpawnOptions, options?: IsolatedSpawnOptions): ChildProcess {
@@ -50,14 +48,9 @@ export function planFor(isolation: IsolationOptions | undefined, workerId: numbe
   return createPlan(isolation ?? {}, { workerId })
 }
 
-/**
- * The options of a Node child in fresh namespaces: its worker id in the environment, and as PID 1
- * of a fresh PID namespace, the preload that lets it stop on SIGTERM (worker/pid-init.cts).
- */
-export function isolatedForkOptions(options: ForkOptions, plan: IsolationPlan, workerId: number | undefined): ForkOptions {
-  const out: ForkOptions = { ...options, env: workerEnv(options.env, workerId) }
-  if (plan.kinds.includes('pid')) out.execArgv = [...(options.execArgv ?? process.execArgv), '--require', PID_INIT]
-  return out
+/** The options of a Node child in fresh namespaces: its worker id in the environment. */
+export function isolatedForkOptions(options: ForkOptions, workerId: number | undefined): ForkOptions {
+  return { ...options, env: workerEnv(options.env, workerId) }
 }
 
 export function workerEnv(env: NodeJS.ProcessEnv | undefined, workerId: number | undefined): NodeJS.ProcessEnv | undefined {

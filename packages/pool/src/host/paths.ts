@@ -13,9 +13,6 @@ const workerDir = join(packageRoot, 'dist', 'worker')
 /** The tinypool worker module of every pool (worker/task-entry.ts). */
 export const TASK_ENTRY = join(workerDir, 'task-entry.js')
 
-/** Preloaded into workers that are PID 1 of their own namespace (worker/pid-init.cts). */
-export const PID_INIT = join(workerDir, 'pid-init.cjs')
-
 let tinypoolEntry: string | undefined
 
 /** The script tinypool's child_process runtime forks (dist/entry/process.js of our tinypool). */
