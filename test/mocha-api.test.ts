@@ -33,6 +33,8 @@ const result = await runMocha({
     hostname: 'api-{workerId}',
     plugins: [${plugin}],
   },
+  // A function plugin runs in this process's window, for a fresh worker per file only.
+  reuseWorkers: ${!privileged},
 })
 process.stderr.write('RESULT ' + JSON.stringify(result) + '\\n')
 `

@@ -179,6 +179,52 @@ function workersOf(report: JsonReport): Array<{ pid: number; net: string }> {
   })
 }
 
+describe.skipIf(skipReason !== undefined)('nothing a file leaves reaches the next file, or outlives its file', () => {
+  it('files that each leave a server on 127.0.0.1:3000 and a file in /tmp: mocha --parallel fails, isolane-mocha passes, reused workers and fresh ones', async () => {
+    const cwd = join(fixtures, 'leaves-things-behind')
+    const marker = '/tmp/isolane-fixture-left-behind'
+    const [reused, fresh] = await Promise.all([
+      run(isolaneMocha, ['--jobs', '2', '*.spec.cjs'], { cwd }),
+      run(isolaneMocha, ['--jobs', '2', '--isolane-no-reuse-workers', '*.spec.cjs'], { cwd }),
+    ])
+    for (const result of [reused, fresh]) {
+      expect(result.stdout, result.stderr).toMatch(/8 passing/)
+      expect(result.status).toBe(0)
+    }
+    expect(existsSync(marker)).toBe(false)
+    try {
+      const parallel = await run(mocha, ['--parallel', '--jobs', '2', '*.spec.cjs'], { cwd })
+      expect(parallel.stdout).toMatch(/EADDRINUSE|an earlier file left/)
+      expect(parallel.status).not.toBe(0)
+    } finally {
+      rmSync(marker, { force: true }) // what mocha --parallel left on the host
+    }
+  })
+
+  it('stops a process a file left running, detached, and the warning names the file', async () => {
+    const result = await run(isolaneMocha, ['leaves-a-process/starts-a-sleep.spec.cjs'])
+    const pid = Number(/\[left\] (\d+)/.exec(result.stdout)?.[1])
+    expect(result.stdout).toMatch(/1 passing/)
+    expect(result.stderr).toMatch(new RegExp(`^isolane-mocha: leaves-a-process/starts-a-sleep\\.spec\\.cjs left 1 process running: sleep 300 \\(pid ${pid}\\); stopped \\(SIGKILL\\)$`, 'm'))
+    expect(isRunning(pid)).toBe(false)
+    expect(result.status).toBe(0)
+    // With --isolane-leftovers fail, the file fails too.
+    const failing = await run(isolaneMocha, ['--isolane-leftovers', 'fail', 'leaves-a-process/starts-a-sleep.spec.cjs'])
+    expect(failing.stdout).toMatch(/1 failing/)
+    expect(failing.stdout).toMatch(/left 1 process running: sleep 300/)
+    expect(failing.status).not.toBe(0)
+  })
+
+  it('with the pid kind, ps in a test lists only the worker and its own children', async () => {
+    const result = await run(isolaneMocha, ['--isolane-namespaces', 'net,mnt,ipc,uts,pid', 'leaves-a-process/lists-its-processes.spec.cjs'])
+    expect(result.stdout, result.stderr).toMatch(/1 passing/)
+    const ps = JSON.parse(/\[ps\] (.*)/.exec(result.stdout)![1]!) as string[]
+    expect(ps[0]).toMatch(/^1 /)
+    expect(ps.length).toBeLessThanOrEqual(3) // the worker (PID 1), ps, and the sh execFileSync may use
+    expect(ps.join(' ')).not.toMatch(/systemd|init\b|vitest/)
+  })
+})
+
 describe.skipIf(skipReason !== undefined)('isolane-mocha --isolane-reuse-workers', () => {
   const hostNet = readlinkSync('/proc/self/ns/net')
 
@@ -209,7 +255,7 @@ describe.skipIf(skipReason !== undefined)('isolane-mocha --isolane-reuse-workers
     expect(reused.status).toBe(plain.status)
   })
 
-  it('runs the files on at most --jobs workers, each in a net namespace of its own, root hooks once per file as mocha --parallel', async () => {
+  it('runs the files on at most --jobs workers, each file in a net namespace of its own, root hooks once per file as mocha --parallel', async () => {
     const cwd = join(fixtures, 'reuses-workers')
     const reports = ['reused.json', 'fresh.json', 'mocha-parallel.json'].map((name) => join(scratch, name))
     // The directory's config asks for reuseWorkers; the flag turns it off again.
@@ -230,12 +276,10 @@ describe.skipIf(skipReason !== undefined)('isolane-mocha --isolane-reuse-workers
     const pids = new Set(workers.map((w) => w.pid))
     expect(pids.size).toBeLessThanOrEqual(2)
     expect(pids.size).toBeLessThan(workers.length)
-    // One namespace per worker, shared by its files, the host's for none (the workers of a
-    // reusing pool live side by side, so their namespaces' inode numbers differ).
-    const netOf = new Map(workers.map((w) => [w.pid, w.net]))
-    for (const { pid, net } of workers) expect(net).toBe(netOf.get(pid))
-    expect(new Set(netOf.values()).size).toBe(pids.size)
-    for (const net of netOf.values()) expect(net).not.toBe(hostNet)
+    // A network namespace per file, renewed in the worker before each (a reused worker holds the
+    // ones before open, so their inode numbers differ); the host's for none.
+    expect(new Set(workers.map((w) => w.net)).size).toBe(workers.length)
+    for (const { net } of workers) expect(net).not.toBe(hostNet)
 
     const freshWorkers = workersOf(freshReport!)
     expect(new Set(freshWorkers.map((w) => w.pid)).size).toBe(6)
@@ -311,3 +355,13 @@ describe('isolane-mocha refusals, before any worker starts', () => {
     expect(result.status).toBe(1)
   })
 })
+
+/** Whether `pid` is a live process (not a zombie). */
+function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z'
+  } catch {
+    return false
+  }
+}

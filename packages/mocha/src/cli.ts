@@ -11,10 +11,11 @@ const ownVersion = (require('../package.json') as { version: string }).version
 
 const USAGE = `Usage: isolane-mocha [mocha options] [spec..]
 
-Runs Mocha with every spec file in a fresh worker process in fresh Linux namespaces
-(its own loopback network, /tmp, /dev/shm, IPC and hostname), or, with
---isolane-reuse-workers, on --jobs workers that each run file after file in fresh
-namespaces of their own, as mocha --parallel reuses its workers. Reads .mocharc.* and the
+Runs Mocha as mocha --parallel does, on --jobs workers that each run file after file,
+every file in fresh Linux namespaces: its own loopback network, /tmp, /dev/shm, IPC and
+hostname, renewed in the worker before each file; what a file leaves running is stopped
+after it. With --isolane-no-reuse-workers, a fresh worker process per file (fresh memory
+and globals too, at the price of a Node start per file). Reads .mocharc.* and the
 package.json "mocha" key exactly as mocha does; accepts mocha's options (see mocha --help),
 and refuses those that mocha's --parallel mode refuses (--file, --sort, some reporters).
 
@@ -25,9 +26,11 @@ Isolation options (also as \`isolane: { ... }\` in the Mocha config):
   --isolane-tmpfs LIST         directories that get a fresh tmpfs (default: /tmp,/dev/shm)
   --isolane-no-loopback        leave lo down in the fresh network namespace
   --isolane-mqueue[=false]     a fresh /dev/mqueue (default: with ipc and mnt)
-  --isolane-reuse-workers      reuse each worker (and its namespaces) for several files:
-                               much faster on many small files; files of one worker share
-                               its process, ports and /tmp (default: a fresh worker per file)
+  --isolane-no-reuse-workers   a fresh worker process per file, for files that also need
+                               fresh memory, globals and modules (default: --jobs workers
+                               reused, their namespaces renewed before each file)
+  --isolane-leftovers MODE     processes a file leaves running: stop (default, with a
+                               warning naming the file), fail (the file fails too), keep
   --isolane-way WAY            how the namespaces are made: auto (default: privileged where
                                the process may, else a user namespace of each worker's own,
                                for any user), privileged, or user-namespace

@@ -9,7 +9,7 @@ export type MochaAdapterErrorCode =
   | 'ISOLANE_MOCHA_NO_FILES'
   | 'ISOLANE_MOCHA_WORKER_EXITED'
 
-const ISOLANE_FLAGS = '--isolane-namespaces, --isolane-hostname, --isolane-tmpfs, --isolane-loopback, --isolane-no-loopback, --isolane-mqueue, --isolane-reuse-workers'
+const ISOLANE_FLAGS = '--isolane-namespaces, --isolane-hostname, --isolane-tmpfs, --isolane-loopback, --isolane-no-loopback, --isolane-mqueue, --isolane-reuse-workers, --isolane-no-reuse-workers, --isolane-leftovers, --isolane-way, --isolane-fallback'
 
 function adapterError(code: MochaAdapterErrorCode, what: string, fix: string, cause?: unknown): IsolaneError {
   return new IsolaneError(code, `${what}. To fix: ${fix}.`, { hint: fix, cause })
@@ -39,7 +39,7 @@ export function configReuseWorkersNotBoolean(value: unknown, where = 'The `isola
   return adapterError(
     'ISOLANE_MOCHA_USAGE',
     `${where} must be true or false, not ${JSON.stringify(value) ?? String(value)}`,
-    'write `reuseWorkers: true` to run several spec files in each worker (as `mocha --parallel` does), or leave it out for a fresh worker per file',
+    'write `reuseWorkers: false` for a fresh worker per file, or leave it out to run several spec files in each worker (as `mocha --parallel` does), renewed between files',
   )
 }
 
@@ -82,4 +82,18 @@ export function workerExited(file: string, reason: string): IsolaneError {
   // Mocha prints the stack: the frames would be the adapter's, which say nothing about the file.
   error.stack = `${error.name}: ${error.message}`
   return error
+}
+
+export function badLeftovers(value: unknown): IsolaneError {
+  const fix = 'use stop (the default: stopped, with a warning naming the file), fail (the file fails too) or keep'
+  return new IsolaneError('ISOLANE_INVALID_OPTIONS', `The leftovers option (--isolane-leftovers, \`isolane.leftovers\`) must be stop, fail or keep, not ${JSON.stringify(value)}. To fix: ${fix}.`, { hint: fix })
+}
+
+export function functionPluginInReusedWorkers(name: string): IsolaneError {
+  const fix = `give the plugin as a module, \`{ name: "${name}", module: "/abs/path/plugin.js" }\` exporting \`setup(context)\`, or run a fresh worker per file (--isolane-no-reuse-workers, \`reuseWorkers: false\`)`
+  return new IsolaneError(
+    'ISOLANE_INVALID_OPTIONS',
+    `Isolation plugin "${name}" is a function: workers reused across files renew their isolation themselves before each file, and a function cannot be sent to them. To fix: ${fix}.`,
+    { hint: fix },
+  )
 }

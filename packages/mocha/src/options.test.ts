@@ -81,8 +81,15 @@ describe('reuseWorkers', () => {
   })
   afterAll(() => rmSync(scratch, { recursive: true, force: true }))
 
-  it('is off unless asked for: a fresh worker per file stays the default', () => {
-    expect(loadRunSettings(['--no-config', '--no-package']).reuseWorkers).toBe(false)
+  it('is on unless turned off: --jobs workers, renewed between files, as mocha --parallel reuses its workers', () => {
+    expect(loadRunSettings(['--no-config', '--no-package']).reuseWorkers).toBe(true)
+    expect(loadRunSettings(['--no-config', '--no-package', '--isolane-no-reuse-workers']).reuseWorkers).toBe(false)
+  })
+
+  it('takes what to do with leftover processes, and refuses anything else', () => {
+    expect(loadRunSettings(['--no-config', '--no-package']).leftovers).toBe('stop')
+    expect(loadRunSettings(['--no-config', '--no-package', '--isolane-leftovers', 'fail']).leftovers).toBe('fail')
+    expect(() => loadRunSettings(['--no-config', '--no-package', '--isolane-leftovers=ignore'])).toThrow(/must be stop, fail or keep, not "ignore"/)
   })
 
   it('comes from the config, the flag over it, the programmatic option over both, and is no isolation option', () => {
@@ -98,7 +105,7 @@ describe('reuseWorkers', () => {
     const config = join(scratch, '.mocharc.json')
     writeFileSync(config, JSON.stringify({ isolane: { reuseWorkers: 'yes' } }))
     expect(() => loadRunSettings(['--config', config, '--no-package'])).toThrow(
-      /The `isolane\.reuseWorkers` key of the Mocha config must be true or false, not "yes"\. To fix: write `reuseWorkers: true`/,
+      /The `isolane\.reuseWorkers` key of the Mocha config must be true or false, not "yes"\. To fix: write `reuseWorkers: false` for a fresh worker per file/,
     )
     expect(() => loadRunSettings(['--no-config', '--no-package'], {}, { reuseWorkers: 1 as never })).toThrow(/The `reuseWorkers` option of runMocha\(\) must be true or false, not 1/)
   })

@@ -6,14 +6,19 @@
 import { cpus } from 'node:os'
 import { createPlan, type IsolationOptions, type NamespaceKind } from '@isolane/core'
 import { isNodeFlag, loadOptions, unparseNodeFlags, type MochaArgs } from './_mocha.js'
-import { badBooleanFlag, configIsolationNotObject, configReuseWorkersNotBoolean, missingFlagValue, unknownIsolaneFlag } from './errors.js'
+import { badBooleanFlag, badLeftovers, configIsolationNotObject, configReuseWorkersNotBoolean, missingFlagValue, unknownIsolaneFlag } from './errors.js'
 
 type FlagKind = 'list' | 'string' | 'boolean'
 
 /** Options of the run that are not isolation options (core's createPlan would refuse them). */
 export interface RunModeOptions {
-  /** Reuse each worker (and its namespaces) for several spec files, as `mocha --parallel` does. Default false. */
+  /**
+   * Run several spec files in each worker, as `mocha --parallel` does, renewing its namespaces
+   * (net, uts, ipc, /tmp, /dev/shm) before each file. Default true; false: a fresh worker per file.
+   */
   reuseWorkers?: boolean
+  /** What a spec file leaves running: 'stop' (default, with a warning naming the file), 'fail' (the file fails too), 'keep'. */
+  leftovers?: 'stop' | 'fail' | 'keep'
 }
 
 const ISOLANE_FLAGS: Readonly<Record<string, { key: keyof IsolationOptions | keyof RunModeOptions; kind: FlagKind; example: string }>> = {
@@ -23,11 +28,12 @@ const ISOLANE_FLAGS: Readonly<Record<string, { key: keyof IsolationOptions | key
   '--isolane-loopback': { key: 'loopback', kind: 'boolean', example: 'true' },
   '--isolane-mqueue': { key: 'mqueue', kind: 'boolean', example: 'true' },
   '--isolane-reuse-workers': { key: 'reuseWorkers', kind: 'boolean', example: 'true' },
+  '--isolane-leftovers': { key: 'leftovers', kind: 'string', example: 'stop' },
   '--isolane-way': { key: 'way', kind: 'string', example: 'auto' },
   '--isolane-fallback': { key: 'fallback', kind: 'string', example: 'none' },
 }
 
-const RUN_MODE_KEYS: ReadonlySet<string> = new Set<keyof RunModeOptions>(['reuseWorkers'])
+const RUN_MODE_KEYS: ReadonlySet<string> = new Set<keyof RunModeOptions>(['reuseWorkers', 'leftovers'])
 
 export interface SplitArgv {
   /** The arguments for Mocha's own option loading. */
@@ -100,8 +106,9 @@ export interface RunSettings {
   jobs: number
   /** Node flags for the workers (those Mocha's bin would give `node`, and `--node-option`s). */
   workerExecArgv: string[]
-  /** Whether a worker runs several spec files one after another (config < flag < the programmatic API). */
+  /** Whether a worker runs several spec files one after another, renewed between them (config < flag < the programmatic API). */
   reuseWorkers: boolean
+  leftovers: 'stop' | 'fail' | 'keep'
 }
 
 /**
@@ -114,16 +121,18 @@ export function loadRunSettings(argv: readonly string[], isolationOverride: Isol
   const fromConfig = args.isolane ?? {}
   if (typeof fromConfig !== 'object' || fromConfig === null || Array.isArray(fromConfig)) throw configIsolationNotObject(fromConfig)
   delete args.isolane
-  const { reuseWorkers: reuseFromConfig, ...isolationFromConfig } = fromConfig as IsolationOptions & RunModeOptions
+  const { reuseWorkers: reuseFromConfig, leftovers: leftoversFromConfig, ...isolationFromConfig } = fromConfig as IsolationOptions & RunModeOptions
   if (reuseFromConfig !== undefined && typeof reuseFromConfig !== 'boolean') throw configReuseWorkersNotBoolean(reuseFromConfig)
   const isolation: IsolationOptions = { ...isolationFromConfig, ...fromFlags, ...isolationOverride }
   createPlan(isolation, { workerId: 1 })
-  const reuseWorkers = runModeOverride.reuseWorkers ?? runModeFromFlags.reuseWorkers ?? reuseFromConfig ?? false
+  const reuseWorkers = runModeOverride.reuseWorkers ?? runModeFromFlags.reuseWorkers ?? reuseFromConfig ?? true
   if (typeof reuseWorkers !== 'boolean') throw configReuseWorkersNotBoolean(reuseWorkers, 'The `reuseWorkers` option of runMocha()')
+  const leftovers = runModeOverride.leftovers ?? runModeFromFlags.leftovers ?? leftoversFromConfig ?? 'stop'
+  if (!['stop', 'fail', 'keep'].includes(leftovers)) throw badLeftovers(leftovers)
 
   const workerExecArgv = takeNodeFlags(args)
   const jobs = typeof args.jobs === 'number' && Number.isFinite(args.jobs) ? Math.max(1, Math.floor(args.jobs)) : Math.max(1, cpus().length - 1)
-  return { args, isolation, jobs, workerExecArgv, reuseWorkers }
+  return { args, isolation, jobs, workerExecArgv, reuseWorkers, leftovers }
 }
 
 /**

@@ -18,11 +18,13 @@ export interface RunMochaOptions {
   env?: Record<string, string | undefined>
   /**
    * Run several spec files in each worker, one after another, as `mocha --parallel` does: at most
-   * `--jobs` workers, each in fresh namespaces of its own, which the files it runs share. Wins over
-   * `--isolane-reuse-workers` and the config's `isolane.reuseWorkers`. Default false: a fresh
-   * worker per file.
+   * `--jobs` workers, each in fresh namespaces of its own, renewed before every file (fresh net,
+   * uts, ipc, /tmp, /dev/shm). Wins over `--isolane-reuse-workers` and the config's
+   * `isolane.reuseWorkers`. Default true; false: a fresh worker process per file.
    */
   reuseWorkers?: boolean
+  /** What a spec file leaves running: 'stop' (default, with a warning naming the file), 'fail', 'keep'. */
+  leftovers?: 'stop' | 'fail' | 'keep'
 }
 
 export interface RunMochaResult {
@@ -44,7 +46,7 @@ export interface RunMochaResult {
  * options it refuses, and isolane's for bad isolation options, before any worker starts.
  */
 export async function runMocha(options: RunMochaOptions = {}): Promise<RunMochaResult> {
-  const { args, isolation, jobs, workerExecArgv, reuseWorkers } = loadRunSettings(options.argv ?? [], options.isolation, { reuseWorkers: options.reuseWorkers })
+  const { args, isolation, jobs, workerExecArgv, reuseWorkers, leftovers } = loadRunSettings(options.argv ?? [], options.isolation, { reuseWorkers: options.reuseWorkers, leftovers: options.leftovers })
   if (args.watch) throw watchUnsupported()
 
   // As lib/cli/cli.js runCommand, with parallel mode on: Mocha refuses what it refuses there.
@@ -57,7 +59,7 @@ export async function runMocha(options: RunMochaOptions = {}): Promise<RunMochaR
   const files = collectSpecFiles(args)
   checkVisibleToWorkers(files, isolation)
   const env = options.env === undefined ? undefined : workerEnv(options.env)
-  const pool = createSpecFilePool({ jobs, reuseWorkers, isolation, env, execArgv: workerExecArgv })
+  const pool = createSpecFilePool({ jobs, reuseWorkers, leftovers, isolation, env, execArgv: workerExecArgv })
   try {
     const mocha = new Mocha(args)
     mocha.parallelMode(true)

@@ -2,18 +2,21 @@
 // bail, stats, uncaught handling), with an isolane pool where it would use workerpool. Every
 // worker loads ./entry/worker.js; it runs one spec file and is replaced, or, with reuseWorkers,
 // runs file after file as Mocha's own workers do.
+import { relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { isIsolaneError, type IsolaneError, type IsolationOptions } from '@isolane/core'
-import { createPool, type IsolatedPool } from '@isolane/pool'
+import { createPool, describeLeftovers, type IsolatedPool } from '@isolane/pool'
 import { BufferedWorkerPool, ParallelBufferedRunner, deserialize, type BufferedPool, type MochaArgs, type ParallelBufferedRunnerClass, type SerializedWorkerResult } from './_mocha.js'
 import type { SpecFileOutcome, SpecFileTask, StartWorkerTask } from './entry/worker.js'
-import { workerExited } from './errors.js'
+import { functionPluginInReusedWorkers, workerExited } from './errors.js'
 
 const WORKER_ENTRY = fileURLToPath(new URL('./entry/worker.js', import.meta.url))
 
 export interface PoolSettings {
   jobs: number
+  /** Several files a worker, renewed between them (fresh net, uts, ipc, /tmp, /dev/shm). */
   reuseWorkers: boolean
+  leftovers: 'stop' | 'fail' | 'keep'
   isolation: IsolationOptions
   /** The workers' environment; without it, the parent's when each worker is forked (as Mocha's pool). */
   env: Record<string, string> | undefined
@@ -26,6 +29,8 @@ export interface PoolSettings {
  * there is an error of the run, not one inside Mocha's runner.
  */
 export function createSpecFilePool(settings: PoolSettings): IsolatedPool {
+  const inline = settings.isolation.plugins?.find((plugin) => !('module' in plugin))
+  if (settings.reuseWorkers && inline) throw functionPluginInReusedWorkers(inline.name)
   return createPool({
     filename: WORKER_ENTRY,
     maxThreads: settings.jobs,
@@ -34,6 +39,10 @@ export function createSpecFilePool(settings: PoolSettings): IsolatedPool {
     // at once, so a reused worker finds the next file queued when it is done with one.
     minThreads: 0,
     isolateWorkers: !settings.reuseWorkers,
+    renewWorkers: settings.reuseWorkers,
+    leftovers: settings.leftovers,
+    // Said at once, naming the file (Mocha's reporters write to stdout; this goes to stderr).
+    onLeftovers: ({ task, processes }) => process.stderr.write(`isolane-mocha: ${relative(process.cwd(), (task as SpecFileTask).file)} ${describeLeftovers(processes)}\n`),
     env: settings.env,
     execArgv: settings.execArgv,
     isolation: settings.isolation,
