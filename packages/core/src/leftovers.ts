@@ -10,6 +10,17 @@ export interface LeftoverProcess {
   readonly command: string
 }
 
+/** What a run does with what a file or task left running: stop it and warn, stop it and fail, or keep it. */
+export type LeftoversMode = 'stop' | 'fail' | 'keep'
+export const LEFTOVERS_MODES: readonly LeftoversMode[] = ['stop', 'fail', 'keep']
+
+/** "left 1 process running: sleep 300 (pid 41); stopped (SIGKILL)": the part after who left them. */
+export function describeLeftovers(processes: ReadonlyArray<{ pid: number; command: string }>): string {
+  const shown = processes.slice(0, 5).map(({ pid, command }) => `${command.length > 80 ? `${command.slice(0, 77)}...` : command} (pid ${pid})`)
+  const more = processes.length > 5 ? `, and ${processes.length - 5} more` : ''
+  return `left ${processes.length} process${processes.length === 1 ? '' : 'es'} running: ${shown.join(', ')}${more}; stopped (SIGKILL)`
+}
+
 let adopting = false
 
 /** Makes this process the reaper of its descendants' orphans. Idempotent. */

@@ -95,12 +95,20 @@ describe('createPlan', () => {
       expect(hiddenBy(plan, join(tmpdir(), 'elsewhere', 'file.js'))).toBe(tmpdir())
       // A bind of the user's that already shows it is enough.
       const own = createPlan({ tmpfs: [tmpdir()], binds: [{ source: top, target: top, readOnly: true }] })
-      expect(own.steps.filter((step) => step.op === 'bind')).toEqual([{ op: 'bind', source: top, target: top, readOnly: true }])
+      expect(own.steps.filter((step) => step.op === 'bind' && step.target === top)).toEqual([{ op: 'bind', source: top, target: top, readOnly: true }])
     } finally {
       process.chdir(before)
     }
     expect(hiddenBy(createPlan({ tmpfs: [tmpdir()] }), join(project, 'file.js'))).toBe(tmpdir())
     expect(hiddenBy(createPlan({ namespaces: ['net'] }), join(project, 'file.js'))).toBeUndefined()
+  })
+
+  it("shows isolane's own files again when they lie under a fresh tmpfs: a child loads its entry scripts after the setup", () => {
+    const coreFolder = join(import.meta.dirname, '..')
+    const [, first, second] = coreFolder.split('/')
+    const plan = createPlan({ tmpfs: [`/${first}`] })
+    expect(plan.steps).toContainEqual({ op: 'bind', source: `/${first}/${second}`, target: `/${first}/${second}`, readOnly: false })
+    expect(hiddenBy(plan, join(coreFolder, 'dist', 'entry', 'exec.cjs'))).toBeUndefined()
   })
 
   it('rejects a file given as a tmpfs path', () => {

@@ -162,8 +162,7 @@ export function createPlan(options: IsolationOptions = {}, context: PlanContext 
   if (has('pid') && has('mnt')) steps.push({ op: 'proc', path: '/proc' })
 
   const binds = validateBinds(options.binds ?? [], has('mnt'))
-  const workingDirectory = keepWorkingDirectory(steps, binds)
-  if (workingDirectory) steps.push(workingDirectory)
+  for (const kept of keepVisible(steps, binds, [process.cwd(), OWN_FILES])) steps.push(kept)
   for (const bind of binds) steps.push(bind)
 
   const plugins = validatePlugins(options.plugins ?? [])
@@ -206,22 +205,29 @@ export function hiddenBy(plan: IsolationPlan, path: string): string | undefined 
   return shown ? undefined : mount.path
 }
 
+/** isolane's own files (core's package folder): a child loads its entry scripts from there after the setup. */
+const OWN_FILES = fileURLToPath(new URL('..', import.meta.url))
+
 /**
  * A child starts in the parent's working directory and resolves relative paths, node_modules
- * and the project's files from it: when that lies under a fresh tmpfs (a project checked out
- * under /tmp), the top directory holding it below the tmpfs is shown again with a bind.
+ * and the project's files from it, and it loads isolane's own entry scripts after the setup: when
+ * either lies under a fresh tmpfs (a project checked out under /tmp), the top directory holding it
+ * below the tmpfs is shown again with a bind.
  */
-function keepWorkingDirectory(steps: readonly SetupStep[], binds: readonly SetupStep[]): SetupStep | undefined {
-  const cwd = process.cwd()
-  for (const step of steps) {
-    if (step.op !== 'tmpfs') continue
-    const rest = relative(step.path, cwd)
-    if (rest === '' || rest.startsWith('..') || isAbsolute(rest)) continue
-    const top = join(step.path, rest.split(sep)[0]!)
-    if (binds.some((bind) => bind.op === 'bind' && isInside(top, bind.target))) return undefined
-    return { op: 'bind', source: top, target: top, readOnly: false }
+function keepVisible(steps: readonly SetupStep[], binds: readonly SetupStep[], paths: readonly string[]): SetupStep[] {
+  const kept: SetupStep[] = []
+  for (const path of paths) {
+    for (const step of steps) {
+      if (step.op !== 'tmpfs') continue
+      const rest = relative(step.path, path)
+      if (rest === '' || rest.startsWith('..') || isAbsolute(rest)) continue
+      const top = join(step.path, rest.split(sep)[0]!)
+      if ([...binds, ...kept].some((bind) => bind.op === 'bind' && isInside(top, bind.target))) break
+      kept.push({ op: 'bind', source: top, target: top, readOnly: false })
+      break
+    }
   }
-  return undefined
+  return kept
 }
 
 function isInside(path: string, directory: string): boolean {

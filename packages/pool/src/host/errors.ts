@@ -1,5 +1,5 @@
 // Every message of the pool's own failures is built here: what failed, why, what to do.
-import { IsolaneError } from '@isolane/core'
+import { describeLeftovers, IsolaneError } from '@isolane/core'
 
 /** Codes of the pool's own failures (the core's codes are used where they fit). */
 export type PoolErrorCode = 'ISOLANE_INVALID_OPTIONS' | 'ISOLANE_WORKER_EXITED' | 'ISOLANE_WORKER_START_FAILED' | 'ISOLANE_POOL_DESTROYED' | 'ISOLANE_LEFT_PROCESSES' | 'ISOLANE_INTERNAL'
@@ -72,13 +72,6 @@ export function unexpectedFork(modulePath: string, expected: string): IsolaneErr
     'ISOLANE_INTERNAL',
     `tinypool forked ${modulePath} for an isolated pool, not the entry script isolane knows (${expected}): the installed tinypool is not the version @isolane/pool was made for (2.2.0), so its workers are not started. This is a bug in isolane: please report it.`,
   )
-}
-
-/** "left 1 process running: sleep 300 (pid 42)", for warnings and errors. */
-export function describeLeftovers(processes: ReadonlyArray<{ pid: number; command: string }>): string {
-  const shown = processes.slice(0, 5).map(({ pid, command }) => `${command.length > 80 ? `${command.slice(0, 77)}...` : command} (pid ${pid})`)
-  const more = processes.length > 5 ? `, and ${processes.length - 5} more` : ''
-  return `left ${processes.length} process${processes.length === 1 ? '' : 'es'} running: ${shown.join(', ')}${more}; stopped (SIGKILL)`
 }
 
 /** ISOLANE_LEFT_PROCESSES: the task left processes running, and the pool's `leftovers` is 'fail'. */

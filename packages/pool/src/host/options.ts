@@ -4,7 +4,7 @@ import { existsSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { Options as TinypoolOptions } from 'tinypool'
-import { createPlan, hiddenBy, notSendable, type IsolationOptions, type IsolationPlan, type NamespaceKind } from '@isolane/core'
+import { createPlan, hiddenBy, LEFTOVERS_MODES, notSendable, type IsolationOptions, type IsolationPlan, type LeftoversMode, type NamespaceKind } from '@isolane/core'
 import { invalidPoolOptions } from './errors.js'
 
 /** tinypool's options (its runtime is always child_process), plus the isolation of the workers. */
@@ -32,7 +32,6 @@ export interface PoolOptions extends Omit<TinypoolOptions, 'runtime' | 'filename
   onLeftovers?: (report: LeftoversReport) => void
 }
 
-export type LeftoversMode = 'stop' | 'fail' | 'keep'
 
 export interface LeftoversReport {
   readonly task: unknown
@@ -71,7 +70,7 @@ export function resolvePoolOptions(options: PoolOptions): ResolvedPoolOptions {
   if (typeof name !== 'string' || name === '') throw invalidPoolOptions(`\`name\` must be a non-empty string, got ${String(name)}`, 'name an export of the worker module, or leave `name` out')
   if (typeof isolateWorkers !== 'boolean') throw invalidPoolOptions(`\`isolateWorkers\` must be a boolean, got ${String(isolateWorkers)}`, 'use `true` or `false`')
   if (typeof renewWorkers !== 'boolean') throw invalidPoolOptions(`\`renewWorkers\` must be a boolean, got ${String(renewWorkers)}`, 'use `true` or `false`')
-  if (!['stop', 'fail', 'keep'].includes(leftovers)) throw invalidPoolOptions(`\`leftovers\` must be "stop", "fail" or "keep", got ${JSON.stringify(leftovers)}`, 'use "stop" (the default), "fail" or "keep"')
+  if (!LEFTOVERS_MODES.includes(leftovers)) throw invalidPoolOptions(`\`leftovers\` must be "stop", "fail" or "keep", got ${JSON.stringify(leftovers)}`, 'use "stop" (the default), "fail" or "keep"')
   if (onLeftovers !== undefined && typeof onLeftovers !== 'function') throw invalidPoolOptions('`onLeftovers` must be a function', 'pass `(report) => ...`, or leave it out for a warning')
   validateEnv(env)
   validateThreads(tinypool.minThreads, tinypool.maxThreads)
