@@ -38,6 +38,27 @@ describe.skipIf(!verdict.ok)('Vitest features under the isolane pool', () => {
     expect(new Set(Object.values(pids)).size).toBe(1)
   })
 
+  it('isolate: false, renewed between files: failures, timeouts, --bail and coverage as with isolate: true', async () => {
+    const args = ['--no-isolate', '--maxWorkers=1']
+    const failing = { ...env, FIXTURE_FAILING: '1' }
+    const full = await runVitest(FIXTURE, { env: failing, args })
+    expect(full.code).toBe(1)
+    expect(full.output).toContain('AssertionError: expected 2 to be 3')
+    expect(full.output).toContain('Test timed out in 100ms')
+    expect(full.output).toMatch(/Test Files\s+1 failed \| 3 passed \(4\)/)
+    // The files not started when --bail cancels the run are not run, as Vitest does with isolate: true.
+    const bailed = await runVitest(FIXTURE, { env: failing, args: [...args, '--bail=1'] })
+    expect(bailed.code).toBe(1)
+    expect(bailed.output).toMatch(/Test Files\s+1 failed \(4\)/)
+    expect(bailed.output).not.toContain('Test timed out')
+    const covered = await runVitest(FIXTURE, {
+      env,
+      args: [...args, '--coverage.enabled', '--coverage.provider=v8', '--coverage.reporter=text', '--coverage.include=covered.ts', `--coverage.reportsDirectory=${coverageDir}`],
+    })
+    expect(covered.code).toBe(0)
+    expect(covered.output).toMatch(/covered\.ts\s+\|\s+50\s+\|\s+100\s+\|\s+50\s+\|\s+50\s+\|\s+6/)
+  })
+
   it('--shard splits the files between runs', async () => {
     const first = await runVitest(FIXTURE, { env, args: ['--shard=1/2'] })
     const second = await runVitest(FIXTURE, { env, args: ['--shard=2/2'] })

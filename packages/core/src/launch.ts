@@ -11,7 +11,7 @@ import { CHILD_SETUP_ENV, childSetupOf, notSendable } from './child-setup.js'
 import { RENEWAL_ENV } from './renewal.js'
 import { entryPath } from './entry-path.js'
 import { IsolaneError } from './errors.js'
-import { CHILD_SIDE_STEPS, needsChildSetup, type IsolationPlan, type IsolationWay } from './plan.js'
+import { CHILD_SIDE_STEPS, needsChildSetup, withOwnFilesVisible, type IsolationPlan, type IsolationWay } from './plan.js'
 import { findLauncher, launcherArgs } from './user-namespace.js'
 import { withIsolation } from './window.js'
 
@@ -33,7 +33,8 @@ export interface ForkInOptions {
 }
 
 /** `fork()` of a Node module into the plan's namespaces. */
-export function forkIn(plan: IsolationPlan, way: LaunchWay, modulePath: string, args: readonly string[], options: ForkOptions = {}, { fork = plainFork, renewable = false }: ForkInOptions = {}): ChildProcess {
+export function forkIn(givenPlan: IsolationPlan, way: LaunchWay, modulePath: string, args: readonly string[], options: ForkOptions = {}, { fork = plainFork, renewable = false }: ForkInOptions = {}): ChildProcess {
+  const plan = withOwnFilesVisible(givenPlan)
   if (renewable && way !== 'none') options = { ...options, env: { ...(options.env ?? process.env), [RENEWAL_ENV]: renewalOf(plan) } }
   switch (way) {
     case 'none':
@@ -54,7 +55,8 @@ export function forkIn(plan: IsolationPlan, way: LaunchWay, modulePath: string, 
 }
 
 /** `spawn()` of any command into the plan's namespaces. */
-export function spawnIn(plan: IsolationPlan, way: LaunchWay, command: string, args: readonly string[], options: SpawnOptions = {}, spawn = plainSpawn): ChildProcess {
+export function spawnIn(givenPlan: IsolationPlan, way: LaunchWay, command: string, args: readonly string[], options: SpawnOptions = {}, spawn = plainSpawn): ChildProcess {
+  const plan = withOwnFilesVisible(givenPlan)
   switch (way) {
     case 'none':
       return spawn(command, [...args], options)
@@ -65,7 +67,8 @@ export function spawnIn(plan: IsolationPlan, way: LaunchWay, command: string, ar
         const env = { ...(options.env ?? process.env), [CHILD_SETUP_ENV]: childSetupOf(plan, CHILD_SIDE_STEPS) }
         return startInWindow(plan, () => spawn(process.execPath, ['--require', CHILD_SETUP_ENTRY, EXEC_ENTRY, ...commandLine(command, args, shell)], { ...rest, env }))
       }
-      return startInWindow(plan, () => spawn(command, [...args], options))
+      // No Node of isolane's in front: nothing of isolane's to keep visible.
+      return startInWindow(givenPlan, () => spawn(command, [...args], options))
     case 'user-namespace': {
       const { shell, ...rest } = options
       const launchedArgs = [...launcherArgs(plan.kinds), '--', process.execPath, '--require', CHILD_SETUP_ENTRY, EXEC_ENTRY, ...commandLine(command, args, shell)]

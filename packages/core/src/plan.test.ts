@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { beforeAll, afterAll, describe, expect, it } from 'vitest'
 import { isIsolaneError } from './errors.js'
-import { createPlan, describePlan, hiddenBy, type IsolationOptions } from './plan.js'
+import { createPlan, describePlan, hiddenBy, withOwnFilesVisible, type IsolationOptions } from './plan.js'
 import { withIsolation } from './window.js'
 import { isFsContextUnshared } from './fs-context.js'
 import { namespaceIds } from './inspect.js'
@@ -106,9 +106,13 @@ describe('createPlan', () => {
   it("shows isolane's own files again when they lie under a fresh tmpfs: a child loads its entry scripts after the setup", () => {
     const coreFolder = join(import.meta.dirname, '..')
     const [, first, second] = coreFolder.split('/')
-    const plan = createPlan({ tmpfs: [`/${first}`] })
+    const given = createPlan({ tmpfs: [`/${first}`] })
+    expect(hiddenBy(given, join(coreFolder, 'dist', 'entry', 'exec.cjs'))).toBe(`/${first}`)
+    const plan = withOwnFilesVisible(given)
     expect(plan.steps).toContainEqual({ op: 'bind', source: `/${first}/${second}`, target: `/${first}/${second}`, readOnly: false })
     expect(hiddenBy(plan, join(coreFolder, 'dist', 'entry', 'exec.cjs'))).toBeUndefined()
+    // Nothing to add where nothing hides them.
+    expect(withOwnFilesVisible(createPlan({ namespaces: ['net'] })).steps).toEqual(createPlan({ namespaces: ['net'] }).steps)
   })
 
   it('rejects a file given as a tmpfs path', () => {

@@ -162,7 +162,7 @@ export function createPlan(options: IsolationOptions = {}, context: PlanContext 
   if (has('pid') && has('mnt')) steps.push({ op: 'proc', path: '/proc' })
 
   const binds = validateBinds(options.binds ?? [], has('mnt'))
-  for (const kept of keepVisible(steps, binds, [process.cwd(), OWN_FILES])) steps.push(kept)
+  for (const kept of keepVisible(steps, binds, [process.cwd()])) steps.push(kept)
   for (const bind of binds) steps.push(bind)
 
   const plugins = validatePlugins(options.plugins ?? [])
@@ -207,6 +207,21 @@ export function hiddenBy(plan: IsolationPlan, path: string): string | undefined 
 
 /** isolane's own files (core's package folder): a child loads its entry scripts from there after the setup. */
 const OWN_FILES = fileURLToPath(new URL('..', import.meta.url))
+
+/**
+ * The plan a child is started with: isolane's own files shown again if a fresh tmpfs hides them
+ * (a checkout under /tmp), since the child loads its entry scripts after the setup. A window in
+ * the calling process itself needs none of it.
+ */
+export function withOwnFilesVisible(plan: IsolationPlan): IsolationPlan {
+  const binds = plan.steps.filter((step) => step.op === 'bind')
+  const kept = keepVisible(plan.steps, binds, [OWN_FILES])
+  if (kept.length === 0) return plan
+  // Before the user's binds and plugins, where the plan keeps the working directory.
+  const at = plan.steps.findIndex((step) => step.op === 'bind' || step.op === 'plugin')
+  const steps = at === -1 ? [...plan.steps, ...kept] : [...plan.steps.slice(0, at), ...kept, ...plan.steps.slice(at)]
+  return Object.freeze({ ...plan, steps: Object.freeze(steps) })
+}
 
 /**
  * A child starts in the parent's working directory and resolves relative paths, node_modules

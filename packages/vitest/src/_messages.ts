@@ -46,3 +46,8 @@ export function environmentWithoutPrivilegeMessage(reason: string, where: string
     "To fix: use the isolane pool (`pool: isolane()` from '@isolane/vitest'), which starts every worker in its own user namespace, as any user; or run as root."
   )
 }
+
+export function functionPluginWithoutIsolateMessage(reason: string): string {
+  // `reason` is core's: which plugin is a function, and why it cannot be sent.
+  return `isolane pool: with \`isolate: false\` each worker is reused for many files and renews its isolation between them itself. ${reason}`
+}

@@ -1,18 +1,26 @@
 // `isolane()`: the pool a user puts in `test.pool`. Everything that can be wrong with the options
 // or the machine is found here, when the config loads, before any worker starts.
-import { announceOnce, chooseWay, createPlan, IsolaneError, type IsolationOptions } from '@isolane/core'
+import { announceOnce, chooseWay, createPlan, IsolaneError, LEFTOVERS_MODES, type IsolationOptions, type LeftoversMode } from '@isolane/core'
 import type { PoolOptions, PoolRunnerInitializer, PoolWorker } from 'vitest/node'
 import { cannotIsolateMessage, POOL_NAME } from './_messages.js'
 import { IsolanePoolWorker } from './pool-worker.js'
 
-/** The pool's options: the isolation every worker gets unless a file asks otherwise. */
-export type IsolanePoolOptions = IsolationOptions
+/** The pool's options: the isolation every worker gets unless a file asks otherwise, and what is done between files. */
+export interface IsolanePoolOptions extends IsolationOptions {
+  /**
+   * What a test file leaves running (a server process, a detached child): 'stop' (default) stops
+   * it after the file and warns, naming the file; 'fail' stops it and fails the run; 'keep' leaves it.
+   */
+  leftovers?: LeftoversMode
+}
 
 /**
  * A Vitest pool like the stock `forks` pool whose every worker is forked into fresh namespaces
  * (net, mnt, ipc, uts by default, `lo` up, a private /tmp and /dev/shm).
  */
-export function isolane(options: IsolanePoolOptions = {}): PoolRunnerInitializer {
+export function isolane({ leftovers = 'stop', ...options }: IsolanePoolOptions = {}): PoolRunnerInitializer {
+  if (!LEFTOVERS_MODES.includes(leftovers))
+    throw new IsolaneError('ISOLANE_INVALID_OPTIONS', `isolane pool: \`leftovers\` must be "stop", "fail" or "keep", got ${JSON.stringify(leftovers)}. To fix: use "stop" (the default), "fail" or "keep".`, { hint: 'use "stop", "fail" or "keep"' })
   // Validated once with a sample worker id, so that a bad hostname template fails here too.
   const plan = createPlan(options, { workerId: 1 })
   // The way the workers' namespaces are made here: as root in the pool's own window, else in a
@@ -25,7 +33,7 @@ export function isolane(options: IsolanePoolOptions = {}): PoolRunnerInitializer
     name: POOL_NAME,
     createPoolWorker(poolOptions: PoolOptions): PoolWorker {
       workers += 1
-      return new IsolanePoolWorker(poolOptions, options, workers)
+      return new IsolanePoolWorker(poolOptions, options, workers, { leftovers })
     },
   }
 }

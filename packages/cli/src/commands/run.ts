@@ -1,4 +1,4 @@
-import { chooseWay, createPlan, describePlan, launcherArgs, spawnIn, WAY_CHOICES, type IsolationOptions, type NamespaceKind, type WayChoice } from '@isolane/core'
+import { chooseWay, createPlan, describePlan, withOwnFilesVisible, launcherArgs, spawnIn, WAY_CHOICES, type IsolationOptions, type NamespaceKind, type WayChoice } from '@isolane/core'
 import { UsageError } from '../errors.js'
 
 const KIND_FLAGS: Record<string, NamespaceKind> = {
@@ -70,7 +70,7 @@ export async function run(argv: readonly string[]): Promise<number> {
   const verdict = chooseWay(plan)
   if (!verdict.ok) throw verdict.error
   if (request.dryRun) {
-    process.stdout.write(`${describeWay(verdict.way, plan.kinds)}\n${describePlan(plan).join('\n')}\nexec ${[request.command, ...request.args].join(' ')}\n`)
+    process.stdout.write(`${describeWay(verdict.way, plan.kinds)}\n${describePlan(withOwnFilesVisible(plan)).join('\n')}\nexec ${[request.command, ...request.args].join(' ')}\n`)
     return 0
   }
   const child = spawnIn(plan, verdict.way, request.command, request.args, { stdio: 'inherit' })

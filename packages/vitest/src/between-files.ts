@@ -1,0 +1,93 @@
+// What the pool does around each file a worker runs: before it, with isolate: false, the worker's
+// isolation is renewed (a fresh net, uts and ipc namespace, an empty /tmp and /dev/shm: nothing the
+// last file left can be reached, nothing blocks this one); after it, whatever the file left running
+// is stopped and named. Vitest sends a reused worker one request per file, except with one worker
+// (maxWorkers: 1), where all files come in one request: the pool then sends them one by one.
+import { relative } from 'node:path'
+import { describeLeftovers, type LeftoverProcess, type LeftoversMode } from '@isolane/core'
+import type { WorkerRequest, WorkerResponse } from 'vitest/node'
+import { AGENT_KEY, isAgentReply, type AgentRequest } from './agent-protocol.js'
+
+type FileRequest = Extract<WorkerRequest, { type: 'run' | 'collect' }>
+type FileFinished = Extract<WorkerResponse, { type: 'testfileFinished' }>
+
+/** The worker's side of the channel, as the pool worker offers it. */
+export interface WorkerChannel {
+  send(message: WorkerRequest | AgentRequest): void
+  /** The worker's next message that `match` accepts, kept from Vitest; rejects if the worker exits first. */
+  next<T>(match: (message: unknown) => message is T): Promise<T>
+}
+
+export interface BetweenFiles {
+  /** Renew the worker before every file but its first (isolate: false). */
+  readonly renew: boolean
+  readonly leftovers: LeftoversMode
+  /** The project's root, to name files as Vitest does. */
+  readonly root: string
+  /** Where warnings go (Vitest's error stream). */
+  warn(line: string): void
+  /** Whether Vitest is cancelling the run (--bail, Ctrl+C): the files not started yet are then not run. */
+  isCancelling(): boolean
+  /** Reports files as skipped, as Vitest does for the files it had not started when a run is cancelled. */
+  cancelFiles(files: FileRequest['context']['files']): void
+}
+
+export function isFileRequest(message: unknown): message is FileRequest {
+  const request = message as Partial<FileRequest> | null
+  return request?.__vitest_worker_request__ === true && (request.type === 'run' || request.type === 'collect')
+}
+
+function isFileFinished(message: unknown): message is FileFinished {
+  const response = message as Partial<FileFinished> | null
+  return response?.__vitest_worker_response__ === true && response.type === 'testfileFinished'
+}
+
+/**
+ * Runs the files of `request` one at a time, each with its renewal and its leftovers check, and
+ * returns the one answer Vitest waits for: the first error of any file, else the last answer.
+ */
+export async function runFiles(request: FileRequest, channel: WorkerChannel, how: BetweenFiles, state: { filesRun: number; cancelled: boolean }): Promise<FileFinished> {
+  const parts = how.renew ? request.context.files.map((file) => ({ ...request, context: { ...request.context, files: [file] } })) : [request]
+  let answer: FileFinished | undefined
+  let error: unknown
+  for (const [index, part] of parts.entries()) {
+    if (index > 0 && (state.cancelled || how.isCancelling())) {
+      how.cancelFiles(parts.slice(index).flatMap((rest) => rest.context.files))
+      break
+    }
+    const names = part.context.files.map((file) => relative(how.root, file.filepath)).join(', ')
+    if (how.renew && state.filesRun > 0) {
+      channel.send({ [AGENT_KEY]: 'renew' })
+      const renewed = await channel.next(isAgentReply)
+      if (renewed[AGENT_KEY] === 'failed') {
+        error ??= runError(`isolane could not renew the worker's isolation before ${names}, so it did not run: ${renewed.message}. This is a bug in isolane unless a plugin failed: please report it.`)
+        break
+      }
+    }
+    state.filesRun += part.context.files.length
+    channel.send(part)
+    answer = await channel.next(isFileFinished)
+    error ??= answer.error
+    if (how.leftovers === 'keep') continue
+    channel.send({ [AGENT_KEY]: 'leftovers' })
+    const left = await channel.next(isAgentReply)
+    if (left[AGENT_KEY] === 'leftovers' && left.processes.length > 0) error ??= reportLeftovers(names, left.processes, how)
+  }
+  const finished: FileFinished = answer ?? { __vitest_worker_response__: true, type: 'testfileFinished' }
+  return error === undefined ? finished : { ...finished, error }
+}
+
+/** A warning, or with leftovers: 'fail' the error of the run. */
+function reportLeftovers(file: string, processes: readonly LeftoverProcess[], how: BetweenFiles): unknown {
+  const what = `${file} ${describeLeftovers(processes)}`
+  if (how.leftovers === 'stop') {
+    how.warn(`isolane: ${what}`)
+    return undefined
+  }
+  return runError(`isolane: ${what}. To fix: stop what the file starts before it ends (kill the child, close the server), or set \`leftovers: 'stop'\` in isolane({ ... }) to be warned only.`, 'ISOLANE_LEFT_PROCESSES')
+}
+
+/** An error as Vitest's worker sends it (serialized), which Vitest reports as a Test Run Error. */
+function runError(message: string, code = 'ISOLANE_INTERNAL'): unknown {
+  return { name: 'IsolaneError', code, message, stack: `IsolaneError: ${message}` }
+}
