@@ -106,7 +106,16 @@ describe('createPlan', () => {
   it("shows isolane's own files again when they lie under a fresh tmpfs: a child loads its entry scripts after the setup", () => {
     const coreFolder = join(import.meta.dirname, '..')
     const [, first, second] = coreFolder.split('/')
-    const given = createPlan({ tmpfs: [`/${first}`] })
+    // From /, so that the working directory does not show the same folder already.
+    const before = process.cwd()
+    process.chdir('/')
+    const given = (() => {
+      try {
+        return createPlan({ tmpfs: [`/${first}`] })
+      } finally {
+        process.chdir(before)
+      }
+    })()
     expect(hiddenBy(given, join(coreFolder, 'dist', 'entry', 'exec.cjs'))).toBe(`/${first}`)
     const plan = withOwnFilesVisible(given)
     expect(plan.steps).toContainEqual({ op: 'bind', source: `/${first}/${second}`, target: `/${first}/${second}`, readOnly: false })
