@@ -340,13 +340,21 @@ describe.skipIf(noDefaultIsolation)('createPool', () => {
 
   it('renews a reused worker between tasks: what a task left (a server on port 3000, a file in /tmp) cannot reach the next', async () => {
     const pool = track(createPool({ filename: fixture('leaves-server-and-tmp-file.js'), minThreads: 1, maxThreads: 1, isolateWorkers: false, renewWorkers: true, isolation: { hostname: 'r-{workerId}' } }))
-    const reports: Array<{ pid: number; net: string; hostname: string; tmp: string[] }> = []
+    const reports: Array<{ pid: number; net: string; hostname: string; tmp: string[]; earlierServer: string; localhost: string; threadNets: string[] }> = []
     for (let i = 0; i < 3; i++) reports.push(await pool.run({}))
     // One worker process, three network namespaces, the hostname again, an empty /tmp each time.
     expect(new Set(reports.map((r) => r.pid)).size).toBe(1)
     expect(new Set(reports.map((r) => r.net)).size).toBe(3)
     expect(reports.map((r) => r.hostname)).toEqual(['r-1', 'r-1', 'r-1'])
     for (const report of reports) expect(report.tmp).not.toContain('isolane-left-by-a-task')
+    // The server the task before left listening is not reachable: the port is free and refused.
+    expect(reports.map((r) => r.earlierServer)).toEqual(['ECONNREFUSED', 'ECONNREFUSED', 'ECONNREFUSED'])
+    // Measured: the threads that existed before (libuv's threadpool, V8's) stay in the worker's
+    // first network namespace; what runs there (fs calls, dns.lookup's getaddrinfo) opens no socket
+    // a test can use, and getaddrinfo answers localhost from /etc/hosts the same in every file.
+    for (const report of reports) expect(report.threadNets).toEqual([reports[0]!.threadNets[0]])
+    expect(reports[0]!.threadNets[0]).not.toBe(reports[1]!.net)
+    expect(reports.map((r) => r.localhost)).toEqual(['127.0.0.1', '127.0.0.1', '127.0.0.1'])
     await pool.destroy()
   })
 
