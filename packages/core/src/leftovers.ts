@@ -58,8 +58,16 @@ export function stopLeftovers(keep: ReadonlySet<number> = new Set()): LeftoverPr
       // exited meanwhile
     }
   }
+  // SIGKILL takes effect when the process is next scheduled: on a busy machine, a moment later.
+  // Reported as stopped only once it is (dead, or a zombie waiting to be reaped).
+  const end = Date.now() + STOP_WAIT_MS
+  while (left.some(({ pid }) => commandOf(pid) !== undefined) && Date.now() < end) Atomics.wait(pause, 0, 0, 5)
   return left
 }
+
+/** How long stopLeftovers() waits for the killed processes to be gone. */
+const STOP_WAIT_MS = 2_000
+const pause = new Int32Array(new SharedArrayBuffer(4))
 
 function childrenOf(pid: number): number[] {
   const out: number[] = []
