@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // isolane-mocha against `mocha --parallel` (same --jobs) and serial `mocha`, on a generated suite
 // of 60+ spec files, side by side in one run: the median wall time of each over rounds, and the
-// ratios. isolane-mocha runs in both its modes: a fresh worker per file (the default) and
-// `--isolane-reuse-workers` (--jobs workers, each in fresh namespaces, reused across files as
-// mocha --parallel reuses its own). A fifth variant, the default mode with `--isolane-namespaces
-// none`, separates what the fresh process per file costs from what the fresh namespaces cost.
+// ratios. isolane-mocha runs in both its modes: the default (--jobs workers reused across files
+// as mocha --parallel reuses its own, each in fresh namespaces renewed before every file) and
+// `--isolane-no-reuse-workers` (a fresh worker process per file). A fifth variant, a fresh process
+// per file with `--isolane-namespaces none`, separates what the fresh process per file costs from
+// what the fresh namespaces cost.
 // Usage: node benchmarks/mocha-suite.js [--quick] [--files=N] [--rounds=N] [--jobs=N]
 // (--quick: a smoke run, 12 files, 1 round, no warm-up). Writes benchmarks/results/mocha-suite.json,
 // or mocha-suite.quick.json for --quick, so that a smoke run leaves the full results alone.
@@ -67,12 +68,12 @@ describe('module ${index}', () => {
 `
 }
 
-const REUSE = 'isolane-mocha --isolane-reuse-workers'
+const FRESH = 'isolane-mocha --isolane-no-reuse-workers'
 const VARIANTS = [
   // First: benchmarks/lib/suites.js takes the first runner named isolane as the one it reports.
   { name: 'isolane-mocha', bin: isolaneMocha, args: ['--jobs', String(JOBS)] },
-  { name: REUSE, bin: isolaneMocha, args: ['--jobs', String(JOBS), '--isolane-reuse-workers'] },
-  { name: 'isolane-mocha, no namespaces', bin: isolaneMocha, args: ['--jobs', String(JOBS), '--isolane-namespaces', 'none'] },
+  { name: FRESH, bin: isolaneMocha, args: ['--jobs', String(JOBS), '--isolane-no-reuse-workers'] },
+  { name: 'isolane-mocha, fresh process per file, no namespaces', bin: isolaneMocha, args: ['--jobs', String(JOBS), '--isolane-no-reuse-workers', '--isolane-namespaces', 'none'] },
   { name: 'mocha --parallel', bin: mocha, args: ['--parallel', '--jobs', String(JOBS)] },
   { name: 'mocha (serial)', bin: mocha, args: [] },
 ]
@@ -166,17 +167,17 @@ function report(times, cpu, baseline, loadAverage) {
   // on a machine whose load changes.
   const pairedWith = (name) => times[name].map((ms, i) => ms / times['mocha --parallel'][i])
   const paired = pairedWith('isolane-mocha')
-  const pairedReuse = pairedWith(REUSE)
+  const pairedFresh = pairedWith(FRESH)
   const medians = Object.fromEntries(Object.entries(times).map(([name, values]) => [name, Math.round(median(values))]))
   const isolane = medians['isolane-mocha']
-  const bare = medians['isolane-mocha, no namespaces']
-  const reuse = medians[REUSE]
+  const bare = medians['isolane-mocha, fresh process per file, no namespaces']
+  const fresh = medians[FRESH]
   const parallel = medians['mocha --parallel']
   const serial = medians['mocha (serial)']
   const cpuMedians = Object.fromEntries(Object.entries(cpu).map(([name, values]) => [name, Math.round(median(values))]))
   const cpuIsolane = cpuMedians['isolane-mocha']
   const cpuParallel = cpuMedians['mocha --parallel']
-  const cpuReuse = cpuMedians[REUSE]
+  const cpuFresh = cpuMedians[FRESH]
   const result = {
     benchmark: 'mocha-suite',
     date: new Date().toISOString(),
@@ -185,52 +186,49 @@ function report(times, cpu, baseline, loadAverage) {
     suite: { files: FILES, testsPerFile: 4, jobs: JOBS, rounds: ROUNDS },
     medianMs: medians,
     samplesMs: Object.fromEntries(Object.entries(times).map(([name, values]) => [name, values.map((v) => Math.round(v))])),
-    // The default mode (a fresh worker per file): what benchmarks/lib/suites.js reports.
+    // The default mode (reused workers, renewed per file): what benchmarks/lib/suites.js reports.
     ratio: { median: round2(median(paired)), perRound: paired.map(round2), of: 'isolane-mocha / mocha --parallel, paired by round' },
-    reuseRatio: { median: round2(median(pairedReuse)), perRound: pairedReuse.map(round2), of: `${REUSE} / mocha --parallel, paired by round` },
+    freshProcessRatio: { median: round2(median(pairedFresh)), perRound: pairedFresh.map(round2), of: `${FRESH} / mocha --parallel, paired by round` },
     ratios: {
       isolaneVsParallel: round2(isolane / parallel),
       isolaneVsSerial: round2(isolane / serial),
       parallelVsSerial: round2(parallel / serial),
-      namespacesShare: round2((isolane - bare) / isolane),
-      reuseWorkersVsParallel: round2(reuse / parallel),
-      reuseWorkersVsSerial: round2(reuse / serial),
-      reuseWorkersVsFreshWorkerPerFile: round2(reuse / isolane),
+      namespacesShareOfFreshProcess: round2((fresh - bare) / fresh),
+      freshProcessVsParallel: round2(fresh / parallel),
+      freshProcessVsSerial: round2(fresh / serial),
+      defaultVsFreshProcess: round2(isolane / fresh),
     },
     // CPU time of each run with all its processes: what the work costs, whatever else the machine runs.
     cpuMedianMs: cpuMedians,
-    cpuRatio: { isolaneVsParallel: round2(cpuIsolane / cpuParallel), reuseWorkersVsParallel: round2(cpuReuse / cpuParallel) },
+    cpuRatio: { isolaneVsParallel: round2(cpuIsolane / cpuParallel), freshProcessVsParallel: round2(cpuFresh / cpuParallel) },
     baseline,
     perFileCpuMs: {
       isolaneOverParallel: Math.round((cpuIsolane - cpuParallel) / FILES),
-      namespacesOverFreshProcess: Math.round((cpuIsolane - cpuMedians['isolane-mocha, no namespaces']) / FILES),
-      reuseWorkersOverParallel: Math.round((cpuReuse - cpuParallel) / FILES),
+      namespacesOverFreshProcess: Math.round((cpuFresh - cpuMedians['isolane-mocha, fresh process per file, no namespaces']) / FILES),
+      freshProcessOverParallel: Math.round((cpuFresh - cpuParallel) / FILES),
     },
     perFileMs: {
       isolaneOverParallel: round2(((isolane - parallel) * JOBS) / FILES),
-      namespacesOverFreshProcess: round2(((isolane - bare) * JOBS) / FILES),
-      reuseWorkersOverParallel: round2(((reuse - parallel) * JOBS) / FILES),
+      namespacesOverFreshProcess: round2(((fresh - bare) * JOBS) / FILES),
+      freshProcessOverParallel: round2(((fresh - parallel) * JOBS) / FILES),
     },
     explanation:
-      'mocha --parallel forks --jobs worker processes once and runs every file in them; isolane-mocha forks a fresh ' +
-      'Node process per spec file (tinypool isolateWorkers) into fresh namespaces, so each file pays a Node start and ' +
-      'loading Mocha (baseline.nodeStartLoadingMochaCpuMs) instead of sharing them; on a suite of small files that ' +
-      'start is most of the work. perFileCpuMs.isolaneOverParallel is that extra CPU per file; the "no namespaces" ' +
-      'variant shows how little of it is the namespaces (perFileCpuMs.namespacesOverFreshProcess): the price is the ' +
-      'fresh process, which is what gives each file its own memory, globals, port space and /tmp. With ' +
-      '--isolane-reuse-workers isolane-mocha forks --jobs workers once, each into fresh namespaces, and runs file after ' +
-      'file in them as mocha --parallel does (reuseRatio): the files of one worker share its process and namespaces, ' +
-      'workers share nothing with each other or the host. Wall times depend ' +
-      'on the load of the machine (machine.loadAverageAtEnd); the CPU times do not.',
+      'mocha --parallel forks --jobs worker processes once and runs every file in them; isolane-mocha by default does ' +
+      'the same, each worker forked into fresh namespaces, and renews the worker before every file (fresh net, uts ' +
+      'and ipc namespaces, empty /tmp and /dev/shm) and stops what the file left running: ratio is that mode. With ' +
+      '--isolane-no-reuse-workers it forks a fresh Node process per spec file, so each file pays a Node start and ' +
+      'loading Mocha (baseline.nodeStartLoadingMochaCpuMs) instead of sharing them (freshProcessRatio); the "no ' +
+      'namespaces" variant of that mode shows how little of it is the namespaces (perFileCpuMs.namespacesOverFreshProcess). ' +
+      'Wall times depend on the load of the machine (machine.loadAverageAtEnd); the CPU times do not.',
   }
   mkdirSync(join(root, 'benchmarks/results'), { recursive: true })
   writeFileSync(resultsFile, `${JSON.stringify(result, null, 2)}\n`)
   process.stdout.write(`${FILES} files x 4 tests, --jobs ${JOBS}, median of ${ROUNDS} rounds:\n`)
   for (const [name, ms] of Object.entries(medians)) process.stdout.write(`  ${name.padEnd(40)} ${String(ms).padStart(6)} ms\n`)
   process.stdout.write(`isolane-mocha / mocha --parallel = ${result.ratio.median}x (paired by round); / serial mocha = ${result.ratios.isolaneVsSerial}x\n`)
-  process.stdout.write(`${REUSE} / mocha --parallel = ${result.reuseRatio.median}x (paired by round); / serial mocha = ${result.ratios.reuseWorkersVsSerial}x\n`)
-  process.stdout.write(`CPU: isolane-mocha ${cpuIsolane} ms, mocha --parallel ${cpuParallel} ms (${result.cpuRatio.isolaneVsParallel}x); per file +${result.perFileCpuMs.isolaneOverParallel} ms CPU, of which the namespaces +${result.perFileCpuMs.namespacesOverFreshProcess} ms\n`)
-  process.stdout.write(`CPU: ${REUSE} ${cpuReuse} ms (${result.cpuRatio.reuseWorkersVsParallel}x mocha --parallel; per file +${result.perFileCpuMs.reuseWorkersOverParallel} ms)\n`)
+  process.stdout.write(`${FRESH} / mocha --parallel = ${result.freshProcessRatio.median}x (paired by round); / serial mocha = ${result.ratios.freshProcessVsSerial}x\n`)
+  process.stdout.write(`CPU: isolane-mocha ${cpuIsolane} ms, mocha --parallel ${cpuParallel} ms (${result.cpuRatio.isolaneVsParallel}x); per file +${result.perFileCpuMs.isolaneOverParallel} ms CPU\n`)
+  process.stdout.write(`CPU: ${FRESH} ${cpuFresh} ms (${result.cpuRatio.freshProcessVsParallel}x mocha --parallel; per file +${result.perFileCpuMs.freshProcessOverParallel} ms, of which the namespaces +${result.perFileCpuMs.namespacesOverFreshProcess} ms)\n`)
   process.stdout.write(`a Node start: ${baseline.nodeStartCpuMs} ms CPU; a Node start loading Mocha: ${baseline.nodeStartLoadingMochaCpuMs} ms CPU; load average ${loadAverage.map(round2).join(' ')}\n`)
   process.stdout.write(`written to ${resultsFile}\n`)
 }
