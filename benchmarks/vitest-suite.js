@@ -4,7 +4,9 @@
 // run: every round runs isolane and forks back to back (which goes first alternates), then serial,
 // and the rounds' own ratios are compared. forks and serial use vitest.stock.config.ts, which does
 // not import isolane, so the baseline is a user's config before isolane.
-// Usage: node benchmarks/vitest-suite.js [--rounds N] [--files N] [--quick] [--rootless [--user NAME]]
+// Usage: node benchmarks/vitest-suite.js [--rounds N] [--files N] [--quick] [--no-isolate] [--rootless [--user NAME]]
+// --no-isolate: every run with Vitest's isolate: false (workers reused across files; the isolane
+//   pool renews them before every file), results to vitest-no-isolate-suite.json.
 //   (default 10 rounds; --quick: 6 files, 1 round)
 // Writes benchmarks/results/vitest-suite.json. The files are generated into
 // fixtures/vitest/many-files/generated-N/, one folder per size, so runs of different sizes
@@ -27,8 +29,8 @@ import { cleanEnv, MODES as RUN_MODES, runCommand, vitestCli, workspaceRoot } fr
 import { asUserArgv, DEFAULT_USER, failureSummary, prepareUser, removeUser } from './lib/as-user.js'
 import { median, pairedRatios, rounded, summarize } from './lib/stats.js'
 
-const USAGE = 'usage: node benchmarks/vitest-suite.js [--rounds N] [--files N] [--quick] [--rootless [--user NAME]]'
-const { values } = parseArgs({ options: { rounds: { type: 'string' }, files: { type: 'string' }, quick: { type: 'boolean', default: false }, rootless: { type: 'boolean', default: false }, user: { type: 'string' } } })
+const USAGE = 'usage: node benchmarks/vitest-suite.js [--rounds N] [--files N] [--quick] [--no-isolate] [--rootless [--user NAME]]'
+const { values } = parseArgs({ options: { rounds: { type: 'string' }, files: { type: 'string' }, quick: { type: 'boolean', default: false }, 'no-isolate': { type: 'boolean', default: false }, rootless: { type: 'boolean', default: false }, user: { type: 'string' } } })
 const rootless = values.rootless
 const rounds = Number(values.rounds ?? (values.quick ? 1 : 10))
 const fileCount = Number(values.files ?? (values.quick ? (rootless ? 4 : 6) : 60))
@@ -40,7 +42,8 @@ const generatedDir = rootless ? `generated-rootless-${fileCount}` : `generated-$
 const here = dirname(fileURLToPath(import.meta.url))
 const suite = join(here, '..', 'fixtures', 'vitest', 'many-files')
 // A --quick run is a smoke test: its numbers go beside the committed full results, not over them.
-const resultsName = rootless ? 'vitest-rootless-suite' : 'vitest-suite'
+const noIsolate = values['no-isolate']
+const resultsName = `vitest${rootless ? '-rootless' : ''}${noIsolate ? '-no-isolate' : ''}-suite`
 const resultsFile = join(here, 'results', values.quick ? `${resultsName}.quick.json` : `${resultsName}.json`)
 const MODES = rootless ? ['isolane', 'forks'] : ['isolane', 'forks', 'serial']
 const TIME = '/usr/bin/time'
@@ -205,7 +208,7 @@ function prepareRootless() {
 
 function writeResults(result) {
   mkdirSync(dirname(resultsFile), { recursive: true })
-  writeFileSync(resultsFile, `${JSON.stringify(result, null, 2)}\n`)
+  writeFileSync(resultsFile, `${JSON.stringify({ ...result, isolate: !noIsolate }, null, 2)}\n`)
 }
 
 /**
@@ -298,7 +301,7 @@ function runVitestAs(mode, filter, time = false) {
   const config = mode === 'isolane' ? [] : ['--config', join(suite, 'vitest.stock.config.ts')]
   // Without root the user may not write beside the config, where Vite's bundling loader would.
   const loader = rootless ? ['--configLoader=runner'] : []
-  const args = [vitestCli, 'run', '--root', suite, ...config, ...loader, filter, ...RUN_MODES[mode].args, '--no-cache', '--reporter=dot']
+  const args = [vitestCli, 'run', '--root', suite, ...config, ...loader, filter, ...RUN_MODES[mode].args, ...(noIsolate ? ['--no-isolate'] : []), '--no-cache', '--reporter=dot']
   const node = time && existsSync(TIME) ? [TIME, '-f', 'RUSAGE %U %S', process.execPath, ...args] : [process.execPath, ...args]
   const [command, commandArgs] = asUserArgv(runAs, node)
   return runCommand(command, commandArgs, { ...cleanEnv(), NO_COLOR: '1' })
