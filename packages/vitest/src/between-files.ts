@@ -1,7 +1,7 @@
-// What the pool does around each file a worker runs: before it, with isolate: false, the worker's
-// isolation is renewed (a fresh net, uts and ipc namespace, an empty /tmp and /dev/shm: nothing the
-// last file left can be reached, nothing blocks this one); after it, whatever the file left running
-// is stopped and named. Vitest sends a reused worker one request per file, except with one worker
+// What the pool does after each file a worker runs: whatever the file left running is stopped and
+// named, and with isolate: false the worker's isolation is renewed for the next file (a fresh net,
+// uts and ipc namespace, an empty /tmp and /dev/shm: nothing the file left can be reached by the
+// next, nothing blocks it), by the agent in the worker, after it answered. Vitest sends a reused worker one request per file, except with one worker
 // (maxWorkers: 1), where all files come in one request: the pool then sends them one by one.
 import { relative } from 'node:path'
 import { describeLeftovers, type LeftoverProcess, type LeftoversMode } from '@isolane/core'
@@ -19,7 +19,7 @@ export interface WorkerChannel {
 }
 
 export interface BetweenFiles {
-  /** Renew the worker before every file but its first (isolate: false). */
+  /** Renew the worker after every file, for the next (isolate: false). */
   readonly renew: boolean
   readonly leftovers: LeftoversMode
   /** The project's root, to name files as Vitest does. */
@@ -46,7 +46,7 @@ function isFileFinished(message: unknown): message is FileFinished {
  * Runs the files of `request` one at a time, each with its renewal and its leftovers check, and
  * returns the one answer Vitest waits for: the first error of any file, else the last answer.
  */
-export async function runFiles(request: FileRequest, channel: WorkerChannel, how: BetweenFiles, state: { filesRun: number; cancelled: boolean }): Promise<FileFinished> {
+export async function runFiles(request: FileRequest, channel: WorkerChannel, how: BetweenFiles, state: { cancelled: boolean }): Promise<FileFinished> {
   const parts = how.renew ? request.context.files.map((file) => ({ ...request, context: { ...request.context, files: [file] } })) : [request]
   let answer: FileFinished | undefined
   let error: unknown
@@ -56,22 +56,15 @@ export async function runFiles(request: FileRequest, channel: WorkerChannel, how
       break
     }
     const names = part.context.files.map((file) => relative(how.root, file.filepath)).join(', ')
-    if (how.renew && state.filesRun > 0) {
-      channel.send({ [AGENT_KEY]: 'renew' })
-      const renewed = await channel.next(isAgentReply)
-      if (renewed[AGENT_KEY] === 'failed') {
-        error ??= runError(`isolane could not renew the worker's isolation before ${names}, so it did not run: ${renewed.message}. This is a bug in isolane unless a plugin failed: please report it.`)
-        break
-      }
-    }
-    state.filesRun += part.context.files.length
     channel.send(part)
     answer = await channel.next(isFileFinished)
     error ??= answer.error
-    if (how.leftovers === 'keep') continue
-    channel.send({ [AGENT_KEY]: 'leftovers' })
-    const left = await channel.next(isAgentReply)
-    if (left[AGENT_KEY] === 'leftovers' && left.processes.length > 0) error ??= reportLeftovers(names, left.processes, how)
+    const leftovers = how.leftovers !== 'keep'
+    if (!leftovers && !how.renew) continue
+    channel.send({ [AGENT_KEY]: 'after-file', leftovers, renew: how.renew })
+    const after = await channel.next(isAgentReply)
+    if (after[AGENT_KEY] === 'failed') error ??= runError(`isolane could not check what ${names} left running: ${after.message}. This is a bug in isolane: please report it.`)
+    else if (after.processes.length > 0) error ??= reportLeftovers(names, after.processes, how)
   }
   const finished: FileFinished = answer ?? { __vitest_worker_response__: true, type: 'testfileFinished' }
   return error === undefined ? finished : { ...finished, error }

@@ -48,7 +48,7 @@ export class IsolanePoolWorker implements PoolWorker {
   /** Vitest's listeners for the worker's messages: the agent's answers, and what runFiles() waits for, never reach them. */
   readonly #listeners = new Set<(message: unknown) => void>()
   #waiters: Waiter[] = []
-  readonly #files = { filesRun: 0, cancelled: false }
+  readonly #files = { cancelled: false }
 
   /** Throws on a file's bad options: Vitest then fails that file, and no worker is forked. */
   constructor(options: PoolOptions, poolIsolation: IsolationOptions, workerId: number, { leftovers }: BetweenFilesOptions = { leftovers: 'stop' }) {

@@ -1,7 +1,8 @@
 // Preloaded (`node --require`) into every worker of the isolane pool, after core's setup and before
-// Vitest's worker: between two files the pool asks it to renew the worker's isolation (isolate:
-// false) and to stop what the last file left running. It answers on the worker's IPC channel,
-// beside Vitest's own messages (the pool takes its answers out before Vitest sees them).
+// Vitest's worker: after each file the pool asks it to stop what the file left running and (with
+// isolate: false) to renew the worker's isolation for the next file. It answers on the worker's
+// IPC channel, beside Vitest's own messages (the pool takes its answers out before Vitest sees
+// them), and renews after answering: a renewal that fails ends the worker (status 125), saying why.
 type LeftoverProcess = import('@isolane/core').LeftoverProcess
 type AgentReply = import('../agent-protocol.js').AgentReply
 type AgentRequest = import('../agent-protocol.js').AgentRequest
@@ -20,21 +21,33 @@ process.on('newListener', function listenAlong(event: string | symbol) {
   if (event !== 'message') return
   process.off('newListener', listenAlong)
   process.on('message', (message: unknown) => {
-    if (isAgentRequest(message)) process.send?.(answer(message))
+    if (!isAgentRequest(message)) return
+    process.send?.(afterFile(message))
+    // Synchronous, so done before the worker reads the next file's request.
+    if (message.renew) renew()
   })
 })
 
-function answer(request: AgentRequest): AgentReply {
+function afterFile(request: AgentRequest): AgentReply {
   try {
-    if (request[AGENT_KEY] === 'renew') {
-      renewIsolation()
-      return { [AGENT_KEY]: 'renewed' }
-    }
-    const processes: LeftoverProcess[] = stopLeftovers()
-    return { [AGENT_KEY]: 'leftovers', processes }
+    const processes: LeftoverProcess[] = request.leftovers ? stopLeftovers() : []
+    return { [AGENT_KEY]: 'after-file', processes }
   } catch (error) {
-    return { [AGENT_KEY]: 'failed', message: error instanceof Error ? error.message : String(error) }
+    return { [AGENT_KEY]: 'failed', message: messageOf(error) }
   }
+}
+
+function renew(): void {
+  try {
+    renewIsolation()
+  } catch (error) {
+    process.stderr.write(`isolane: this worker's isolation could not be renewed for its next file, so the worker ends: ${messageOf(error)}\n`)
+    process.exit(125)
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
 }
 
 function isAgentRequest(message: unknown): message is AgentRequest {
