@@ -59,6 +59,8 @@ describe('createPlan', () => {
     [{ namespaces: ['user'] }, 'ISOLANE_USERNS_FROM_NODE', /multi-threaded process.*unshare --user/],
     [{ hostname: 'h'.repeat(65) }, 'ISOLANE_INVALID_OPTIONS', /65 bytes, over the kernel's limit of 64/],
     [{ hostname: 'a'.repeat(63) + '-{workerId}' }, 'ISOLANE_INVALID_OPTIONS', /over the kernel's limit/],
+    // Fits worker 1 (64 bytes), not worker 10: refused up front, not in the middle of a run.
+    [{ hostname: 'h'.repeat(63) + '{workerId}' }, 'ISOLANE_INVALID_OPTIONS', /hostname template "h{63}\{workerId\}" can reach 69 bytes \(worker ids up to 6 digits, pids up to \d+\), over the kernel's limit of 64 \(sethostname\(2\)\): later workers of a run would fail/],
     [{ hostname: 'x-{worker}' }, 'ISOLANE_INVALID_OPTIONS', /unknown token \{worker\}/],
     [{ hostname: 'two words' }, 'ISOLANE_INVALID_OPTIONS', /characters a hostname cannot have/],
     [{ namespaces: ['net'], hostname: 'x' }, 'ISOLANE_INVALID_OPTIONS', /needs a fresh UTS namespace/],

@@ -1,6 +1,6 @@
 // The isolation a user asks for, turned into plain data: kinds to unshare and a list of setup
 // steps (bubblewrap's SetupOp). Validated here, before any syscall; printable and sendable.
-import { existsSync, statSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
 import { isAbsolute, join, normalize, relative, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { IsolaneError, invalidOptions } from './errors.js'
@@ -291,11 +291,31 @@ export function userNamespaceFromNode(): IsolaneError {
   )
 }
 
+/** Worker ids are counted up per run and never reused: a million workers is the most a template is checked for. */
+const WORKER_ID_DIGITS = 6
+
+/** The largest pid the kernel hands out (/proc/sys/kernel/pid_max; 4194304 where it cannot be read). */
+function pidMax(): number {
+  try {
+    return Number(readFileSync('/proc/sys/kernel/pid_max', 'utf8').trim()) || 4_194_304
+  } catch {
+    return 4_194_304
+  }
+}
+
 function resolveHostname(template: unknown, context: PlanContext): string {
   if (typeof template !== 'string' || template.length === 0)
     throw invalidOptions(`\`hostname\` must be a non-empty string, got ${describe(template)}`, 'use for example `hostname: "worker-{workerId}"`')
   const unknownToken = /\{(?!workerId\}|pid\})[^}]*\}/.exec(template)
   if (unknownToken) throw invalidOptions(`unknown token ${unknownToken[0]} in hostname template "${template}"`, 'use only {workerId} and {pid}')
+  // Checked for every worker a run can reach, not only this one: a template that fits worker 1
+  // but not worker 10 would otherwise fail in the middle of the run.
+  const longest = Buffer.byteLength(template.replaceAll('{workerId}', '9'.repeat(WORKER_ID_DIGITS)).replaceAll('{pid}', '9'.repeat(String(pidMax()).length)))
+  if (template.includes('{') && longest > HOST_NAME_MAX)
+    throw invalidOptions(
+      `hostname template "${template}" can reach ${longest} bytes (worker ids up to ${WORKER_ID_DIGITS} digits, pids up to ${String(pidMax()).length}), over the kernel's limit of ${HOST_NAME_MAX} (sethostname(2)): later workers of a run would fail`,
+      'use a shorter hostname template',
+    )
   const hostname = template.replaceAll('{workerId}', String(context.workerId ?? 0)).replaceAll('{pid}', String(process.pid))
   const bytes = Buffer.byteLength(hostname)
   if (bytes > HOST_NAME_MAX)
