@@ -43,7 +43,7 @@ export function forkIn(givenPlan: IsolationPlan, way: LaunchWay, modulePath: str
       if (needsChildSetup(plan)) {
         // Its /proc is the child's own to mount, and PID 1's signals its own to handle: the preload does both.
         const execArgv = ['--require', CHILD_SETUP_ENTRY, ...(options.execArgv ?? inheritedExecArgv())]
-        options = { ...options, execArgv, env: { ...(options.env ?? process.env), [CHILD_SETUP_ENV]: childSetupOf(plan, CHILD_SIDE_STEPS) } }
+        options = { ...options, execArgv, env: withSetup(plan, options.env, 'child-side') }
       }
       return startInWindow(plan, () => fork(modulePath, [...args], options))
     case 'user-namespace': {
@@ -56,19 +56,19 @@ export function forkIn(givenPlan: IsolationPlan, way: LaunchWay, modulePath: str
 
 /** `spawn()` of any command into the plan's namespaces. */
 export function spawnIn(givenPlan: IsolationPlan, way: LaunchWay, command: string, args: readonly string[], options: SpawnOptions = {}, spawn = plainSpawn): ChildProcess {
-  const plan = withOwnFilesVisible(givenPlan)
+  // Isolane's own files matter only where a Node of isolane's runs in the child, in front of the command.
+  const ownNodeInFront = way === 'user-namespace' || (way === 'privileged' && needsChildSetup(givenPlan))
+  const plan = ownNodeInFront ? withOwnFilesVisible(givenPlan) : givenPlan
   switch (way) {
     case 'none':
       return spawn(command, [...args], options)
     case 'privileged':
-      if (needsChildSetup(plan)) {
+      if (ownNodeInFront) {
         // A Node in front of the command takes the child's own steps, then execs it (entry/exec.cts).
         const { shell, ...rest } = options
-        const env = { ...(options.env ?? process.env), [CHILD_SETUP_ENV]: childSetupOf(plan, CHILD_SIDE_STEPS) }
-        return startInWindow(plan, () => spawn(process.execPath, ['--require', CHILD_SETUP_ENTRY, EXEC_ENTRY, ...commandLine(command, args, shell)], { ...rest, env }))
+        return startInWindow(plan, () => spawn(process.execPath, ['--require', CHILD_SETUP_ENTRY, EXEC_ENTRY, ...commandLine(command, args, shell)], { ...rest, env: withSetup(plan, options.env, 'child-side') }))
       }
-      // No Node of isolane's in front: nothing of isolane's to keep visible.
-      return startInWindow(givenPlan, () => spawn(command, [...args], options))
+      return startInWindow(plan, () => spawn(command, [...args], options))
     case 'user-namespace': {
       const { shell, ...rest } = options
       const launchedArgs = [...launcherArgs(plan.kinds), '--', process.execPath, '--require', CHILD_SETUP_ENTRY, EXEC_ENTRY, ...commandLine(command, args, shell)]
@@ -120,7 +120,12 @@ function renewalOf(plan: IsolationPlan): string {
   return childSetupOf(plan)
 }
 
-function withSetup(plan: IsolationPlan, env: NodeJS.ProcessEnv | undefined): NodeJS.ProcessEnv {
+/**
+ * `env` with the setup the child's preload runs: every step (the user-namespace way, which must
+ * send every plugin as data), or only the child-side ones (the privileged way; the rest ran in the window).
+ */
+function withSetup(plan: IsolationPlan, env: NodeJS.ProcessEnv | undefined, steps: 'all' | 'child-side' = 'all'): NodeJS.ProcessEnv {
+  if (steps === 'child-side') return { ...(env ?? process.env), [CHILD_SETUP_ENV]: childSetupOf(plan, CHILD_SIDE_STEPS) }
   const refusal = notSendable(plan)
   if (refusal) throw refusal
   return { ...(env ?? process.env), [CHILD_SETUP_ENV]: childSetupOf(plan) }

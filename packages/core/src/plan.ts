@@ -294,13 +294,20 @@ export function userNamespaceFromNode(): IsolaneError {
 /** Worker ids are counted up per run and never reused: a million workers is the most a template is checked for. */
 const WORKER_ID_DIGITS = 6
 
-/** The largest pid the kernel hands out (/proc/sys/kernel/pid_max; 4194304 where it cannot be read). */
-function pidMax(): number {
-  try {
-    return Number(readFileSync('/proc/sys/kernel/pid_max', 'utf8').trim()) || 4_194_304
-  } catch {
-    return 4_194_304
+let pidDigits: number | undefined
+
+/** Digits of the largest pid the kernel hands out (/proc/sys/kernel/pid_max; 4194304 where it cannot be read). Read once. */
+function pidMaxDigits(): number {
+  if (pidDigits === undefined) {
+    let pidMax = 4_194_304
+    try {
+      pidMax = Number(readFileSync('/proc/sys/kernel/pid_max', 'utf8').trim()) || pidMax
+    } catch {
+      // not Linux, or no /proc: the kernel's own ceiling
+    }
+    pidDigits = String(pidMax).length
   }
+  return pidDigits
 }
 
 function resolveHostname(template: unknown, context: PlanContext): string {
@@ -310,10 +317,10 @@ function resolveHostname(template: unknown, context: PlanContext): string {
   if (unknownToken) throw invalidOptions(`unknown token ${unknownToken[0]} in hostname template "${template}"`, 'use only {workerId} and {pid}')
   // Checked for every worker a run can reach, not only this one: a template that fits worker 1
   // but not worker 10 would otherwise fail in the middle of the run.
-  const longest = Buffer.byteLength(template.replaceAll('{workerId}', '9'.repeat(WORKER_ID_DIGITS)).replaceAll('{pid}', '9'.repeat(String(pidMax()).length)))
+  const longest = Buffer.byteLength(template.replaceAll('{workerId}', '9'.repeat(WORKER_ID_DIGITS)).replaceAll('{pid}', '9'.repeat(pidMaxDigits())))
   if (template.includes('{') && longest > HOST_NAME_MAX)
     throw invalidOptions(
-      `hostname template "${template}" can reach ${longest} bytes (worker ids up to ${WORKER_ID_DIGITS} digits, pids up to ${String(pidMax()).length}), over the kernel's limit of ${HOST_NAME_MAX} (sethostname(2)): later workers of a run would fail`,
+      `hostname template "${template}" can reach ${longest} bytes (worker ids up to ${WORKER_ID_DIGITS} digits, pids up to ${pidMaxDigits()}), over the kernel's limit of ${HOST_NAME_MAX} (sethostname(2)): later workers of a run would fail`,
       'use a shorter hostname template',
     )
   const hostname = template.replaceAll('{workerId}', String(context.workerId ?? 0)).replaceAll('{pid}', String(process.pid))

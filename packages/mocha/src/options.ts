@@ -4,7 +4,7 @@
 // the config's `isolane` key. They are validated with core's createPlan before any worker starts.
 // One more option sits with them and is not isolation: `reuseWorkers`, how the run uses its workers.
 import { cpus } from 'node:os'
-import { createPlan, type IsolationOptions, type NamespaceKind } from '@isolane/core'
+import { createPlan, LEFTOVERS_MODES, type IsolationOptions, type LeftoversMode, type NamespaceKind } from '@isolane/core'
 import { isNodeFlag, loadOptions, unparseNodeFlags, type MochaArgs } from './_mocha.js'
 import { badBooleanFlag, badLeftovers, configIsolationNotObject, configReuseWorkersNotBoolean, missingFlagValue, unknownIsolaneFlag } from './errors.js'
 
@@ -18,7 +18,7 @@ export interface RunModeOptions {
    */
   reuseWorkers?: boolean
   /** What a spec file leaves running: 'stop' (default, with a warning naming the file), 'fail' (the file fails too), 'keep'. */
-  leftovers?: 'stop' | 'fail' | 'keep'
+  leftovers?: LeftoversMode
 }
 
 const ISOLANE_FLAGS: Readonly<Record<string, { key: keyof IsolationOptions | keyof RunModeOptions; kind: FlagKind; example: string }>> = {
@@ -108,7 +108,7 @@ export interface RunSettings {
   workerExecArgv: string[]
   /** Whether a worker runs several spec files one after another, renewed between them (config < flag < the programmatic API). */
   reuseWorkers: boolean
-  leftovers: 'stop' | 'fail' | 'keep'
+  leftovers: LeftoversMode
 }
 
 /**
@@ -128,7 +128,7 @@ export function loadRunSettings(argv: readonly string[], isolationOverride: Isol
   const reuseWorkers = runModeOverride.reuseWorkers ?? runModeFromFlags.reuseWorkers ?? reuseFromConfig ?? true
   if (typeof reuseWorkers !== 'boolean') throw configReuseWorkersNotBoolean(reuseWorkers, 'The `reuseWorkers` option of runMocha()')
   const leftovers = runModeOverride.leftovers ?? runModeFromFlags.leftovers ?? leftoversFromConfig ?? 'stop'
-  if (!['stop', 'fail', 'keep'].includes(leftovers)) throw badLeftovers(leftovers)
+  if (!LEFTOVERS_MODES.includes(leftovers)) throw badLeftovers(leftovers)
 
   const workerExecArgv = takeNodeFlags(args)
   const jobs = typeof args.jobs === 'number' && Number.isFinite(args.jobs) ? Math.max(1, Math.floor(args.jobs)) : Math.max(1, cpus().length - 1)

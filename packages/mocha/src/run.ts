@@ -1,6 +1,6 @@
 // The programmatic API: a Mocha run with every spec file in a fresh isolated worker. The command
 // line (cli.ts) is this plus Mocha's way of printing errors and exiting.
-import { createPlan, hiddenBy, type IsolationOptions } from '@isolane/core'
+import { createPlan, hiddenBy, type IsolationOptions, type LeftoversMode } from '@isolane/core'
 import { Mocha, collectFiles, normalizeRunOptions, prepareRunOptions, validateRunOptions, type MochaArgs, type MochaStats } from './_mocha.js'
 import { noTestFiles, specFileHidden, unmatchedPatterns, watchUnsupported } from './errors.js'
 import { loadRunSettings } from './options.js'
@@ -24,7 +24,7 @@ export interface RunMochaOptions {
    */
   reuseWorkers?: boolean
   /** What a spec file leaves running: 'stop' (default, with a warning naming the file), 'fail', 'keep'. */
-  leftovers?: 'stop' | 'fail' | 'keep'
+  leftovers?: LeftoversMode
 }
 
 export interface RunMochaResult {

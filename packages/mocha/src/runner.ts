@@ -4,7 +4,7 @@
 // runs file after file as Mocha's own workers do.
 import { relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { isIsolaneError, type IsolaneError, type IsolationOptions } from '@isolane/core'
+import { isIsolaneError, type IsolaneError, type IsolationOptions, type LeftoversMode } from '@isolane/core'
 import { createPool, describeLeftovers, type IsolatedPool } from '@isolane/pool'
 import { BufferedWorkerPool, ParallelBufferedRunner, deserialize, type BufferedPool, type MochaArgs, type ParallelBufferedRunnerClass, type SerializedWorkerResult } from './_mocha.js'
 import type { SpecFileOutcome, SpecFileTask, StartWorkerTask } from './entry/worker.js'
@@ -16,7 +16,7 @@ export interface PoolSettings {
   jobs: number
   /** Several files a worker, renewed between them (fresh net, uts, ipc, /tmp, /dev/shm). */
   reuseWorkers: boolean
-  leftovers: 'stop' | 'fail' | 'keep'
+  leftovers: LeftoversMode
   isolation: IsolationOptions
   /** The workers' environment; without it, the parent's when each worker is forked (as Mocha's pool). */
   env: Record<string, string> | undefined

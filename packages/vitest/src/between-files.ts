@@ -46,12 +46,12 @@ function isFileFinished(message: unknown): message is FileFinished {
  * Runs the files of `request` one at a time, each with its renewal and its leftovers check, and
  * returns the one answer Vitest waits for: the first error of any file, else the last answer.
  */
-export async function runFiles(request: FileRequest, channel: WorkerChannel, how: BetweenFiles, state: { cancelled: boolean }): Promise<FileFinished> {
+export async function runFiles(request: FileRequest, channel: WorkerChannel, how: BetweenFiles): Promise<FileFinished> {
   const parts = how.renew ? request.context.files.map((file) => ({ ...request, context: { ...request.context, files: [file] } })) : [request]
   let answer: FileFinished | undefined
   let error: unknown
   for (const [index, part] of parts.entries()) {
-    if (index > 0 && (state.cancelled || how.isCancelling())) {
+    if (index > 0 && how.isCancelling()) {
       how.cancelFiles(parts.slice(index).flatMap((rest) => rest.context.files))
       break
     }

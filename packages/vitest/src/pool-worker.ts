@@ -48,7 +48,6 @@ export class IsolanePoolWorker implements PoolWorker {
   /** Vitest's listeners for the worker's messages: the agent's answers, and what runFiles() waits for, never reach them. */
   readonly #listeners = new Set<(message: unknown) => void>()
   #waiters: Waiter[] = []
-  readonly #files = { cancelled: false }
 
   /** Throws on a file's bad options: Vitest then fails that file, and no worker is forked. */
   constructor(options: PoolOptions, poolIsolation: IsolationOptions, workerId: number, { leftovers }: BetweenFilesOptions = { leftovers: 'stop' }) {
@@ -91,15 +90,13 @@ export class IsolanePoolWorker implements PoolWorker {
 
   send(message: WorkerRequest): void {
     if (isFileRequest(message)) {
-      this.#files.cancelled = false
       // Vitest's listeners get the one answer it waits for, once every file of the request is done.
-      runFiles(message, this.#channel(), this.#betweenFiles, this.#files).then(
+      runFiles(message, this.#channel(), this.#betweenFiles).then(
         (finished) => this.#dispatch(finished),
         () => undefined, // the worker exited: Vitest hears of it through 'exit'
       )
       return
     }
-    if (message.type === 'cancel') this.#files.cancelled = true
     this.#process().send(message)
   }
 
@@ -148,7 +145,7 @@ export class IsolanePoolWorker implements PoolWorker {
   #receive(message: unknown): void {
     const index = this.#waiters.findIndex((waiter) => waiter.match(message))
     if (index !== -1) return this.#waiters.splice(index, 1)[0]!.resolve(message)
-    // An agent's answer no one waits for any more (the request was cancelled) is not Vitest's either.
+    // An agent's answer no one waits for any more is not Vitest's either.
     if (isAgentReply(message)) return
     this.#dispatch(message)
   }
