@@ -66,7 +66,7 @@ function rootlessStartTable(rs) {
     title,
     note:
       `${rs.settings.cycles} cycles, one fork of each variant per cycle, the order rotating; ratios and differences are taken within each cycle against its plain fork. ` +
-      `The user-namespace way: the core's forkIn() with \`way: 'user-namespace'\`, default set with a hostname: ${rs.launcher}, whose preload loads the core, runs the steps (koffi) and drops the capabilities. ` +
+      `The user-namespace way: the core's forkIn() with \`way: 'user-namespace'\`, default set with a hostname: ${rs.launcher}, whose preload (one bundled file) loads koffi's addon, runs the steps and drops the capabilities. ` +
       'Launcher only: the same unshare(1) flags, Node without the preload. Launcher + preload loaded: the preload with no plan to run (it returns before koffi is loaded). Privileged: the core\'s window around fork, as section 2. ' +
       `Run as ${rs.runAs}: root and a user without privilege take the same path (the launcher maps the caller's own uid; the child's preload does the rest with the capabilities of its user namespace). ` +
       `Last column: how long after the child's own start its main module ran (the preload runs before it). * target: <= ${TARGETS.rootlessStart}x.`,

@@ -6,6 +6,7 @@
 // platform threads, already started, keep theirs but never run the user's code or libuv's work.
 import { IsolaneError, isIsolaneError } from './errors.js'
 import type { NamespaceKind } from './kinds.js'
+import { koffiAddonPath, useKoffiAddon } from './libc/_ffi.js'
 import { clearAmbientCapabilities, dropCapabilities, execCommand, getCapabilities, inheritAsPlainFd, setCapabilities } from './libc/syscalls.js'
 import { RENEWAL_ENV } from './renewal.js'
 import { hostnameOf, type IsolationPlan, type SetupStep, type StepContext } from './plan.js'
@@ -19,6 +20,8 @@ export interface ChildSetup {
   readonly kinds: readonly NamespaceKind[]
   readonly steps: readonly SetupStep[]
   readonly workerId: number | undefined
+  /** koffi's native addon as the parent loaded it, for the child to load directly (libc/_ffi.ts). */
+  readonly koffiAddon?: string | undefined
 }
 
 /** Why `plan` cannot be sent to a child (a function plugin), or undefined when it can. */
@@ -35,7 +38,7 @@ export function notSendable(plan: Pick<IsolationPlan, 'steps'>): IsolaneError | 
 /** The setup a child runs: every step the user-namespace way, only the child-side ones the privileged way. */
 export function childSetupOf(plan: IsolationPlan, only?: ReadonlySet<SetupStep['op']>): string {
   const steps = only ? plan.steps.filter((step) => only.has(step.op)) : plan.steps
-  const setup: ChildSetup = { kinds: plan.kinds, steps, workerId: plan.workerId }
+  const setup: ChildSetup = { kinds: plan.kinds, steps, workerId: plan.workerId, koffiAddon: koffiAddonPath() }
   return JSON.stringify(setup)
 }
 
@@ -46,6 +49,7 @@ export function setUpThisProcess(env: NodeJS.ProcessEnv = process.env): void {
   // The worker's own children must not run it again.
   delete env[CHILD_SETUP_ENV]
   const setup = JSON.parse(raw) as ChildSetup
+  useKoffiAddon(setup.koffiAddon)
   const plan: IsolationPlan = { ...setup, plugins: [], way: 'user-namespace', fallback: 'refuse' }
   const context: StepContext = Object.freeze({ workerId: setup.workerId, kinds: setup.kinds, hostname: hostnameOf(plan) })
   if (process.pid === 1) stopOnSignalsAsOutside()

@@ -34,6 +34,7 @@ interface Report {
   tmp: string[]
   execArgv: string[]
   setupVariable: string | null
+  modules: string[]
 }
 
 const children: ChildProcess[] = []
@@ -70,6 +71,11 @@ describe.skipIf(skip)('the user-namespace way', () => {
     // The setup ran first, and its plan does not reach the child's own children.
     expect(report.execArgv.slice(0, 2)).toEqual(['--require', expect.stringMatching(/entry\/child-setup\.cjs$/)])
     expect(report.setupVariable).toBeNull()
+    // The preload is one bundled file (scripts/build.js) that loaded koffi's addon directly: no
+    // core module through the ESM loader, no koffi lookup; together those cost a worker 22 ms.
+    const ours = report.modules.filter((path) => /[\\/](core[\\/]dist|koffi)[\\/]/.test(path))
+    expect(ours).toEqual([expect.stringMatching(/entry\/child-setup\.cjs$/)])
+    expect(readFileSync(report.modules.find((path) => path.endsWith('child-setup.cjs'))!, 'utf8')).toMatch(/^\/\/ isolane: bundled by scripts\/build\.js/)
     expect(snapshotParent()).toEqual(before)
   })
 

@@ -206,7 +206,7 @@ export function hiddenBy(plan: IsolationPlan, path: string): string | undefined 
 }
 
 /** isolane's own files (core's package folder): a child loads its entry scripts from there after the setup. */
-const OWN_FILES = fileURLToPath(new URL('..', import.meta.url))
+const ownFiles = (): string => fileURLToPath(new URL('..', import.meta.url))
 
 /**
  * The plan a child is started with: isolane's own files shown again if a fresh tmpfs hides them
@@ -215,7 +215,7 @@ const OWN_FILES = fileURLToPath(new URL('..', import.meta.url))
  */
 export function withOwnFilesVisible(plan: IsolationPlan): IsolationPlan {
   const binds = plan.steps.filter((step) => step.op === 'bind')
-  const kept = keepVisible(plan.steps, binds, [OWN_FILES])
+  const kept = keepVisible(plan.steps, binds, [ownFiles()])
   if (kept.length === 0) return plan
   // Before the user's binds and plugins, where the plan keeps the working directory.
   const at = plan.steps.findIndex((step) => step.op === 'bind' || step.op === 'plugin')

@@ -21,6 +21,8 @@ require('node:fs').readFile(__filename, () => {
     tmp: readdirSync('/tmp'),
     execArgv: process.execArgv,
     setupVariable: process.env.ISOLANE_CHILD_SETUP ?? null,
+    // Every module loaded so far, the preload's among them (an ES module loaded by require() is listed too).
+    modules: Object.keys(require.cache),
   }
   if (process.send) process.send(report)
   else process.stdout.write(`${JSON.stringify(report)}\n`)

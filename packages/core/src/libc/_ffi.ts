@@ -29,11 +29,56 @@ export interface Libc {
 
 let libc: Libc | undefined
 
+/**
+ * koffi, once a process: shared by every copy of this module in it (a child's bundled preload, and
+ * the core its code imports later, when a fresh /tmp may hide koffi's files from a new lookup).
+ */
+const LOADED_KOFFI = Symbol.for('isolane.koffi')
+interface LoadedKoffi {
+  readonly koffi: KoffiModule
+  /** The addon's file, where known. */
+  readonly addon: string | undefined
+}
+let addonHint: string | undefined
+
+/**
+ * The file of koffi's native addon, as koffi found it in this process (checked against koffi
+ * 3.3.4: its index picks the addon for this platform and libc, then `require`s it). A child is
+ * handed it, to load it directly: koffi's own lookup reads Node's ELF header to tell glibc from
+ * musl, and costs a fresh process 6 ms. Undefined where koffi was not loaded from such a file.
+ */
+export function koffiAddonPath(): string | undefined {
+  return loadKoffi().addon
+}
+
+/** Loads koffi's addon from `path` (from a parent's koffiAddonPath()) when this process first needs koffi. */
+export function useKoffiAddon(path: string | undefined): void {
+  addonHint = path
+}
+
+function loadKoffi(): LoadedKoffi {
+  const slot = globalThis as { [LOADED_KOFFI]?: LoadedKoffi }
+  if (slot[LOADED_KOFFI]) return slot[LOADED_KOFFI]
+  if (addonHint !== undefined) {
+    try {
+      // The addon is koffi's whole API; koffi's index only finds it and adds deprecated aliases.
+      const addon = { exports: {} }
+      process.dlopen(addon, addonHint)
+      return (slot[LOADED_KOFFI] = { koffi: addon.exports as KoffiModule, addon: addonHint })
+    } catch {
+      // Whatever happened to that file, koffi's own lookup still applies.
+    }
+  }
+  const require = createRequire(import.meta.url)
+  const koffi = require('koffi') as KoffiModule
+  const addon = Object.keys(require.cache).find((path) => /[\\/]koffi\.node$/.test(path))
+  return (slot[LOADED_KOFFI] = { koffi, addon })
+}
+
 /** Loads libc through koffi on first use, so that importing isolane costs nothing until it acts. */
 export function loadLibc(): Libc {
   if (libc) return libc
-  const require = createRequire(import.meta.url)
-  const koffi = require('koffi') as KoffiModule
+  const { koffi } = loadKoffi()
   const lib = koffi.load('libc.so.6')
   libc = {
     koffi,

@@ -1,0 +1,32 @@
+// `pnpm build`: compiles every package (tsc -b), then makes each of core's child entry scripts one
+// self-contained CommonJS file. A child started the user-namespace way loads its preload before
+// anything else; compiled as it is written, the preload pulls core's ES modules in through
+// require(esm), and starting Node's ESM loader for them cost a fresh worker 16 ms (benchmarks,
+// section 2c); bundled, the preload loads in under 2 ms. koffi stays outside, loaded on first use.
+import { spawnSync } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { builtinModules, createRequire } from 'node:module'
+import { fileURLToPath } from 'node:url'
+import { rolldown } from 'rolldown'
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+/** The entry scripts a child runs, from their sources, over what tsc wrote for them. */
+const CHILD_ENTRIES = ['child-setup', 'exec'].map((name) => ({ source: `packages/core/src/entry/${name}.cts`, output: `packages/core/dist/entry/${name}.cjs` }))
+/** The first line of a bundled entry; a test checks the built ones carry it. */
+export const BUNDLED_MARK = '// isolane: bundled by scripts/build.js'
+
+const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc')
+const compiled = spawnSync(process.execPath, [tsc, '-b', ...process.argv.slice(2)], { cwd: ROOT, stdio: 'inherit' })
+if (compiled.status !== 0) process.exit(compiled.status ?? 1)
+
+const external = ['koffi', ...builtinModules, ...builtinModules.map((name) => `node:${name}`)]
+// From the sources every time: tsc rewrites an entry only when the entry itself changed, not the
+// modules it pulls in. Imports name './x.js' for the source './x.ts', as TypeScript's do.
+const resolve = { extensionAlias: { '.js': ['.ts', '.js'] } }
+for (const { source, output } of CHILD_ENTRIES) {
+  const bundle = await rolldown({ input: `${ROOT}/${source}`, platform: 'node', external, resolve, logLevel: 'warn' })
+  const { output: chunks } = await bundle.generate({ format: 'cjs', sourcemap: false })
+  await bundle.close()
+  if (chunks.length !== 1) throw new Error(`bundling ${source} gave ${chunks.length} files, expected one`)
+  writeFileSync(`${ROOT}/${output}`, `${BUNDLED_MARK} from ${source}: one file, so that a child loads it without the ESM loader.\n${chunks[0].code}`)
+}
