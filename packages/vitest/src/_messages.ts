@@ -51,3 +51,53 @@ export function functionPluginWithoutIsolateMessage(reason: string): string {
   // `reason` is core's: which plugin is a function, and why it cannot be sent.
   return `isolane pool: with \`isolate: false\` each worker is reused for many files and renews its isolation between them itself. ${reason}`
 }
+
+/** What ended a worker before its file was done. */
+export type WorkerDeath =
+  | { readonly kind: 'setup'; readonly message: string }
+  | { readonly kind: 'exit'; readonly pid: number | undefined; readonly code: number }
+  | { readonly kind: 'signal'; readonly pid: number | undefined; readonly signal: NodeJS.Signals }
+  | { readonly kind: 'timeout'; readonly pid: number | undefined; readonly ms: number }
+
+/** Signals that mean native code crashed. */
+const CRASH_SIGNALS: ReadonlySet<string> = new Set(['SIGSEGV', 'SIGBUS', 'SIGABRT', 'SIGILL', 'SIGFPE'])
+
+/** How the death reads on the file, on the test that was running, and on the tests after it. */
+export function deathMessages(death: WorkerDeath): { file(running: string | undefined): string; test(running: boolean): string } {
+  if (death.kind === 'setup')
+    return {
+      file: () => `isolane: none of this file's tests ran: ${death.message}`,
+      test: () => 'not run: the worker for this file could not be set up (see the file\'s error)',
+    }
+  const worker = `the worker running this file${death.pid === undefined ? '' : ` (pid ${death.pid})`}`
+  const during = (running: string | undefined) => (running === undefined ? '' : ` while test "${running}" ran`)
+  switch (death.kind) {
+    case 'timeout':
+      return {
+        file: (running) =>
+          `isolane: this file ran past its time limit of ${death.ms} ms (\`fileTimeout\` in isolane({ ... }))${during(running)}, so ${worker} was killed; the other files run on. ` +
+          "Code that never yields (a synchronous loop, a blocking call) keeps Vitest's own testTimeout from firing. To fix: find what blocks, or raise `fileTimeout`.",
+        test: (running) => (running ? `timed out: the file ran past its limit of ${death.ms} ms while this test ran` : `did not finish: the file ran past its limit of ${death.ms} ms`),
+      }
+    case 'signal': {
+      const why = death.signal === 'SIGKILL'
+        ? 'SIGKILL comes from outside the process: the kernel\'s OOM killer (see `dmesg`), or another process.'
+        : CRASH_SIGNALS.has(death.signal) ? 'That is a crash in native code (a native module, or Node itself).' : 'Another process sent it.'
+      return {
+        file: (running) => `isolane: ${worker} was killed by ${death.signal}${during(running)}, so the file could not finish; the other files run on. ${why}`,
+        test: (running) => (running ? `${worker} was killed by ${death.signal} while this test ran` : `did not finish: ${worker} was killed by ${death.signal}`),
+      }
+    }
+    case 'exit':
+      return {
+        file: (running) =>
+          `isolane: ${worker} ended with status ${death.code}${during(running)}, so the file could not finish; the other files run on. ` +
+          "Vitest turns process.exit() in a test into an error, so the process ended itself another way: process.reallyExit(), or native code calling exit().",
+        test: (running) => (running ? `${worker} ended with status ${death.code} while this test ran` : `did not finish: ${worker} ended with status ${death.code}`),
+      }
+  }
+}
+
+export function fileTimeoutMessage(value: unknown): string {
+  return `isolane pool: \`fileTimeout\` must be a number of milliseconds greater than 0 (or 0 for no limit), got ${JSON.stringify(value)}. To fix: give for example \`fileTimeout: 60_000\`, or leave it out.`
+}

@@ -1,12 +1,14 @@
-// What the pool does after each file a worker runs: whatever the file left running is stopped and
+// What the pool does around each file a worker runs: whatever the file left running is stopped and
 // named, and with isolate: false the worker's isolation is renewed for the next file (a fresh net,
 // uts and ipc namespace, an empty /tmp and /dev/shm: nothing the file left can be reached by the
-// next, nothing blocks it), by the agent in the worker, after it answered. Vitest sends a reused worker one request per file, except with one worker
+// next, nothing blocks it), by the agent in the worker, after it answered. A worker that dies under
+// a file (killed, exited, past the file's time limit) fails that file, named, and the next file gets
+// a fresh worker. Vitest sends a reused worker one request per file, except with one worker
 // (maxWorkers: 1), where all files come in one request: the pool then sends them one by one.
 import { relative } from 'node:path'
 import { describeLeftovers, type LeftoverProcess, type LeftoversMode } from '@isolane/core'
 import type { WorkerRequest, WorkerResponse } from 'vitest/node'
-import { AGENT_KEY, isAgentReply, type AgentRequest } from './agent-protocol.js'
+import { AGENT_KEY, isAgentReply, type AgentReply, type AgentRequest } from './agent-protocol.js'
 
 type FileRequest = Extract<WorkerRequest, { type: 'run' | 'collect' }>
 type FileFinished = Extract<WorkerResponse, { type: 'testfileFinished' }>
@@ -16,6 +18,10 @@ export interface WorkerChannel {
   send(message: WorkerRequest | AgentRequest): void
   /** The worker's next message that `match` accepts, kept from Vitest; rejects if the worker exits first. */
   next<T>(match: (message: unknown) => message is T): Promise<T>
+  /** A live worker for the next file: after one died, a fresh one (false if none can be set up). */
+  alive(): Promise<boolean>
+  /** Marks the files that had not finished as failed, saying how their worker died. */
+  failUnfinished(paths: readonly string[]): Promise<void>
 }
 
 export interface BetweenFiles {
@@ -56,13 +62,30 @@ export async function runFiles(request: FileRequest, channel: WorkerChannel, how
       break
     }
     const names = part.context.files.map((file) => relative(how.root, file.filepath)).join(', ')
+    const paths = part.context.files.map((file) => file.filepath)
+    // A worker that died under an earlier file is replaced; one that cannot be set up fails the file at once.
+    if (!(await channel.alive())) {
+      await channel.failUnfinished(paths)
+      continue
+    }
     channel.send(part)
-    answer = await channel.next(isFileFinished)
+    try {
+      answer = await channel.next(isFileFinished)
+    } catch {
+      // The worker died (killed, exited, past the file's time limit): its files fail, named; the run goes on.
+      await channel.failUnfinished(paths)
+      continue
+    }
     error ??= answer.error
     const leftovers = how.leftovers !== 'keep'
     if (!leftovers && !how.renew) continue
     channel.send({ [AGENT_KEY]: 'after-file', leftovers, renew: how.renew })
-    const after = await channel.next(isAgentReply)
+    let after: AgentReply
+    try {
+      after = await channel.next(isAgentReply)
+    } catch {
+      continue // the worker died after its file: the next file gets a fresh one
+    }
     if (after[AGENT_KEY] === 'failed') error ??= runError(`isolane could not check what ${names} left running: ${after.message}. This is a bug in isolane: please report it.`)
     else if (after.processes.length > 0) error ??= reportLeftovers(names, after.processes, how)
   }

@@ -5,12 +5,13 @@ import type { ChildProcess } from 'node:child_process'
 import { resolve } from 'node:path'
 import type { Writable } from 'node:stream'
 import { chooseWay, createPlan, entryPath, forkIn, hostnameOf, IsolaneError, namespaceId, namespaceIds, notSendable, type IsolationOptions, type IsolationPlan, type LaunchWay, type LeftoversMode } from '@isolane/core'
-import type { PoolOptions, PoolWorker, WorkerRequest } from 'vitest/node'
-import { cannotIsolateMessage, fileOptionsMessage, functionPluginWithoutIsolateMessage, notIsolatedBug, POOL_NAME } from './_messages.js'
+import type { PoolOptions, PoolWorker, TestProject, WorkerRequest } from 'vitest/node'
+import { cannotIsolateMessage, deathMessages, fileOptionsMessage, functionPluginWithoutIsolateMessage, notIsolatedBug, POOL_NAME, type WorkerDeath } from './_messages.js'
 import { isAgentReply, type AgentRequest } from './agent-protocol.js'
-import { isFileRequest, runFiles, type BetweenFiles } from './between-files.js'
+import { isFileRequest, runFiles, type BetweenFiles, type WorkerChannel } from './between-files.js'
 import { HANDOFF_VARIABLE, type WorkerHandoff } from './handoff.js'
 import { fileOptionsOf, mergeFileOptions } from './options.js'
+import { cancelFiles, failUnfinishedFiles, isCancelling } from './vitest-seams.js'
 import { bindsToKeep } from './worker-paths.js'
 
 /** As Vitest's own workers: SIGTERM first, SIGKILL if the worker is still there after this. */
@@ -19,9 +20,26 @@ const SIGKILL_TIMEOUT_MS = 500
 /** Preloaded into every worker after core's setup: renews it between files, stops what a file left (worker/agent.cts). */
 const AGENT = entryPath(import.meta.url, './worker/agent.cjs')
 
-/** What the pool does between files, beyond Vitest's own options. */
+/** What the pool does around files, beyond Vitest's own options. */
 export interface BetweenFilesOptions {
   readonly leftovers: LeftoversMode
+  /** Milliseconds a file may run before its worker is killed (0: no limit). */
+  readonly fileTimeout: number
+}
+
+/** The status core's preload ends a worker with when a step of its setup failed (SETUP_FAILED_STATUS). */
+const SETUP_FAILED_STATUS = 125
+
+type Response = { readonly __vitest_worker_response__: true; readonly type: string; readonly error?: unknown }
+
+function isResponse(message: unknown, type: string): message is Response {
+  const response = message as Partial<Response> | null
+  return response?.__vitest_worker_response__ === true && response.type === type
+}
+
+function isRequest(message: unknown, type: string): boolean {
+  const request = message as { __vitest_worker_request__?: boolean; type?: string } | null
+  return request?.__vitest_worker_request__ === true && request.type === type
 }
 
 interface Waiter {
@@ -30,6 +48,12 @@ interface Waiter {
   reject: (error: Error) => void
 }
 
+/**
+ * A worker that dies under a file (killed, exited, past `fileTimeout`, or its setup failed) is not
+ * an error of the run: the pool marks that file and its unfinished tests as failed, naming how the
+ * worker died and the test that was running, and answers Vitest for it; the next file gets a fresh
+ * worker (its start request replayed), so the run goes on, as with any failed file.
+ */
 export class IsolanePoolWorker implements PoolWorker {
   // Vitest reuses a runner (isolate: false) only for a task whose pool name equals the worker's.
   readonly name = POOL_NAME
@@ -43,20 +67,36 @@ export class IsolanePoolWorker implements PoolWorker {
   readonly #plan: IsolationPlan
   readonly #way: LaunchWay
   readonly #workerId: number
+  readonly #project: TestProject
   readonly #betweenFiles: BetweenFiles
+  readonly #fileTimeout: number
   #child: ChildProcess | undefined
   /** Vitest's listeners for the worker's messages: the agent's answers, and what runFiles() waits for, never reach them. */
   readonly #listeners = new Set<(message: unknown) => void>()
+  /** Vitest's listeners for errors of the worker process (a fork that failed), on every process the worker gets. */
+  readonly #errorListeners = new Set<(error: Error) => void>()
   #waiters: Waiter[] = []
+  /** Vitest's start request, sent again to a fresh process after one died. */
+  #startRequest: WorkerRequest | undefined
+  /** Between the start request and the worker's answer: what the worker writes on stderr is held, to say why if it dies. */
+  #starting = false
+  #heldStderr: Buffer[] = []
+  /** Why the worker process died, until a fresh one replaces it. */
+  #death: WorkerDeath | undefined
+  #stopping = false
+  #fileTimer: NodeJS.Timeout | undefined
+  #timedOut = false
 
   /** Throws on a file's bad options: Vitest then fails that file, and no worker is forked. */
-  constructor(options: PoolOptions, poolIsolation: IsolationOptions, workerId: number, { leftovers }: BetweenFilesOptions = { leftovers: 'stop' }) {
+  constructor(options: PoolOptions, poolIsolation: IsolationOptions, workerId: number, { leftovers, fileTimeout }: BetweenFilesOptions = { leftovers: 'stop', fileTimeout: 0 }) {
     this.#entrypoint = resolve(options.distPath, 'workers/forks.js')
     this.#execArgv = ['--require', AGENT, ...options.execArgv]
     this.#env = options.env
     this.#stdout = options.project.vitest.logger.outputStream
     this.#stderr = options.project.vitest.logger.errorStream
     this.#workerId = workerId
+    this.#project = options.project
+    this.#fileTimeout = fileTimeout
     this.#plan = planFor(options, poolIsolation, workerId)
     // Decided once a run for the pool's own kinds (config load); a file that asks for other kinds is checked here.
     const verdict = chooseWay(this.#plan)
@@ -72,20 +112,27 @@ export class IsolanePoolWorker implements PoolWorker {
       leftovers,
       root: project.config.root,
       warn: (line) => this.#stderr.write(`${line}\n`),
-      // Not in Vitest's types, but what its own pool reads to skip the files of a cancelled run.
-      isCancelling: () => (project.vitest as { isCancelling?: boolean }).isCancelling === true,
-      cancelFiles: (files) => project.vitest.state.cancelFiles(files, project),
+      isCancelling: () => isCancelling(project),
+      cancelFiles: (files) => cancelFiles(project, files),
     }
   }
 
   on(event: string, callback: (arg: any) => void): void {
     if (event === 'message') this.#listeners.add(callback)
-    else this.#process().on(event, callback)
+    else if (event === 'error') {
+      this.#errorListeners.add(callback)
+      this.#child?.on('error', callback)
+    }
+    // 'exit': a worker that dies under a file is reported as that file's failure, and replaced
+    // (#died); Vitest, which would report it as an error of the run, never hears of it.
   }
 
   off(event: string, callback: (arg: any) => void): void {
     if (event === 'message') this.#listeners.delete(callback)
-    else this.#process().off(event, callback)
+    else if (event === 'error') {
+      this.#errorListeners.delete(callback)
+      this.#child?.off('error', callback)
+    }
   }
 
   send(message: WorkerRequest): void {
@@ -93,8 +140,23 @@ export class IsolanePoolWorker implements PoolWorker {
       // Vitest's listeners get the one answer it waits for, once every file of the request is done.
       runFiles(message, this.#channel(), this.#betweenFiles).then(
         (finished) => this.#dispatch(finished),
-        () => undefined, // the worker exited: Vitest hears of it through 'exit'
+        (error: unknown) => this.#dispatch({ __vitest_worker_response__: true, type: 'testfileFinished', error: { name: 'Error', message: String(error instanceof Error ? error.message : error) } }),
       )
+      return
+    }
+    if (isRequest(message, 'start')) {
+      this.#startRequest = message
+      this.#starting = true
+    }
+    if (isRequest(message, 'stop')) this.#stopping = true
+    if (this.#death) {
+      // Vitest goes on as with a live worker: it is told the worker started (its files then fail,
+      // saying why) and stopped; what else it sends a dead worker has no one to read it.
+      if (isRequest(message, 'start')) {
+        this.#starting = false
+        this.#dispatch({ __vitest_worker_response__: true, type: 'started' })
+      }
+      if (isRequest(message, 'stop')) this.#dispatch({ __vitest_worker_response__: true, type: 'stopped' })
       return
     }
     this.#process().send(message)
@@ -111,16 +173,23 @@ export class IsolanePoolWorker implements PoolWorker {
     const handoff: WorkerHandoff = { pool: 'isolane', kinds, hostname: hostnameOf(plan), workerId: this.#workerId, parentPid: process.pid, parentNamespaces: namespaceIds('self'), way: this.#way }
     // `env` is one object for all of a project's workers: copy, never mutate.
     const env = { ...this.#env, [HANDOFF_VARIABLE]: JSON.stringify(handoff) } as NodeJS.ProcessEnv
-    const child = forkIn(plan, this.#way, this.#entrypoint, [], { env, execArgv: this.#execArgv, stdio: 'pipe', serialization: 'advanced' }, { renewable: this.#betweenFiles.renew })
+    let child: ChildProcess
+    try {
+      child = forkIn(plan, this.#way, this.#entrypoint, [], { env, execArgv: this.#execArgv, stdio: 'pipe', serialization: 'advanced' }, { renewable: this.#betweenFiles.renew })
+    } catch (error) {
+      // The setup in the pool's own window (privileged way) failed: its files fail, saying so.
+      this.#death = { kind: 'setup', message: `the isolation setup of this worker failed before it started: ${error instanceof Error ? error.message : String(error)}` }
+      return
+    }
     this.#child = child
+    this.#death = undefined
+    this.#timedOut = false
+    this.#heldStderr = []
     child.on('message', (message: unknown) => this.#receive(message))
-    child.once('exit', () => {
-      const waiters = this.#waiters
-      this.#waiters = []
-      for (const waiter of waiters) waiter.reject(new Error('the worker exited'))
-    })
+    child.once('exit', (code, signal) => this.#died(child, code, signal))
+    for (const listener of this.#errorListeners) child.on('error', listener)
     child.stdout?.pipe(this.#stdout, { end: false })
-    child.stderr?.pipe(this.#stderr, { end: false })
+    child.stderr?.on('data', (chunk: Buffer) => (this.#starting ? this.#heldStderr.push(chunk) : this.#stderr.write(chunk)))
     // No pid: the fork itself failed, and the child emits 'error', which Vitest reports as for forks.
     // A child started privileged is in its namespaces from the fork on; one started through a user
     // namespace gets there on its own, and the environment checks it from inside.
@@ -129,8 +198,10 @@ export class IsolanePoolWorker implements PoolWorker {
   }
 
   async stop(): Promise<void> {
+    this.#stopping = true
+    clearTimeout(this.#fileTimer)
     const child = this.#child
-    // A worker whose start failed has no process.
+    // A worker whose start failed, or that died, has no process.
     if (!child) return
     const exited = new Promise<void>((done) => (child.exitCode !== null || child.signalCode !== null ? done() : child.once('exit', () => done())))
     const kill = setTimeout(() => child.kill('SIGKILL'), SIGKILL_TIMEOUT_MS)
@@ -138,11 +209,12 @@ export class IsolanePoolWorker implements PoolWorker {
     await exited
     clearTimeout(kill)
     child.stdout?.unpipe(this.#stdout)
-    child.stderr?.unpipe(this.#stderr)
     this.#child = undefined
   }
 
   #receive(message: unknown): void {
+    if (isResponse(message, 'started')) this.#started()
+    if (isResponse(message, 'testfileFinished')) clearTimeout(this.#fileTimer)
     const index = this.#waiters.findIndex((waiter) => waiter.match(message))
     if (index !== -1) return this.#waiters.splice(index, 1)[0]!.resolve(message)
     // An agent's answer no one waits for any more is not Vitest's either.
@@ -150,14 +222,79 @@ export class IsolanePoolWorker implements PoolWorker {
     this.#dispatch(message)
   }
 
+  /** The worker answered its start: what it held on stderr is written, and from now on all it writes. */
+  #started(): void {
+    this.#starting = false
+    for (const chunk of this.#heldStderr) this.#stderr.write(chunk)
+    this.#heldStderr = []
+  }
+
+  #died(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    clearTimeout(this.#fileTimer)
+    if (this.#child !== child) return
+    this.#child = undefined
+    child.stdout?.unpipe(this.#stdout)
+    if (this.#stopping) return
+    const held = Buffer.concat(this.#heldStderr).toString('utf8').trim()
+    const pid = child.pid
+    if (this.#timedOut) this.#death = { kind: 'timeout', pid, ms: this.#fileTimeout }
+    // The preload's message names the step and its error (core's setupFailureMessage()), after its "isolane: ".
+    else if (this.#starting && code === SETUP_FAILED_STATUS) this.#death = { kind: 'setup', message: held.replace(/^isolane: /, '') }
+    else if (signal) this.#death = { kind: 'signal', pid, signal }
+    else this.#death = { kind: 'exit', pid, code: code ?? 0 }
+    // What a worker that died while starting wrote is shown, unless it is the setup's own message, which its files carry.
+    if (held && this.#death.kind !== 'setup') this.#stderr.write(`${held}\n`)
+    this.#heldStderr = []
+    const waiters = this.#waiters
+    this.#waiters = []
+    for (const waiter of waiters) waiter.reject(new Error('the worker exited'))
+    // Vitest waits for a start answer before it sends the files: it gets one, and the files fail, saying why.
+    if (this.#starting) {
+      this.#starting = false
+      this.#dispatch({ __vitest_worker_response__: true, type: 'started' })
+    }
+  }
+
+  /** A live worker: after one died (not in its setup, which would fail again), a fresh one, started as Vitest started the first. */
+  async #alive(): Promise<boolean> {
+    if (!this.#death) return true
+    if (this.#death.kind === 'setup' || !this.#startRequest) return false
+    const death = this.#death
+    await this.start()
+    if (this.#death || !this.#child) return false
+    this.#starting = true
+    const answer = this.#channel().next((message): message is Response => isResponse(message, 'started'))
+    this.#child.send(this.#startRequest)
+    try {
+      const started = await answer
+      if (started.error === undefined) return true
+      this.#death = { kind: 'setup', message: String((started.error as Error).message ?? started.error) }
+    } catch {
+      // It died while starting: #died() said why.
+    }
+    this.#death ??= death
+    return false
+  }
+
   #dispatch(message: unknown): void {
     for (const listener of [...this.#listeners]) listener(message)
   }
 
-  #channel() {
+  #channel(): WorkerChannel {
     return {
-      send: (message: WorkerRequest | AgentRequest) => this.#process().send(message),
-      next: <T>(match: (message: unknown) => message is T) => new Promise<T>((resolve, reject) => this.#waiters.push({ match, resolve, reject })),
+      send: (message) => {
+        if (isFileRequest(message) && this.#fileTimeout > 0) {
+          clearTimeout(this.#fileTimer)
+          this.#fileTimer = setTimeout(() => {
+            this.#timedOut = true
+            this.#child?.kill('SIGKILL')
+          }, this.#fileTimeout)
+        }
+        this.#process().send(message)
+      },
+      next: <T>(match: (message: unknown) => message is T) => new Promise<T>((resolve, reject) => (this.#child ? this.#waiters.push({ match, resolve, reject }) : reject(new Error('the worker exited')))),
+      alive: () => this.#alive(),
+      failUnfinished: (paths) => failUnfinishedFiles(this.#project, paths, deathMessages(this.#death ?? { kind: 'exit', pid: undefined, code: 0 })),
     }
   }
 

@@ -2,7 +2,7 @@
 // or the machine is found here, when the config loads, before any worker starts.
 import { announceOnce, chooseWay, createPlan, IsolaneError, LEFTOVERS_MODES, type IsolationOptions, type LeftoversMode } from '@isolane/core'
 import type { PoolOptions, PoolRunnerInitializer, PoolWorker } from 'vitest/node'
-import { cannotIsolateMessage, POOL_NAME } from './_messages.js'
+import { cannotIsolateMessage, fileTimeoutMessage, POOL_NAME } from './_messages.js'
 import { IsolanePoolWorker } from './pool-worker.js'
 
 /** The pool's options: the isolation every worker gets unless a file asks otherwise, and what is done between files. */
@@ -12,15 +12,22 @@ export interface IsolanePoolOptions extends IsolationOptions {
    * it after the file and warns, naming the file; 'fail' stops it and fails the run; 'keep' leaves it.
    */
   leftovers?: LeftoversMode
+  /**
+   * A hard time limit for each test file, in milliseconds (default 0: none). A file still running
+   * past it has its worker killed and is reported as failed, timed out, like a file whose worker
+   * died; the other files run on. For code that never yields, which Vitest's own testTimeout cannot stop.
+   */
+  fileTimeout?: number
 }
 
 /**
  * A Vitest pool like the stock `forks` pool whose every worker is forked into fresh namespaces
  * (net, mnt, ipc, uts by default, `lo` up, a private /tmp and /dev/shm).
  */
-export function isolane({ leftovers = 'stop', ...options }: IsolanePoolOptions = {}): PoolRunnerInitializer {
+export function isolane({ leftovers = 'stop', fileTimeout = 0, ...options }: IsolanePoolOptions = {}): PoolRunnerInitializer {
   if (!LEFTOVERS_MODES.includes(leftovers))
     throw new IsolaneError('ISOLANE_INVALID_OPTIONS', `isolane pool: \`leftovers\` must be "stop", "fail" or "keep", got ${JSON.stringify(leftovers)}. To fix: use "stop" (the default), "fail" or "keep".`, { hint: 'use "stop", "fail" or "keep"' })
+  if (typeof fileTimeout !== 'number' || !Number.isFinite(fileTimeout) || fileTimeout < 0) throw new IsolaneError('ISOLANE_INVALID_OPTIONS', fileTimeoutMessage(fileTimeout), { hint: 'give a number of milliseconds' })
   // Validated once with a sample worker id, so that a bad hostname template fails here too.
   const plan = createPlan(options, { workerId: 1 })
   // The way the workers' namespaces are made here: as root in the pool's own window, else in a
@@ -33,7 +40,7 @@ export function isolane({ leftovers = 'stop', ...options }: IsolanePoolOptions =
     name: POOL_NAME,
     createPoolWorker(poolOptions: PoolOptions): PoolWorker {
       workers += 1
-      return new IsolanePoolWorker(poolOptions, options, workers, { leftovers })
+      return new IsolanePoolWorker(poolOptions, options, workers, { leftovers, fileTimeout })
     },
   }
 }
