@@ -127,12 +127,34 @@ describe.skipIf(skipReason !== undefined)('isolane-mocha against mocha', () => {
     expect(passOnFailing.status).toBe(0)
   })
 
-  it('reports a spec file whose worker crashes as a failure with the reason, and runs the others', async () => {
+  it('reports a spec file whose worker crashes as a failure of the test that ran, with the reason, and runs the others', async () => {
     const result = await run(isolaneMocha, ['--jobs', '2', 'crashes-worker'])
     expect(result.stdout).toMatch(/✔ still runs and passes/)
     expect(result.stdout).toMatch(/1 passing[^]*1 failing/)
-    expect(result.stdout).toMatch(/Uncaught error outside test suite/)
-    expect(result.stdout).toMatch(/crashes-worker\/exits-during-a-test\.spec\.cjs exited before the file finished \(its process \(pid \d+\) was killed by SIGKILL\)/)
+    expect(result.stdout).toMatch(/1\) a test that kills its worker\s+never finishes:\s+IsolaneError: isolane-mocha: the isolated worker running this file \(pid \d+\) was killed by SIGKILL while this test ran/)
+    expect(result.status).toBe(1)
+  })
+
+  for (const mode of [[], ['--isolane-no-reuse-workers']]) {
+    it(`names how each dead worker died and the test that ran, fails a busy file at its time limit, and runs the rest (${mode.length ? 'fresh workers' : 'reused workers'})`, async () => {
+      const result = await run(isolaneMocha, ['--jobs', '2', '--isolane-file-timeout', '3000', ...mode, 'worker-dies'])
+      // The tests that ran before a death are reported as they went; the three neighbours pass.
+      expect(result.stdout).toMatch(/✔ runs before the worker is killed/)
+      expect(result.stdout.match(/✔ passes/g)).toHaveLength(3)
+      expect(result.stdout).toMatch(/4 passing[^]*4 failing/)
+      expect(result.stdout).toMatch(/a worker killed mid-file\s+kills its own worker with SIGKILL:\s+IsolaneError: isolane-mocha: the isolated worker running this file \(pid \d+\) was killed by SIGKILL while this test ran/)
+      expect(result.stdout).not.toMatch(/never runs/)
+      expect(result.stdout).toMatch(/calls process\.exit\(3\):\s+IsolaneError: isolane-mocha: the isolated worker running this file \(pid \d+\) exited with status 3 while this test ran/)
+      expect(result.stdout).toMatch(/spins forever:\s+IsolaneError: isolane-mocha: this file ran past its time limit of 3000 ms \(--isolane-file-timeout\) while this test ran/)
+      // Dead before any test: the file as a whole, named.
+      expect(result.stdout).toMatch(/worker-dies\/dies-while-loading\.spec\.cjs \(pid \d+\) was killed by SIGKILL before the file finished, outside any test/)
+      expect(result.status).toBe(4)
+    })
+  }
+
+  it('refuses a file time limit that is not a number of milliseconds, before any worker starts', async () => {
+    const result = await run(isolaneMocha, ['--isolane-file-timeout', 'soon', 'worker-dies'])
+    expect(result.stderr).toMatch(/--isolane-file-timeout \(or `isolane\.fileTimeout`\) must be a number of milliseconds, 0 for no limit; got "soon"\. To fix: give for example --isolane-file-timeout 60000/)
     expect(result.status).toBe(1)
   })
 
@@ -300,8 +322,7 @@ describe.skipIf(skipReason !== undefined)('isolane-mocha --isolane-reuse-workers
     const files = ['a-exits-during-a-test', 'b-passes', 'c-passes'].map((name) => `crashes-reused-worker/${name}.spec.cjs`)
     const result = await run(isolaneMocha, ['--jobs', '1', '--isolane-reuse-workers', ...files])
     expect(result.stdout).toMatch(/2 passing[^]*1 failing/)
-    expect(result.stdout).toMatch(/Uncaught error outside test suite/)
-    const crashed = /a-exits-during-a-test\.spec\.cjs exited before the file finished \(its process \(pid (\d+)\) was killed by SIGKILL\)/.exec(result.stdout)
+    const crashed = /never finishes:\s+IsolaneError: isolane-mocha: the isolated worker running this file \(pid (\d+)\) was killed by SIGKILL while this test ran/.exec(result.stdout)
     expect(crashed, result.stdout).not.toBeNull()
     const later = [...result.stdout.matchAll(/✔ passes in pid (\d+)/g)].map((match) => match[1])
     expect(later).toHaveLength(2)

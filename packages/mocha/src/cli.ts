@@ -31,6 +31,9 @@ Isolation options (also as \`isolane: { ... }\` in the Mocha config):
                                reused, their namespaces renewed before each file)
   --isolane-leftovers MODE     processes a file leaves running: stop (default, with a
                                warning naming the file), fail (the file fails too), keep
+  --isolane-file-timeout MS    a hard limit for each spec file: past it, its worker is killed
+                               and the file fails, timed out, naming the test that ran
+                               (default: none; Mocha's --timeout cannot stop a busy loop)
   --isolane-way WAY            how the namespaces are made: auto (default: privileged where
                                the process may, else a user namespace of each worker's own,
                                for any user), privileged, or user-namespace

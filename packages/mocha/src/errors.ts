@@ -9,7 +9,7 @@ export type MochaAdapterErrorCode =
   | 'ISOLANE_MOCHA_NO_FILES'
   | 'ISOLANE_MOCHA_WORKER_EXITED'
 
-const ISOLANE_FLAGS = '--isolane-namespaces, --isolane-hostname, --isolane-tmpfs, --isolane-loopback, --isolane-no-loopback, --isolane-mqueue, --isolane-reuse-workers, --isolane-no-reuse-workers, --isolane-leftovers, --isolane-way, --isolane-fallback'
+const ISOLANE_FLAGS = '--isolane-namespaces, --isolane-hostname, --isolane-tmpfs, --isolane-loopback, --isolane-no-loopback, --isolane-mqueue, --isolane-reuse-workers, --isolane-no-reuse-workers, --isolane-leftovers, --isolane-file-timeout, --isolane-way, --isolane-fallback'
 
 function adapterError(code: MochaAdapterErrorCode, what: string, fix: string, cause?: unknown): IsolaneError {
   return new IsolaneError(code, `${what}. To fix: ${fix}.`, { hint: fix, cause })
@@ -73,15 +73,51 @@ export function specFileHidden(file: string, tmpfs: string): IsolaneError {
   )
 }
 
-export function workerExited(file: string, reason: string): IsolaneError {
+/** What ended a worker before its spec file was done. */
+export type WorkerDeath =
+  | { readonly kind: 'exit'; readonly pid: number | undefined; readonly code: number }
+  | { readonly kind: 'signal'; readonly pid: number | undefined; readonly signal: NodeJS.Signals }
+  | { readonly kind: 'timeout'; readonly pid: number | undefined; readonly ms: number }
+
+/** Signals that mean native code crashed. */
+const CRASH_SIGNALS: ReadonlySet<string> = new Set(['SIGSEGV', 'SIGBUS', 'SIGABRT', 'SIGILL', 'SIGFPE'])
+
+/** On the test that was running when its worker died: how, and what to look for. */
+export function deadWorkerMessage(death: WorkerDeath): string {
+  const worker = `the isolated worker running this file${death.pid === undefined ? '' : ` (pid ${death.pid})`}`
+  switch (death.kind) {
+    case 'timeout':
+      return `isolane-mocha: this file ran past its time limit of ${death.ms} ms (--isolane-file-timeout) while this test ran, so ${worker} was killed; the other spec files run on. Code that never yields (a synchronous loop, a blocking call) keeps Mocha's own --timeout from firing. To fix: find what blocks, or raise --isolane-file-timeout.`
+    case 'signal': {
+      const why = death.signal === 'SIGKILL'
+        ? "SIGKILL comes from outside the process: the kernel's OOM killer (see `dmesg`), or another process (a test that kills its own process)."
+        : CRASH_SIGNALS.has(death.signal) ? 'That is a crash in native code (a native module, or Node itself).' : 'Another process sent it.'
+      return `isolane-mocha: ${worker} was killed by ${death.signal} while this test ran, so the file could not finish; the other spec files run on. ${why}`
+    }
+    case 'exit':
+      return `isolane-mocha: ${worker} exited with status ${death.code} while this test ran, so the file could not finish; the other spec files run on. To fix: look for process.exit() in this test or what it calls, or a native module that ends the process.`
+  }
+}
+
+/** A worker that died outside any test (loading the file, in a hook): the file fails as a whole. */
+export function workerExited(file: string, death: WorkerDeath): IsolaneError {
+  const worker = `The isolated worker running ${file}${death.pid === undefined ? '' : ` (pid ${death.pid})`}`
+  const how =
+    death.kind === 'timeout' ? `was killed when the file ran past its time limit of ${death.ms} ms (--isolane-file-timeout)` : death.kind === 'signal' ? `was killed by ${death.signal}` : `exited with status ${death.code}`
   const error = adapterError(
     'ISOLANE_MOCHA_WORKER_EXITED',
-    `The isolated worker running ${file} exited before the file finished (${reason})`,
-    'look for process.exit(), process.kill() or a native crash in that file or what it loads; the other spec files were not affected',
+    `${worker} ${how} before the file finished, outside any test (while loading the file, or in a hook)`,
+    death.kind === 'timeout'
+      ? 'find what blocks in that file or its hooks, or raise --isolane-file-timeout; the other spec files were not affected'
+      : 'look for process.exit(), process.kill() or a native crash in that file or what it loads; the other spec files were not affected',
   )
   // Mocha prints the stack: the frames would be the adapter's, which say nothing about the file.
   error.stack = `${error.name}: ${error.message}`
   return error
+}
+
+export function badFileTimeout(value: unknown): IsolaneError {
+  return adapterError('ISOLANE_MOCHA_USAGE', `--isolane-file-timeout (or \`isolane.fileTimeout\`) must be a number of milliseconds, 0 for no limit; got ${JSON.stringify(value)}`, 'give for example --isolane-file-timeout 60000, or leave it out')
 }
 
 export function badLeftovers(value: unknown): IsolaneError {

@@ -6,7 +6,7 @@
 import { cpus } from 'node:os'
 import { createPlan, LEFTOVERS_MODES, type IsolationOptions, type LeftoversMode, type NamespaceKind } from '@isolane/core'
 import { isNodeFlag, loadOptions, unparseNodeFlags, type MochaArgs } from './_mocha.js'
-import { badBooleanFlag, badLeftovers, configIsolationNotObject, configReuseWorkersNotBoolean, missingFlagValue, unknownIsolaneFlag } from './errors.js'
+import { badBooleanFlag, badFileTimeout, badLeftovers, configIsolationNotObject, configReuseWorkersNotBoolean, missingFlagValue, unknownIsolaneFlag } from './errors.js'
 
 type FlagKind = 'list' | 'string' | 'boolean'
 
@@ -19,6 +19,11 @@ export interface RunModeOptions {
   reuseWorkers?: boolean
   /** What a spec file leaves running: 'stop' (default, with a warning naming the file), 'fail' (the file fails too), 'keep'. */
   leftovers?: LeftoversMode
+  /**
+   * A hard time limit for each spec file, in ms (default 0: none): a file still running past it
+   * has its worker killed and fails, timed out, naming the test that was running.
+   */
+  fileTimeout?: number
 }
 
 const ISOLANE_FLAGS: Readonly<Record<string, { key: keyof IsolationOptions | keyof RunModeOptions; kind: FlagKind; example: string }>> = {
@@ -29,11 +34,12 @@ const ISOLANE_FLAGS: Readonly<Record<string, { key: keyof IsolationOptions | key
   '--isolane-mqueue': { key: 'mqueue', kind: 'boolean', example: 'true' },
   '--isolane-reuse-workers': { key: 'reuseWorkers', kind: 'boolean', example: 'true' },
   '--isolane-leftovers': { key: 'leftovers', kind: 'string', example: 'stop' },
+  '--isolane-file-timeout': { key: 'fileTimeout', kind: 'string', example: '60000' },
   '--isolane-way': { key: 'way', kind: 'string', example: 'auto' },
   '--isolane-fallback': { key: 'fallback', kind: 'string', example: 'none' },
 }
 
-const RUN_MODE_KEYS: ReadonlySet<string> = new Set<keyof RunModeOptions>(['reuseWorkers', 'leftovers'])
+const RUN_MODE_KEYS: ReadonlySet<string> = new Set<keyof RunModeOptions>(['reuseWorkers', 'leftovers', 'fileTimeout'])
 
 export interface SplitArgv {
   /** The arguments for Mocha's own option loading. */
@@ -109,6 +115,8 @@ export interface RunSettings {
   /** Whether a worker runs several spec files one after another, renewed between them (config < flag < the programmatic API). */
   reuseWorkers: boolean
   leftovers: LeftoversMode
+  /** Milliseconds a spec file may run (0: no limit). */
+  fileTimeout: number
 }
 
 /**
@@ -121,7 +129,7 @@ export function loadRunSettings(argv: readonly string[], isolationOverride: Isol
   const fromConfig = args.isolane ?? {}
   if (typeof fromConfig !== 'object' || fromConfig === null || Array.isArray(fromConfig)) throw configIsolationNotObject(fromConfig)
   delete args.isolane
-  const { reuseWorkers: reuseFromConfig, leftovers: leftoversFromConfig, ...isolationFromConfig } = fromConfig as IsolationOptions & RunModeOptions
+  const { reuseWorkers: reuseFromConfig, leftovers: leftoversFromConfig, fileTimeout: fileTimeoutFromConfig, ...isolationFromConfig } = fromConfig as IsolationOptions & RunModeOptions
   if (reuseFromConfig !== undefined && typeof reuseFromConfig !== 'boolean') throw configReuseWorkersNotBoolean(reuseFromConfig)
   const isolation: IsolationOptions = { ...isolationFromConfig, ...fromFlags, ...isolationOverride }
   createPlan(isolation, { workerId: 1 })
@@ -129,10 +137,18 @@ export function loadRunSettings(argv: readonly string[], isolationOverride: Isol
   if (typeof reuseWorkers !== 'boolean') throw configReuseWorkersNotBoolean(reuseWorkers, 'The `reuseWorkers` option of runMocha()')
   const leftovers = runModeOverride.leftovers ?? runModeFromFlags.leftovers ?? leftoversFromConfig ?? 'stop'
   if (!LEFTOVERS_MODES.includes(leftovers)) throw badLeftovers(leftovers)
+  const fileTimeout = milliseconds(runModeOverride.fileTimeout ?? runModeFromFlags.fileTimeout ?? fileTimeoutFromConfig ?? 0)
 
   const workerExecArgv = takeNodeFlags(args)
   const jobs = typeof args.jobs === 'number' && Number.isFinite(args.jobs) ? Math.max(1, Math.floor(args.jobs)) : Math.max(1, cpus().length - 1)
-  return { args, isolation, jobs, workerExecArgv, reuseWorkers, leftovers }
+  return { args, isolation, jobs, workerExecArgv, reuseWorkers, leftovers, fileTimeout }
+}
+
+/** A time limit as a flag (a string), the config or the API give it: a number of ms, 0 for none. */
+function milliseconds(value: unknown): number {
+  const ms = typeof value === 'string' && value.trim() !== '' ? Number(value) : value
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) throw badFileTimeout(value)
+  return ms
 }
 
 /**

@@ -25,6 +25,8 @@ export interface RunMochaOptions {
   reuseWorkers?: boolean
   /** What a spec file leaves running: 'stop' (default, with a warning naming the file), 'fail', 'keep'. */
   leftovers?: LeftoversMode
+  /** Milliseconds a spec file may run before its worker is killed and the file fails, timed out (default 0: no limit). */
+  fileTimeout?: number
 }
 
 export interface RunMochaResult {
@@ -46,7 +48,7 @@ export interface RunMochaResult {
  * options it refuses, and isolane's for bad isolation options, before any worker starts.
  */
 export async function runMocha(options: RunMochaOptions = {}): Promise<RunMochaResult> {
-  const { args, isolation, jobs, workerExecArgv, reuseWorkers, leftovers } = loadRunSettings(options.argv ?? [], options.isolation, { reuseWorkers: options.reuseWorkers, leftovers: options.leftovers })
+  const { args, isolation, jobs, workerExecArgv, reuseWorkers, leftovers, fileTimeout } = loadRunSettings(options.argv ?? [], options.isolation, { reuseWorkers: options.reuseWorkers, leftovers: options.leftovers, fileTimeout: options.fileTimeout })
   if (args.watch) throw watchUnsupported()
 
   // As lib/cli/cli.js runCommand, with parallel mode on: Mocha refuses what it refuses there.
@@ -59,11 +61,11 @@ export async function runMocha(options: RunMochaOptions = {}): Promise<RunMochaR
   const files = collectSpecFiles(args)
   checkVisibleToWorkers(files, isolation)
   const env = options.env === undefined ? undefined : workerEnv(options.env)
-  const pool = createSpecFilePool({ jobs, reuseWorkers, leftovers, isolation, env, execArgv: workerExecArgv })
+  const filePool = createSpecFilePool({ jobs, reuseWorkers, leftovers, isolation, env, execArgv: workerExecArgv, fileTimeout })
   try {
     const mocha = new Mocha(args)
     mocha.parallelMode(true)
-    mocha._runnerClass = isolaneRunnerClass(pool, reuseWorkers)
+    mocha._runnerClass = isolaneRunnerClass(filePool, reuseWorkers)
     mocha.files = files
     const { failures, stats } = await new Promise<{ failures: number; stats: MochaStats }>((resolve) => {
       const runner = mocha.run((failures) => resolve({ failures, stats: runner.stats }))
@@ -71,7 +73,7 @@ export async function runMocha(options: RunMochaOptions = {}): Promise<RunMochaR
     return { failures, exitCode: exitCodeOf(failures, args), stats, files, forceExit: args.exit === true }
   } finally {
     // Mocha has terminated it already, unless a global setup failed before any file ran.
-    await pool.destroy()
+    await filePool.pool.destroy()
   }
 }
 

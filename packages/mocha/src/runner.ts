@@ -5,10 +5,10 @@
 import { relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { isIsolaneError, type IsolaneError, type IsolationOptions, type LeftoversMode } from '@isolane/core'
-import { createPool, describeLeftovers, type IsolatedPool } from '@isolane/pool'
+import { createPool, describeLeftovers, type IsolatedPool, type ProgressReport, type WorkerExitedError } from '@isolane/pool'
 import { BufferedWorkerPool, ParallelBufferedRunner, deserialize, type BufferedPool, type MochaArgs, type ParallelBufferedRunnerClass, type SerializedWorkerResult } from './_mocha.js'
-import type { SpecFileOutcome, SpecFileTask, StartWorkerTask } from './entry/worker.js'
-import { functionPluginInReusedWorkers, workerExited } from './errors.js'
+import type { FileProgress, SpecFileOutcome, SpecFileTask, StartWorkerTask } from './entry/worker.js'
+import { deadWorkerMessage, functionPluginInReusedWorkers, workerExited, type WorkerDeath } from './errors.js'
 
 const WORKER_ENTRY = fileURLToPath(new URL('./entry/worker.js', import.meta.url))
 
@@ -21,6 +21,14 @@ export interface PoolSettings {
   /** The workers' environment; without it, the parent's when each worker is forked (as Mocha's pool). */
   env: Record<string, string> | undefined
   execArgv: string[]
+  /** Milliseconds a spec file may run before its worker is killed (0: no limit). */
+  fileTimeout: number
+}
+
+/** A run's pool, and what its workers said of each file while it ran. */
+export interface SpecFilePool {
+  readonly pool: IsolatedPool
+  readonly progress: FileProgressLog
 }
 
 /**
@@ -28,10 +36,11 @@ export interface PoolSettings {
  * start after Mocha's global setup, as Mocha's do): its options are checked then, and a failure
  * there is an error of the run, not one inside Mocha's runner.
  */
-export function createSpecFilePool(settings: PoolSettings): IsolatedPool {
+export function createSpecFilePool(settings: PoolSettings): SpecFilePool {
   const inline = settings.isolation.plugins?.find((plugin) => !('module' in plugin))
   if (settings.reuseWorkers && inline) throw functionPluginInReusedWorkers(inline.name)
-  return createPool({
+  const progress = new FileProgressLog(settings.fileTimeout)
+  const pool = createPool({
     filename: WORKER_ENTRY,
     maxThreads: settings.jobs,
     // No idle worker waits: a worker is forked when a file is due and no worker is free (and none
@@ -46,20 +55,70 @@ export function createSpecFilePool(settings: PoolSettings): IsolatedPool {
     env: settings.env,
     execArgv: settings.execArgv,
     isolation: settings.isolation,
+    onProgress: (report) => progress.heard(report),
   })
+  return { pool, progress }
+}
+
+/**
+ * What the workers said of each spec file while it ran (entry/worker.ts): the events Mocha's
+ * reporter will get with the file's result, kept until then, for a worker that dies first. Arms
+ * each file's time limit when its worker begins it (files wait in the queue before that).
+ */
+export class FileProgressLog {
+  readonly #fileTimeout: number
+  readonly #events = new Map<string, unknown[]>()
+  readonly #limits = new Map<string, NodeJS.Timeout>()
+  readonly #timedOut = new Set<string>()
+
+  constructor(fileTimeout: number) {
+    this.#fileTimeout = fileTimeout
+  }
+
+  heard({ worker, value }: ProgressReport): void {
+    const progress = value as FileProgress
+    if (!('began' in progress)) return void this.#events.get(progress.file)?.push(progress.event)
+    this.#events.set(progress.file, [])
+    const { pid } = worker
+    if (this.#fileTimeout <= 0 || pid === undefined) return
+    const limit = setTimeout(() => {
+      this.#timedOut.add(progress.file)
+      try {
+        process.kill(pid, 'SIGKILL')
+      } catch {
+        // Gone already: its result or its death is on its way.
+      }
+    }, this.#fileTimeout)
+    limit.unref()
+    this.#limits.set(progress.file, limit)
+  }
+
+  /** The file is done (or its worker died): what was said of it, and whether its time limit killed its worker. */
+  finished(file: string): { events: unknown[]; timedOut: boolean } {
+    clearTimeout(this.#limits.get(file))
+    this.#limits.delete(file)
+    const events = this.#events.get(file) ?? []
+    this.#events.delete(file)
+    const timedOut = this.#timedOut.delete(file)
+    return { events, timedOut }
+  }
+
+  get fileTimeout(): number {
+    return this.#fileTimeout
+  }
 }
 
 /**
  * A ParallelBufferedRunner whose pool is isolane's. Mocha instantiates the runner class itself
  * (`Mocha#run`), so the pool travels in a class made for the run.
  */
-export function isolaneRunnerClass(pool: IsolatedPool, reuseWorkers: boolean): ParallelBufferedRunnerClass {
+export function isolaneRunnerClass({ pool, progress }: SpecFilePool, reuseWorkers: boolean): ParallelBufferedRunnerClass {
   return class IsolaneRunner extends ParallelBufferedRunner {
     override run(...args: Parameters<InstanceType<ParallelBufferedRunnerClass>['run']>): unknown {
       // ParallelBufferedRunner#run calls BufferedWorkerPool.create() synchronously, before its
       // first await: the factory is swapped for exactly that call, and other runs are untouched.
       const create = BufferedWorkerPool.create
-      BufferedWorkerPool.create = () => new SpecFilePool(pool, reuseWorkers)
+      BufferedWorkerPool.create = () => new MochaPoolShape(pool, progress, reuseWorkers)
       try {
         return super.run(...args)
       } finally {
@@ -70,14 +129,16 @@ export function isolaneRunnerClass(pool: IsolatedPool, reuseWorkers: boolean): P
 }
 
 /** The shape of Mocha's BufferedWorkerPool, over an isolane pool. */
-class SpecFilePool implements BufferedPool {
+class MochaPoolShape implements BufferedPool {
   readonly #pool: IsolatedPool
+  readonly #progress: FileProgressLog
   readonly #reuseWorkers: boolean
   /** Files handed to the pool and not answered yet (Mocha hands over every file at once). */
   #inFlight = 0
 
-  constructor(pool: IsolatedPool, reuseWorkers: boolean) {
+  constructor(pool: IsolatedPool, progress: FileProgressLog, reuseWorkers: boolean) {
     this.#pool = pool
+    this.#progress = progress
     this.#reuseWorkers = reuseWorkers
   }
 
@@ -88,11 +149,19 @@ class SpecFilePool implements BufferedPool {
     try {
       outcome = await this.#pool.run<SpecFileOutcome>(task)
     } catch (error) {
-      if (this.#reuseWorkers && isWorkerExit(error)) this.#replaceLostWorker()
-      throw asFileFailure(file, error)
+      const { events, timedOut } = this.#progress.finished(file)
+      if (!isWorkerExit(error)) throw error
+      if (this.#reuseWorkers) this.#replaceLostWorker()
+      const death: WorkerDeath = timedOut ? { kind: 'timeout', pid: error.pid, ms: this.#progress.fileTimeout } : error.signal ? { kind: 'signal', pid: error.pid, signal: error.signal } : { kind: 'exit', pid: error.pid, code: error.exitCode ?? 0 }
+      // The tests that ran, as the worker reported them, and the one that was running failed with
+      // how the worker died; a worker that died outside any test fails the file as a whole.
+      const partial = resultUpToDeath(events, death)
+      if (partial) return deserialize(partial)
+      throw workerExited(file, death)
     } finally {
       this.#inFlight--
     }
+    this.#progress.finished(file)
     return deserialize(outcome.result as SerializedWorkerResult)
   }
 
@@ -120,17 +189,38 @@ class SpecFilePool implements BufferedPool {
   }
 }
 
-/**
- * What a file's task failed with, as Mocha's runner will report it (an uncaught error attributed
- * to the file). A file that throws while loading keeps its own error (the pool rebuilds it).
- */
-function isWorkerExit(error: unknown): error is IsolaneError {
+function isWorkerExit(error: unknown): error is WorkerExitedError {
   return isIsolaneError(error) && error.code === 'ISOLANE_WORKER_EXITED'
 }
 
-function asFileFailure(file: string, error: unknown): unknown {
-  if (!isWorkerExit(error)) return error
-  // The pool's message says how the process ended ("Worker 1 (pid 42) was killed by SIGKILL ...").
-  const how = /(\(pid \d+\) )?(was killed by \S+|exited with code \S+)/.exec(error.message)
-  return workerExited(file, how ? `its process ${how[1] ?? ''}${how[2]}` : 'it exited')
+/** A serialized event as Mocha's worker sends it: `data` a runnable, with its id. */
+interface SerializedEvent {
+  readonly eventName: string
+  readonly data?: { readonly __mocha_id__?: string; readonly [key: string]: unknown }
+  readonly error?: unknown
+}
+
+/**
+ * A file's result as its worker would have sent it, had it lived: the events it reported, then the
+ * test that was running failed with how the worker died, and every suite still open ended.
+ * Undefined when no test was running (the worker died loading the file, or in a hook).
+ */
+function resultUpToDeath(reported: readonly unknown[], death: WorkerDeath): SerializedWorkerResult | undefined {
+  const events = reported as SerializedEvent[]
+  const openSuites: SerializedEvent[] = []
+  let running: SerializedEvent | undefined
+  let failures = 0
+  for (const event of events) {
+    if (event.eventName === 'suite') openSuites.push(event)
+    else if (event.eventName === 'suite end') openSuites.pop()
+    else if (event.eventName === 'test') running = event
+    else if (event.eventName === 'test end') running = undefined
+    else if (event.eventName === 'fail') failures++
+  }
+  if (!running?.data) return undefined
+  const message = deadWorkerMessage(death)
+  const test = { ...running.data, state: 'failed' }
+  const error = { __type: 'Error', name: 'IsolaneError', code: 'ISOLANE_MOCHA_WORKER_EXITED', message, stack: `IsolaneError: ${message}` }
+  const ending: SerializedEvent[] = [{ eventName: 'fail', data: test, error }, { eventName: 'test end', data: test }, ...openSuites.reverse().map((suite) => ({ eventName: 'suite end', data: suite.data }))]
+  return { __type: 'SerializableWorkerResult', failureCount: failures + 1, events: [...events, ...ending] } as unknown as SerializedWorkerResult
 }

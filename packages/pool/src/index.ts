@@ -1,7 +1,7 @@
 export { createPool, type IsolatedPool, type PoolStats, type PoolWorker, type RunOptions } from './host/create-pool.js'
 export { forkIsolated, spawnIsolated, type IsolatedChildOptions, type IsolatedForkOptions, type IsolatedSpawnOptions } from './host/isolated-fork.js'
 export type { LeftoversMode } from '@isolane/core'
-export type { LeftoversReport, PoolOptions } from './host/options.js'
+export type { LeftoversReport, PoolOptions, ProgressReport } from './host/options.js'
 export { describeLeftovers } from '@isolane/core'
 export { type PoolErrorCode, type WorkerExitedError, type WorkerStartFailedError } from './host/errors.js'
 export { WORKER_ID_ENV } from './shared/protocol.js'

@@ -8,12 +8,16 @@
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { resolve } from 'node:path'
+import { reportProgress } from '@isolane/pool/worker'
 
 const require = createRequire(import.meta.url)
 const Mocha = require('mocha/lib/mocha.cjs') as (new (options: Record<string, unknown>) => WorkerMocha) & { interfaces: Record<string, unknown> }
 const { PluginLoader } = require('mocha/lib/plugin-loader.js') as { PluginLoader: { create(options: { ignore: string[] }): PluginLoaderInstance } }
 const { requireOrImport } = require('mocha/lib/nodejs/esm-utils.cjs') as { requireOrImport(path: string): Promise<unknown> }
-const { serialize } = require('mocha/lib/nodejs/serializer.js') as { serialize(value: unknown): unknown }
+const { serialize, SerializableEvent } = require('mocha/lib/nodejs/serializer.js') as {
+  serialize(value: unknown): unknown
+  SerializableEvent: { create(eventName: string, runnable: unknown, error?: unknown): { serialize(): unknown } }
+}
 
 interface PluginLoaderInstance {
   load(module: unknown): boolean
@@ -23,8 +27,19 @@ interface PluginLoaderInstance {
 interface WorkerMocha {
   addFile(file: string): WorkerMocha
   loadFilesAsync(): Promise<void>
-  run(callback: (result: unknown) => void): unknown
+  run(callback: (result: unknown) => void): { on(event: string, listener: (runnable: unknown, error?: unknown) => void): unknown }
 }
+
+/**
+ * What a worker tells its host while a file runs (reportProgress()): that the file began, then each
+ * event Mocha's parallel-buffered reporter buffers, serialized as it does. Those events reach the
+ * host only with the file's result; if the worker dies first, these are all the host has to say
+ * which tests ran and which one was running (runner.ts), and the start arms the file's time limit.
+ */
+export type FileProgress = { readonly file: string; readonly began: true } | { readonly file: string; readonly event: unknown }
+
+/** The events Mocha's parallel-buffered reporter buffers (lib/nodejs/reporters/parallel-buffered.cjs). */
+const STREAMED_EVENTS = ['suite', 'suite end', 'test', 'pending', 'fail', 'pass', 'retry', 'test end', 'hook', 'hook end']
 
 /** The task the host sends: a spec file and the options as `BufferedWorkerPool.serializeOptions()` wrote them. */
 export interface SpecFileTask {
@@ -92,11 +107,13 @@ async function runSpecFile({ file, serializedOptions }: SpecFileTask): Promise<S
     validateLegacyPlugin(options, 'ui', Mocha.interfaces)
   }
 
+  const began: FileProgress = { file, began: true }
+  reportProgress(began)
   // A new Mocha instance per file, as in Mocha's worker: its own root suite, runner and reporter.
   const mocha = new Mocha(options).addFile(file)
   await mocha.loadFilesAsync()
   const result = await new Promise<unknown>((resolve, reject) => {
-    mocha.run((runResult) => {
+    const runner = mocha.run((runResult) => {
       // Mocha's runner leaves its handlers behind; the worker's own must not outlive the run.
       process.removeAllListeners('uncaughtException')
       process.removeAllListeners('unhandledRejection')
@@ -106,6 +123,13 @@ async function runSpecFile({ file, serializedOptions }: SpecFileTask): Promise<S
         reject(error)
       }
     })
+    // The runner emits from the next tick on: every event is heard.
+    for (const name of STREAMED_EVENTS) {
+      runner.on(name, (runnable, error) => {
+        const progress: FileProgress = { file, event: SerializableEvent.create(name, runnable, error).serialize() }
+        reportProgress(progress)
+      })
+    }
   })
   return { pid: process.pid, result }
 }

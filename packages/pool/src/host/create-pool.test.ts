@@ -241,6 +241,21 @@ describe.skipIf(noDefaultIsolation)('createPool', () => {
     await pool.destroy()
   })
 
+  it('hands what a task reports of itself to onProgress as it happens, with its worker: all its host knows once the worker dies', async () => {
+    const reports: Array<{ worker: { workerId: number; pid: number | undefined }; value: unknown }> = []
+    const pool = track(createPool({ filename: fixture('reports-progress-then-dies.js'), minThreads: 0, maxThreads: 1, onProgress: (report) => reports.push(report) }))
+    const died = await pool.run({ steps: ['loaded', 'test "a" began'] }).catch((e: unknown) => e)
+    expect(died).toMatchObject({ code: 'ISOLANE_WORKER_EXITED', signal: 'SIGKILL' })
+    const pid = (died as { pid: number }).pid
+    expect(reports.map((r) => r.value)).toEqual([{ step: 'loaded', pid: expect.any(Number) }, { step: 'test "a" began', pid: expect.any(Number) }])
+    for (const report of reports) expect(report.worker).toMatchObject({ workerId: 1, pid })
+    await pool.destroy()
+  })
+
+  it('refuses an onProgress that is not a function before any worker starts', () => {
+    expect(() => createPool({ filename: fixture('reports-progress-then-dies.js'), onProgress: 'log' as never })).toThrow(/Invalid pool options: `onProgress` must be a function/)
+  })
+
   it('fails a task whose worker is killed from outside mid-task, then runs the next one', async () => {
     const shared = mkdtempSync(join(scratch, 'shared-'))
     const startedFile = join(shared, 'started')

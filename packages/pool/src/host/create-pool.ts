@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import Tinypool from 'tinypool'
 import { IsolaneError, announceOnce, chooseWay, createPlan, describeLeftovers, forkIn, isIsolaneError, type LaunchWay } from '@isolane/core'
-import { POOL_TOKEN_ENV, WORKER_ID_ENV, isResultEnvelope, isSerializedTaskError, type KickEnvelope, type LeftProcess, type TaskEnvelope } from '../shared/protocol.js'
+import { POOL_TOKEN_ENV, WORKER_ID_ENV, isProgressMessage, isResultEnvelope, isSerializedTaskError, type KickEnvelope, type LeftProcess, type TaskEnvelope } from '../shared/protocol.js'
 import { originalFork } from './_child-process.js'
 import { cannotIsolate, leftProcesses, poolDestroyed, workerExited, workersCannotStart, type WorkerExit } from './errors.js'
 import { registerPool, unregisterPool, type HookedPool } from './fork-hook.js'
@@ -194,6 +194,7 @@ class IsolatedTinypool implements IsolatedPool {
     })
     let ready = false
     child.on('message', (message: { ready?: unknown; __tinypool_worker_message__?: unknown } | null) => {
+      if (isProgressMessage(message)) return this.#options.onProgress?.({ worker, value: message.value })
       if (message?.ready === true && message.__tinypool_worker_message__ === true) {
         ready = true
         this.#startFailures = { count: 0 }

@@ -30,6 +30,14 @@ export interface PoolOptions extends Omit<TinypoolOptions, 'runtime' | 'filename
   leftovers?: LeftoversMode
   /** Told what a task left running (stopped by then). Default: a warning on stderr. */
   onLeftovers?: (report: LeftoversReport) => void
+  /** Told, as it happens, what a task says of itself from its worker (`reportProgress()` of '@isolane/pool/worker'). */
+  onProgress?: (report: ProgressReport) => void
+}
+
+export interface ProgressReport {
+  /** The worker the task runs in. */
+  readonly worker: { readonly workerId: number; readonly pid: number | undefined }
+  readonly value: unknown
 }
 
 
@@ -52,6 +60,7 @@ export interface ResolvedPoolOptions {
   readonly renewWorkers: boolean
   readonly leftovers: LeftoversMode
   readonly onLeftovers: ((report: LeftoversReport) => void) | undefined
+  readonly onProgress: ((report: ProgressReport) => void) | undefined
   /** tinypool's own options, without filename, runtime, env and name (the pool sets those). */
   readonly tinypool: Omit<TinypoolOptions, 'filename' | 'runtime' | 'env' | 'name'>
 }
@@ -66,12 +75,13 @@ export function resolvePoolOptions(options: PoolOptions): ResolvedPoolOptions {
   if (typeof options !== 'object' || options === null)
     throw invalidPoolOptions(`expected an object, got ${options === null ? 'null' : typeof options}`, 'pass `{ filename: new URL("./worker.js", import.meta.url) }`')
   for (const [key, fix] of Object.entries(UNSUPPORTED)) if ((options as unknown as Record<string, unknown>)[key] !== undefined) throw invalidPoolOptions(`\`${key}\` is set`, fix)
-  const { filename, name = 'default', isolateWorkers = true, env, isolation = {}, renewWorkers = false, leftovers = 'stop', onLeftovers, ...tinypool } = options
+  const { filename, name = 'default', isolateWorkers = true, env, isolation = {}, renewWorkers = false, leftovers = 'stop', onLeftovers, onProgress, ...tinypool } = options
   if (typeof name !== 'string' || name === '') throw invalidPoolOptions(`\`name\` must be a non-empty string, got ${String(name)}`, 'name an export of the worker module, or leave `name` out')
   if (typeof isolateWorkers !== 'boolean') throw invalidPoolOptions(`\`isolateWorkers\` must be a boolean, got ${String(isolateWorkers)}`, 'use `true` or `false`')
   if (typeof renewWorkers !== 'boolean') throw invalidPoolOptions(`\`renewWorkers\` must be a boolean, got ${String(renewWorkers)}`, 'use `true` or `false`')
   if (!LEFTOVERS_MODES.includes(leftovers)) throw invalidPoolOptions(`\`leftovers\` must be "stop", "fail" or "keep", got ${JSON.stringify(leftovers)}`, 'use "stop" (the default), "fail" or "keep"')
   if (onLeftovers !== undefined && typeof onLeftovers !== 'function') throw invalidPoolOptions('`onLeftovers` must be a function', 'pass `(report) => ...`, or leave it out for a warning')
+  if (onProgress !== undefined && typeof onProgress !== 'function') throw invalidPoolOptions('`onProgress` must be a function', 'pass `(report) => ...`, or leave it out')
   validateEnv(env)
   validateThreads(tinypool.minThreads, tinypool.maxThreads)
   // createPlan throws IsolaneError ISOLANE_INVALID_OPTIONS (or ISOLANE_USERNS_FROM_NODE) here.
@@ -84,7 +94,7 @@ export function resolvePoolOptions(options: PoolOptions): ResolvedPoolOptions {
     const refusal = notSendable(plan)
     if (refusal) throw invalidPoolOptions(`\`renewWorkers\` renews in the worker itself, and ${refusal.message.replace(/^./, (c) => c.toLowerCase())}`, 'give the plugins as modules')
   }
-  return { href, name, isolateWorkers, env, isolation, kinds: plan.kinds, plan, renewWorkers, leftovers, onLeftovers, tinypool }
+  return { href, name, isolateWorkers, env, isolation, kinds: plan.kinds, plan, renewWorkers, leftovers, onLeftovers, onProgress, tinypool }
 }
 
 function workerHref(filename: unknown): string {

@@ -20,6 +20,19 @@ export interface TaskEnvelope {
   readonly stopLeftovers?: boolean
 }
 
+/** The key of a message a task sends while it runs (`reportProgress()` of '@isolane/pool/worker'). */
+export const PROGRESS_KEY = '__isolane_progress__'
+
+/** What a task said about itself while it ran: the pool hands `value` to its `onProgress`. */
+export interface ProgressMessage {
+  readonly [PROGRESS_KEY]: true
+  readonly value: unknown
+}
+
+export function isProgressMessage(message: unknown): message is ProgressMessage {
+  return typeof message === 'object' && message !== null && (message as ProgressMessage)[PROGRESS_KEY] === true
+}
+
 /** A process a task left running, as the worker found it (stopped since, unless kept). */
 export interface LeftProcess {
   readonly pid: number
