@@ -152,6 +152,20 @@ describe.skipIf(skipReason !== undefined)('isolane-mocha against mocha', () => {
     })
   }
 
+  const ways = capability.ok && capability.way === 'privileged' ? (['auto', 'user-namespace'] as const) : (['auto'] as const)
+  for (const way of ways) {
+    it(`fails every file of a worker whose plugin throws with one message naming the plugin and its error, at once (way: ${way})`, async () => {
+      const result = await run(isolaneMocha, ['--jobs', '2'], { cwd: join(fixtures, 'plugin-fails'), env: { ISOLANE_WAY: way } })
+      const message = /isolane-mocha: none of \S+never-runs-\w+\.spec\.cjs's tests ran: the isolation setup of its worker failed: Isolation plugin "test-database" failed: no route to the test database/g
+      expect(result.stdout.match(message)?.length, result.stdout).toBeGreaterThanOrEqual(1)
+      // Said once by the run, not once a worker on stderr; no retry of workers that cannot be set up, no frames of isolane's.
+      expect(result.stderr).not.toContain('no route to the test database')
+      expect(result.stdout).not.toMatch(/exit before they are ready|Caused by|at runPlugin/)
+      expect(result.stdout).toMatch(/0 passing/)
+      expect(result.status).not.toBe(0)
+    })
+  }
+
   it('refuses a file time limit that is not a number of milliseconds, before any worker starts', async () => {
     const result = await run(isolaneMocha, ['--isolane-file-timeout', 'soon', 'worker-dies'])
     expect(result.stderr).toMatch(/--isolane-file-timeout \(or `isolane\.fileTimeout`\) must be a number of milliseconds, 0 for no limit; got "soon"\. To fix: give for example --isolane-file-timeout 60000/)

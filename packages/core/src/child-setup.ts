@@ -4,7 +4,7 @@
 // leaves it the capabilities its user has outside: a normal user's none (root keeps root's, within
 // the user namespace). Only the main thread and the threads it makes later are stripped; V8's
 // platform threads, already started, keep theirs but never run the user's code or libuv's work.
-import { IsolaneError, isIsolaneError } from './errors.js'
+import { IsolaneError, isIsolaneError, serializeError, type SerializedIsolaneError } from './errors.js'
 import type { NamespaceKind } from './kinds.js'
 import { koffiAddonPath, useKoffiAddon } from './libc/_ffi.js'
 import { clearAmbientCapabilities, dropCapabilities, execCommand, getCapabilities, inheritAsPlainFd, setCapabilities } from './libc/syscalls.js'
@@ -22,6 +22,22 @@ export interface ChildSetup {
   readonly workerId: number | undefined
   /** koffi's native addon as the parent loaded it, for the child to load directly (libc/_ffi.ts). */
   readonly koffiAddon?: string | undefined
+  /** Where a failed setup says why: 'ipc' to a parent that listens for it (a pool), else stderr. */
+  readonly failures?: SetupFailureChannel
+}
+
+/** 'ipc': a SetupFailedMessage on the child's IPC channel, which the parent turns into its own report; 'stderr': a line for a person. */
+export type SetupFailureChannel = 'ipc' | 'stderr'
+
+/** The key of the message a child sends its parent when its setup failed and the parent asked for 'ipc'. */
+export const SETUP_FAILED_KEY = '__isolane_setup_failed__'
+
+export interface SetupFailedMessage {
+  readonly [SETUP_FAILED_KEY]: SerializedIsolaneError
+}
+
+export function isSetupFailedMessage(message: unknown): message is SetupFailedMessage {
+  return typeof message === 'object' && message !== null && SETUP_FAILED_KEY in message
 }
 
 /** Why `plan` cannot be sent to a child (a function plugin), or undefined when it can. */
@@ -36,9 +52,9 @@ export function notSendable(plan: Pick<IsolationPlan, 'steps'>): IsolaneError | 
 }
 
 /** The setup a child runs: every step the user-namespace way, only the child-side ones the privileged way. */
-export function childSetupOf(plan: IsolationPlan, only?: ReadonlySet<SetupStep['op']>): string {
+export function childSetupOf(plan: IsolationPlan, only?: ReadonlySet<SetupStep['op']>, failures: SetupFailureChannel = 'stderr'): string {
   const steps = only ? plan.steps.filter((step) => only.has(step.op)) : plan.steps
-  const setup: ChildSetup = { kinds: plan.kinds, steps, workerId: plan.workerId, koffiAddon: koffiAddonPath() }
+  const setup: ChildSetup = { kinds: plan.kinds, steps, workerId: plan.workerId, koffiAddon: koffiAddonPath(), failures }
   return JSON.stringify(setup)
 }
 
@@ -50,6 +66,7 @@ export function setUpThisProcess(env: NodeJS.ProcessEnv = process.env): void {
   delete env[CHILD_SETUP_ENV]
   const setup = JSON.parse(raw) as ChildSetup
   useKoffiAddon(setup.koffiAddon)
+  failureChannel = setup.failures ?? 'stderr'
   const plan: IsolationPlan = { ...setup, plugins: [], way: 'user-namespace', fallback: 'refuse' }
   const context: StepContext = Object.freeze({ workerId: setup.workerId, kinds: setup.kinds, hostname: hostnameOf(plan) })
   if (process.pid === 1) stopOnSignalsAsOutside()
@@ -82,7 +99,24 @@ function stopOnSignalsAsOutside(): void {
   }
 }
 
-/** What the preload prints when a step failed: the child then exits with SETUP_FAILED_STATUS. */
+let failureChannel: SetupFailureChannel = 'stderr'
+
+/**
+ * Says why this child's setup failed, where its parent asked (the child then exits with
+ * SETUP_FAILED_STATUS): to a pool, on the IPC channel, as an error it reports once for the files
+ * that worker had; else on stderr. A small message on a pipe is written at once, before the exit.
+ */
+export function reportSetupFailure(error: unknown): void {
+  if (failureChannel === 'ipc' && process.send && process.connected) {
+    const failure = isIsolaneError(error) ? error : new IsolaneError('ISOLANE_STEP_FAILED', error instanceof Error ? error.message : String(error), { cause: error })
+    const message: SetupFailedMessage = { [SETUP_FAILED_KEY]: serializeError(failure) }
+    process.send(message)
+    return
+  }
+  process.stderr.write(setupFailureMessage(error))
+}
+
+/** What the preload prints when a step failed and no parent listens: the child then exits with SETUP_FAILED_STATUS. */
 export function setupFailureMessage(error: unknown): string {
   const message = isIsolaneError(error) || error instanceof Error ? error.message : String(error)
   return `isolane: the isolation setup of this worker (started in a user namespace of its own) failed before any of its code ran: ${message}\n`

@@ -7,7 +7,7 @@
 import { createRequire } from 'node:module'
 import { readFileSync } from 'node:fs'
 import type { ChildProcess, ForkOptions, SpawnOptions } from 'node:child_process'
-import { CHILD_SETUP_ENV, childSetupOf, notSendable } from './child-setup.js'
+import { CHILD_SETUP_ENV, childSetupOf, notSendable, type SetupFailureChannel } from './child-setup.js'
 import { RENEWAL_ENV } from './renewal.js'
 import { entryPath } from './entry-path.js'
 import { IsolaneError } from './errors.js'
@@ -30,10 +30,15 @@ export interface ForkInOptions {
   fork?: typeof plainFork
   /** The worker will renew its isolation between files (renewal.ts): it is handed its plan. */
   renewable?: boolean
+  /**
+   * Where the child's setup says why it failed: 'ipc', for a parent that listens on the child's
+   * IPC channel for a SetupFailedMessage (the pools); default 'stderr'.
+   */
+  setupFailures?: SetupFailureChannel
 }
 
 /** `fork()` of a Node module into the plan's namespaces. */
-export function forkIn(givenPlan: IsolationPlan, way: LaunchWay, modulePath: string, args: readonly string[], options: ForkOptions = {}, { fork = plainFork, renewable = false }: ForkInOptions = {}): ChildProcess {
+export function forkIn(givenPlan: IsolationPlan, way: LaunchWay, modulePath: string, args: readonly string[], options: ForkOptions = {}, { fork = plainFork, renewable = false, setupFailures = 'stderr' }: ForkInOptions = {}): ChildProcess {
   const plan = withOwnFilesVisible(givenPlan)
   if (renewable && way !== 'none') options = { ...options, env: { ...(options.env ?? process.env), [RENEWAL_ENV]: renewalOf(plan) } }
   switch (way) {
@@ -43,12 +48,12 @@ export function forkIn(givenPlan: IsolationPlan, way: LaunchWay, modulePath: str
       if (needsChildSetup(plan)) {
         // Its /proc is the child's own to mount, and PID 1's signals its own to handle: the preload does both.
         const execArgv = ['--require', CHILD_SETUP_ENTRY, ...(options.execArgv ?? inheritedExecArgv())]
-        options = { ...options, execArgv, env: withSetup(plan, options.env, 'child-side') }
+        options = { ...options, execArgv, env: withSetup(plan, options.env, 'child-side', setupFailures) }
       }
       return startInWindow(plan, () => fork(modulePath, [...args], options))
     case 'user-namespace': {
       const node = [options.execPath ?? process.execPath, '--require', CHILD_SETUP_ENTRY, ...(options.execArgv ?? inheritedExecArgv())]
-      const launched = { ...options, execPath: launcher(), execArgv: [...launcherArgs(plan.kinds), '--', ...node], env: withSetup(plan, options.env) }
+      const launched = { ...options, execPath: launcher(), execArgv: [...launcherArgs(plan.kinds), '--', ...node], env: withSetup(plan, options.env, 'all', setupFailures) }
       return forwardSignals(plan, fork(modulePath, [...args], launched))
     }
   }
@@ -124,11 +129,11 @@ function renewalOf(plan: IsolationPlan): string {
  * `env` with the setup the child's preload runs: every step (the user-namespace way, which must
  * send every plugin as data), or only the child-side ones (the privileged way; the rest ran in the window).
  */
-function withSetup(plan: IsolationPlan, env: NodeJS.ProcessEnv | undefined, steps: 'all' | 'child-side' = 'all'): NodeJS.ProcessEnv {
-  if (steps === 'child-side') return { ...(env ?? process.env), [CHILD_SETUP_ENV]: childSetupOf(plan, CHILD_SIDE_STEPS) }
+function withSetup(plan: IsolationPlan, env: NodeJS.ProcessEnv | undefined, steps: 'all' | 'child-side' = 'all', failures: SetupFailureChannel = 'stderr'): NodeJS.ProcessEnv {
+  if (steps === 'child-side') return { ...(env ?? process.env), [CHILD_SETUP_ENV]: childSetupOf(plan, CHILD_SIDE_STEPS, failures) }
   const refusal = notSendable(plan)
   if (refusal) throw refusal
-  return { ...(env ?? process.env), [CHILD_SETUP_ENV]: childSetupOf(plan) }
+  return { ...(env ?? process.env), [CHILD_SETUP_ENV]: childSetupOf(plan, undefined, failures) }
 }
 
 /**

@@ -8,6 +8,7 @@ export type MochaAdapterErrorCode =
   | 'ISOLANE_MOCHA_UNSUPPORTED'
   | 'ISOLANE_MOCHA_NO_FILES'
   | 'ISOLANE_MOCHA_WORKER_EXITED'
+  | 'ISOLANE_MOCHA_SETUP_FAILED'
 
 const ISOLANE_FLAGS = '--isolane-namespaces, --isolane-hostname, --isolane-tmpfs, --isolane-loopback, --isolane-no-loopback, --isolane-mqueue, --isolane-reuse-workers, --isolane-no-reuse-workers, --isolane-leftovers, --isolane-file-timeout, --isolane-way, --isolane-fallback'
 
@@ -71,6 +72,15 @@ export function specFileHidden(file: string, tmpfs: string): IsolaneError {
     `The spec file ${file} is under ${tmpfs}, where every worker gets a fresh, empty tmpfs, so no worker could load it`,
     `move the suite out of ${tmpfs}, or show its directory to the workers with \`isolane: { binds: [{ source: dir, target: dir }] }\`, or set \`tmpfs\` without ${tmpfs}`,
   )
+}
+
+/** The isolation setup of the worker for `file` failed: core's error (`cause`) names the step, why, and what to do. */
+export function workerSetupFailed(file: string, cause: unknown): IsolaneError {
+  const why = cause instanceof Error ? cause.message : String(cause)
+  // No `cause`: Mocha would print its stack, frames of isolane's that say nothing the message does not.
+  const error = new IsolaneError('ISOLANE_MOCHA_SETUP_FAILED', `isolane-mocha: none of ${file}'s tests ran: the isolation setup of its worker failed: ${why}`, { hint: (cause as { hint?: string } | null)?.hint })
+  error.stack = `${error.name}: ${error.message}`
+  return error
 }
 
 /** What ended a worker before its spec file was done. */

@@ -8,7 +8,7 @@ import { isIsolaneError, type IsolaneError, type IsolationOptions, type Leftover
 import { createPool, describeLeftovers, type IsolatedPool, type ProgressReport, type WorkerExitedError } from '@isolane/pool'
 import { BufferedWorkerPool, ParallelBufferedRunner, deserialize, type BufferedPool, type MochaArgs, type ParallelBufferedRunnerClass, type SerializedWorkerResult } from './_mocha.js'
 import type { FileProgress, SpecFileOutcome, SpecFileTask, StartWorkerTask } from './entry/worker.js'
-import { deadWorkerMessage, functionPluginInReusedWorkers, workerExited, type WorkerDeath } from './errors.js'
+import { deadWorkerMessage, functionPluginInReusedWorkers, workerExited, workerSetupFailed, type WorkerDeath } from './errors.js'
 
 const WORKER_ENTRY = fileURLToPath(new URL('./entry/worker.js', import.meta.url))
 
@@ -150,6 +150,7 @@ class MochaPoolShape implements BufferedPool {
       outcome = await this.#pool.run<SpecFileOutcome>(task)
     } catch (error) {
       const { events, timedOut } = this.#progress.finished(file)
+      if (isIsolaneError(error) && error.code === 'ISOLANE_WORKER_SETUP_FAILED') throw workerSetupFailed(file, error.cause)
       if (!isWorkerExit(error)) throw error
       if (this.#reuseWorkers) this.#replaceLostWorker()
       const death: WorkerDeath = timedOut ? { kind: 'timeout', pid: error.pid, ms: this.#progress.fileTimeout } : error.signal ? { kind: 'signal', pid: error.pid, signal: error.signal } : { kind: 'exit', pid: error.pid, code: error.exitCode ?? 0 }

@@ -4,7 +4,7 @@
 import type { ChildProcess } from 'node:child_process'
 import { resolve } from 'node:path'
 import type { Writable } from 'node:stream'
-import { chooseWay, createPlan, entryPath, forkIn, hostnameOf, IsolaneError, namespaceId, namespaceIds, notSendable, type IsolationOptions, type IsolationPlan, type LaunchWay, type LeftoversMode } from '@isolane/core'
+import { chooseWay, createPlan, entryPath, forkIn, hostnameOf, IsolaneError, isSetupFailedMessage, namespaceId, namespaceIds, notSendable, SETUP_FAILED_KEY, SETUP_FAILED_STATUS, type IsolationOptions, type IsolationPlan, type LaunchWay, type LeftoversMode } from '@isolane/core'
 import type { PoolOptions, PoolWorker, TestProject, WorkerRequest } from 'vitest/node'
 import { cannotIsolateMessage, deathMessages, fileOptionsMessage, functionPluginWithoutIsolateMessage, notIsolatedBug, POOL_NAME, type WorkerDeath } from './_messages.js'
 import { isAgentReply, type AgentRequest } from './agent-protocol.js'
@@ -26,9 +26,6 @@ export interface BetweenFilesOptions {
   /** Milliseconds a file may run before its worker is killed (0: no limit). */
   readonly fileTimeout: number
 }
-
-/** The status core's preload ends a worker with when a step of its setup failed (SETUP_FAILED_STATUS). */
-const SETUP_FAILED_STATUS = 125
 
 type Response = { readonly __vitest_worker_response__: true; readonly type: string; readonly error?: unknown }
 
@@ -83,6 +80,8 @@ export class IsolanePoolWorker implements PoolWorker {
   #heldStderr: Buffer[] = []
   /** Why the worker process died, until a fresh one replaces it. */
   #death: WorkerDeath | undefined
+  /** What the worker's setup said when it failed (core's preload, on the IPC channel). */
+  #setupFailure: string | undefined
   #stopping = false
   #fileTimer: NodeJS.Timeout | undefined
   #timedOut = false
@@ -175,7 +174,7 @@ export class IsolanePoolWorker implements PoolWorker {
     const env = { ...this.#env, [HANDOFF_VARIABLE]: JSON.stringify(handoff) } as NodeJS.ProcessEnv
     let child: ChildProcess
     try {
-      child = forkIn(plan, this.#way, this.#entrypoint, [], { env, execArgv: this.#execArgv, stdio: 'pipe', serialization: 'advanced' }, { renewable: this.#betweenFiles.renew })
+      child = forkIn(plan, this.#way, this.#entrypoint, [], { env, execArgv: this.#execArgv, stdio: 'pipe', serialization: 'advanced' }, { renewable: this.#betweenFiles.renew, setupFailures: 'ipc' })
     } catch (error) {
       // The setup in the pool's own window (privileged way) failed: its files fail, saying so.
       this.#death = { kind: 'setup', message: `the isolation setup of this worker failed before it started: ${error instanceof Error ? error.message : String(error)}` }
@@ -183,10 +182,12 @@ export class IsolanePoolWorker implements PoolWorker {
     }
     this.#child = child
     this.#death = undefined
+    this.#setupFailure = undefined
     this.#timedOut = false
     this.#heldStderr = []
     child.on('message', (message: unknown) => this.#receive(message))
-    child.once('exit', (code, signal) => this.#died(child, code, signal))
+    // Once its IPC channel is closed too: a message it sent just before it died has been heard.
+    child.once('exit', (code, signal) => (child.connected ? child.once('disconnect', () => this.#died(child, code, signal)) : this.#died(child, code, signal)))
     for (const listener of this.#errorListeners) child.on('error', listener)
     child.stdout?.pipe(this.#stdout, { end: false })
     child.stderr?.on('data', (chunk: Buffer) => (this.#starting ? this.#heldStderr.push(chunk) : this.#stderr.write(chunk)))
@@ -213,6 +214,7 @@ export class IsolanePoolWorker implements PoolWorker {
   }
 
   #receive(message: unknown): void {
+    if (isSetupFailedMessage(message)) return void (this.#setupFailure = message[SETUP_FAILED_KEY].message)
     if (isResponse(message, 'started')) this.#started()
     if (isResponse(message, 'testfileFinished')) clearTimeout(this.#fileTimer)
     const index = this.#waiters.findIndex((waiter) => waiter.match(message))
@@ -238,8 +240,8 @@ export class IsolanePoolWorker implements PoolWorker {
     const held = Buffer.concat(this.#heldStderr).toString('utf8').trim()
     const pid = child.pid
     if (this.#timedOut) this.#death = { kind: 'timeout', pid, ms: this.#fileTimeout }
-    // The preload's message names the step and its error (core's setupFailureMessage()), after its "isolane: ".
-    else if (this.#starting && code === SETUP_FAILED_STATUS) this.#death = { kind: 'setup', message: held.replace(/^isolane: /, '') }
+    else if (this.#starting && code === SETUP_FAILED_STATUS && this.#setupFailure !== undefined)
+      this.#death = { kind: 'setup', message: `the isolation setup of this worker (started in a user namespace of its own) failed before any of its code ran: ${this.#setupFailure}` }
     else if (signal) this.#death = { kind: 'signal', pid, signal }
     else this.#death = { kind: 'exit', pid, code: code ?? 0 }
     // What a worker that died while starting wrote is shown, unless it is the setup's own message, which its files carry.

@@ -1,11 +1,11 @@
 // Preloaded (`node --require`) first into every Node child started the user-namespace way: runs the
 // plan's steps before any other code (child-setup.ts). CommonJS, so that it runs synchronously,
 // before libuv's threadpool exists: threads made later inherit the dropped capabilities.
-const { setUpThisProcess, setupFailureMessage, SETUP_FAILED_STATUS } = require('../child-setup.js') as typeof import('../child-setup.js')
+const { setUpThisProcess, reportSetupFailure, SETUP_FAILED_STATUS } = require('../child-setup.js') as typeof import('../child-setup.js')
 
 try {
   setUpThisProcess()
 } catch (error) {
-  process.stderr.write(setupFailureMessage(error))
+  reportSetupFailure(error)
   process.exit(SETUP_FAILED_STATUS)
 }

@@ -179,7 +179,8 @@ describe.skipIf(noDefaultIsolation)('createPool', () => {
     const before = { namespaces: threadNamespaces(), cwd: threadCwd(), hostname: hostname() }
     const error = await pool.run({}).catch((e: unknown) => e)
     expect(isIsolaneError(error)).toBe(true)
-    expect(error).toMatchObject({ code: 'ISOLANE_STEP_FAILED', message: expect.stringContaining('Isolation plugin "flaky" failed: no route to the test database') })
+    expect(error).toMatchObject({ code: 'ISOLANE_WORKER_SETUP_FAILED', message: expect.stringMatching(/^The isolation setup of worker 1 failed, so the task was not run: Isolation plugin "flaky" failed: no route to the test database/) })
+    expect((error as Error).cause).toMatchObject({ code: 'ISOLANE_STEP_FAILED' })
     expect({ namespaces: threadNamespaces(), cwd: threadCwd(), hostname: hostname() }).toEqual(before)
     const report = await pool.run<NamespaceReport>({})
     expect(report.namespaces.net).not.toBe(before.namespaces.net)
@@ -205,14 +206,18 @@ describe.skipIf(noDefaultIsolation)('createPool', () => {
     await pool.destroy()
   })
 
-  it('fails the tasks with the error of a module plugin that throws, and leaves the parent as it was', async () => {
-    const pool = track(createPool({ filename: fixture('reports-namespaces.js'), minThreads: 0, maxThreads: 1, isolation: { plugins: [{ name: 'throws', module: fixture('plugins/throws.cjs') }] } }))
+  const userNamespaces = checkUserNamespaceWay(['net', 'mnt', 'ipc', 'uts']).usable
+  for (const way of privileged && userNamespaces ? (['auto', 'user-namespace'] as const) : (['auto'] as const))
+  it(`fails the tasks with the error of a module plugin that throws, and leaves the parent as it was (way: ${way})`, async () => {
+    const pool = track(createPool({ filename: fixture('reports-namespaces.js'), minThreads: 0, maxThreads: 1, isolation: { way, plugins: [{ name: 'throws', module: fixture('plugins/throws.cjs') }] } }))
     const before = { namespaces: threadNamespaces(), cwd: threadCwd(), hostname: hostname() }
     const error = await pool.run({}).catch((e: unknown) => e)
     expect(isIsolaneError(error)).toBe(true)
-    // Privileged, the window fails in this process; in a user namespace, the worker's own setup fails and it exits.
-    if (privileged) expect(error).toMatchObject({ code: 'ISOLANE_STEP_FAILED', message: expect.stringContaining('Isolation plugin "throws" failed: no route to the test database') })
-    else expect(error).toMatchObject({ code: 'ISOLANE_WORKER_START_FAILED', exitCode: 125 })
+    // Privileged, the window fails in this process; in a user namespace, the worker's own setup fails
+    // and says why on its IPC channel before it exits: the same error, at once, either way.
+    expect(error).toMatchObject({ code: 'ISOLANE_WORKER_SETUP_FAILED', message: expect.stringMatching(/^The isolation setup of worker 1 failed, so the task was not run: Isolation plugin "throws" failed: no route to the test database/) })
+    expect((error as Error).cause).toMatchObject({ code: 'ISOLANE_STEP_FAILED' })
+    expect(pool.stats.workersStarted).toBeLessThanOrEqual(1)
     expect({ namespaces: threadNamespaces(), cwd: threadCwd(), hostname: hostname() }).toEqual(before)
     await pool.destroy()
   })
@@ -344,7 +349,7 @@ describe.skipIf(noDefaultIsolation)('createPool', () => {
       isolateWorkers: false,
       isolation: { plugins: [{ name: 'fails-once', setup() { if (++attempts === 1) throw new Error('transient') } }] },
     }))
-    await expect(pool.run({})).rejects.toMatchObject({ code: 'ISOLANE_STEP_FAILED' })
+    await expect(pool.run({})).rejects.toMatchObject({ code: 'ISOLANE_WORKER_SETUP_FAILED', cause: { code: 'ISOLANE_STEP_FAILED' } })
     const first = await pool.run<NamespaceReport>({})
     const second = await pool.run<NamespaceReport>({})
     expect(second.pid).toBe(first.pid)

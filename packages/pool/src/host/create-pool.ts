@@ -5,10 +5,10 @@ import type { ChildProcess, ForkOptions } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import Tinypool from 'tinypool'
-import { IsolaneError, announceOnce, chooseWay, createPlan, describeLeftovers, forkIn, isIsolaneError, type LaunchWay } from '@isolane/core'
+import { IsolaneError, announceOnce, chooseWay, createPlan, describeLeftovers, deserializeError, forkIn, isIsolaneError, isSetupFailedMessage, SETUP_FAILED_KEY, type LaunchWay } from '@isolane/core'
 import { POOL_TOKEN_ENV, WORKER_ID_ENV, isProgressMessage, isResultEnvelope, isSerializedTaskError, type KickEnvelope, type LeftProcess, type TaskEnvelope } from '../shared/protocol.js'
 import { originalFork } from './_child-process.js'
-import { cannotIsolate, leftProcesses, poolDestroyed, workerExited, workersCannotStart, type WorkerExit } from './errors.js'
+import { cannotIsolate, leftProcesses, poolDestroyed, workerExited, workerSetupFailed, workersCannotStart, type WorkerExit } from './errors.js'
 import { registerPool, unregisterPool, type HookedPool } from './fork-hook.js'
 import { isolatedForkOptions } from './isolated-fork.js'
 import { resolvePoolOptions, type LeftoversReport, type PoolOptions, type ResolvedPoolOptions } from './options.js'
@@ -76,8 +76,8 @@ class IsolatedTinypool implements IsolatedPool {
   #destroying: Promise<void> | undefined
   /** Set when a window could not put the thread back (ISOLANE_RESTORE_FAILED): no more windows. */
   #broken: unknown
-  /** Workers that exited before they were ready, since the last one that was ready; the last exit. */
-  #startFailures: { count: number; last?: WorkerExit } = { count: 0 }
+  /** Workers that exited before they were ready, since the last one that was ready; the last exit, and its setup's failure if it said one. */
+  #startFailures: { count: number; last?: WorkerExit; setup?: unknown } = { count: 0 }
   /** Why the queued tasks were last cancelled (only the pool cancels tasks: a CancelError is its doing). */
   #cancelledBecause: Error | undefined
   #counts = { workersStarted: 0, workersStartedInBackground: 0, workersExitedUnexpectedly: 0, windowFailures: 0, tasksCompleted: 0, tasksFailed: 0 }
@@ -159,12 +159,12 @@ class IsolatedTinypool implements IsolatedPool {
     try {
       const plan = createPlan(this.#options.isolation, { workerId })
       const forkOptions = isolatedForkOptions({ ...options, env: this.#workerEnv(options.env) }, workerId)
-      child = forkIn(plan, this.#way, modulePath, args, forkOptions, { fork: originalFork, renewable: this.#options.renewWorkers })
+      child = forkIn(plan, this.#way, modulePath, args, forkOptions, { fork: originalFork, renewable: this.#options.renewWorkers, setupFailures: 'ipc' })
     } catch (error) {
       this.#counts.windowFailures++
       // The thread may be left in the worker's namespaces: another window could only make it worse.
       if (isIsolaneError(error) && error.code === 'ISOLANE_RESTORE_FAILED') this.#broken = error
-      return standInWorker(error, this.#options.isolateWorkers ? undefined : () => this.#replaceStandIn())
+      return standInWorker(workerSetupFailed(workerId, error), this.#options.isolateWorkers ? undefined : () => this.#replaceStandIn())
     }
     this.#track(child, workerId)
     return child
@@ -193,8 +193,11 @@ class IsolatedTinypool implements IsolatedPool {
       exit = { workerId, pid: worker.pid, code, signal }
     })
     let ready = false
+    // What the worker's setup said when it failed, just before it exited (core's preload): heard before its exit.
+    let setupFailure: unknown
     child.on('message', (message: { ready?: unknown; __tinypool_worker_message__?: unknown } | null) => {
       if (isProgressMessage(message)) return this.#options.onProgress?.({ worker, value: message.value })
+      if (isSetupFailedMessage(message)) return void (setupFailure = workerSetupFailed(workerId, deserializeError(message[SETUP_FAILED_KEY])))
       if (message?.ready === true && message.__tinypool_worker_message__ === true) {
         ready = true
         this.#startFailures = { count: 0 }
@@ -204,7 +207,7 @@ class IsolatedTinypool implements IsolatedPool {
       if (exit && error?.message === UNEXPECTED_EXIT) {
         this.#counts.workersExitedUnexpectedly++
         this.#exits.set(error, exit)
-        if (!ready) this.#startFailures = { count: this.#startFailures.count + 1, last: exit }
+        if (!ready) this.#startFailures = { count: this.#startFailures.count + 1, last: exit, setup: setupFailure }
       }
     })
   }
@@ -238,7 +241,14 @@ class IsolatedTinypool implements IsolatedPool {
    */
   #onIdleWorkerError(_error: unknown): void {
     if (this.#destroying || this.#tinypool.queueSize === 0) return
-    const { count, last } = this.#startFailures
+    const { count, last, setup } = this.#startFailures
+    // A setup that failed fails the same way again: the queued tasks fail with its error at once.
+    if (setup) {
+      this.#startFailures = { count: 0 }
+      this.#cancelledBecause = setup as Error
+      this.#tinypool.cancelPendingTasks()
+      return
+    }
     if (count < START_ATTEMPTS || !last) {
       this.#tinypool.run(KICK).catch(() => undefined)
       return

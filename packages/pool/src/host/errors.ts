@@ -2,7 +2,7 @@
 import { describeLeftovers, IsolaneError } from '@isolane/core'
 
 /** Codes of the pool's own failures (the core's codes are used where they fit). */
-export type PoolErrorCode = 'ISOLANE_INVALID_OPTIONS' | 'ISOLANE_WORKER_EXITED' | 'ISOLANE_WORKER_START_FAILED' | 'ISOLANE_POOL_DESTROYED' | 'ISOLANE_LEFT_PROCESSES' | 'ISOLANE_INTERNAL'
+export type PoolErrorCode = 'ISOLANE_INVALID_OPTIONS' | 'ISOLANE_WORKER_EXITED' | 'ISOLANE_WORKER_SETUP_FAILED' | 'ISOLANE_WORKER_START_FAILED' | 'ISOLANE_POOL_DESTROYED' | 'ISOLANE_LEFT_PROCESSES' | 'ISOLANE_INTERNAL'
 
 export function invalidPoolOptions(what: string, fix: string): IsolaneError {
   return new IsolaneError('ISOLANE_INVALID_OPTIONS', `Invalid pool options: ${what}. To fix: ${fix}.`, { hint: fix })
@@ -35,6 +35,24 @@ export function workerExited(exit: WorkerExit, cause: unknown): WorkerExitedErro
     { hint: fix, cause },
   )
   return Object.assign(error, { code: 'ISOLANE_WORKER_EXITED' as const, workerId: exit.workerId, pid: exit.pid, exitCode: exit.code, signal: exit.signal })
+}
+
+/** ISOLANE_WORKER_SETUP_FAILED: the worker's isolation setup failed (its cause: the step's own error, naming it). */
+export interface WorkerSetupFailedError extends IsolaneError {
+  readonly code: 'ISOLANE_WORKER_SETUP_FAILED'
+  readonly workerId: number
+}
+
+/**
+ * The setup of a worker's namespaces failed (a plugin threw, the kernel refused a step): in the
+ * pool's window (privileged), or in the worker before its code ran (user namespace). No task runs
+ * in it; the cause, core's error, says which step failed, why, and what to do.
+ */
+export function workerSetupFailed(workerId: number, cause: unknown): WorkerSetupFailedError {
+  const why = cause instanceof Error ? cause.message : String(cause)
+  const hint = (cause as { hint?: unknown } | null)?.hint
+  const error = new IsolaneError('ISOLANE_WORKER_SETUP_FAILED', `The isolation setup of worker ${workerId} failed, so the task was not run: ${why}`, { cause, hint: typeof hint === 'string' ? hint : undefined })
+  return Object.assign(error, { code: 'ISOLANE_WORKER_SETUP_FAILED' as const, workerId })
 }
 
 /** ISOLANE_WORKER_START_FAILED: workers keep exiting before they are ready; the last one's exit. */
