@@ -18,3 +18,4 @@ export { prepareRenewal, renewIsolation, isRenewable, RENEWAL_ENV } from './rene
 export { adoptOrphans, descendants, describeLeftovers, stopLeftovers, LEFTOVERS_MODES, type LeftoverProcess, type LeftoversMode } from './leftovers.js'
 export type { ForkInOptions } from './launch.js'
 export { isSetupFailedMessage, notSendable, SETUP_FAILED_KEY, SETUP_FAILED_STATUS, type SetupFailedMessage, type SetupFailureChannel } from './child-setup.js'
+export { describeDestination, watchNetworkAttempts, type NetworkAttempt, type WatchNetworkOptions } from './network-attempts.js'

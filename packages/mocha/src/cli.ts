@@ -34,6 +34,10 @@ Isolation options (also as \`isolane: { ... }\` in the Mocha config):
   --isolane-file-timeout MS    a hard limit for each spec file: past it, its worker is killed
                                and the file fails, timed out, naming the test that ran
                                (default: none; Mocha's --timeout cannot stop a busy loop)
+  --isolane-no-report-network-attempts
+                               leave out what a test that tried to reach the network
+                               outside its worker is told (default: on its error, and
+                               listed at the end of the run)
   --isolane-way WAY            how the namespaces are made: auto (default: privileged where
                                the process may, else a user namespace of each worker's own,
                                for any user), privileged, or user-namespace

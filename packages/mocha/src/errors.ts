@@ -10,7 +10,7 @@ export type MochaAdapterErrorCode =
   | 'ISOLANE_MOCHA_WORKER_EXITED'
   | 'ISOLANE_MOCHA_SETUP_FAILED'
 
-const ISOLANE_FLAGS = '--isolane-namespaces, --isolane-hostname, --isolane-tmpfs, --isolane-loopback, --isolane-no-loopback, --isolane-mqueue, --isolane-reuse-workers, --isolane-no-reuse-workers, --isolane-leftovers, --isolane-file-timeout, --isolane-way, --isolane-fallback'
+const ISOLANE_FLAGS = '--isolane-namespaces, --isolane-hostname, --isolane-tmpfs, --isolane-loopback, --isolane-no-loopback, --isolane-mqueue, --isolane-reuse-workers, --isolane-no-reuse-workers, --isolane-leftovers, --isolane-file-timeout, --isolane-report-network-attempts, --isolane-way, --isolane-fallback'
 
 function adapterError(code: MochaAdapterErrorCode, what: string, fix: string, cause?: unknown): IsolaneError {
   return new IsolaneError(code, `${what}. To fix: ${fix}.`, { hint: fix, cause })
@@ -71,6 +71,20 @@ export function specFileHidden(file: string, tmpfs: string): IsolaneError {
     'ISOLANE_MOCHA_USAGE',
     `The spec file ${file} is under ${tmpfs}, where every worker gets a fresh, empty tmpfs, so no worker could load it`,
     `move the suite out of ${tmpfs}, or show its directory to the workers with \`isolane: { binds: [{ source: dir, target: dir }] }\`, or set \`tmpfs\` without ${tmpfs}`,
+  )
+}
+
+/** Added to the error of a test that tried to reach outside its worker's network: how to allow it. */
+export const NETWORK_HOW_TO_ALLOW =
+  'run the suite without a fresh network namespace (`--isolane-namespaces mnt,ipc,uts`), or make the name resolve to an address the worker can reach with a host entry plugin (`isolane: { plugins }` in .mocharc.cjs)'
+
+/** The end-of-run list of what tests tried to reach outside their worker's network. */
+export function networkAttemptsList(lines: readonly string[]): string {
+  const tests = lines.length === 1 ? '1 test tried to reach the network outside its worker' : `${lines.length} tests tried to reach the network outside their workers`
+  return (
+    `isolane-mocha: ${tests} (each worker has only its own loopback), and failed:\n` +
+    lines.map((line) => `  ${line}\n`).join('') +
+    `To allow one: ${NETWORK_HOW_TO_ALLOW}. To leave this list out: --isolane-no-report-network-attempts.\n`
   )
 }
 

@@ -24,6 +24,8 @@ export interface RunModeOptions {
    * has its worker killed and fails, timed out, naming the test that was running.
    */
   fileTimeout?: number
+  /** Default true: a test's failed attempt to reach outside its worker's network says so on its error, and the run ends with a list of them. */
+  reportNetworkAttempts?: boolean
 }
 
 const ISOLANE_FLAGS: Readonly<Record<string, { key: keyof IsolationOptions | keyof RunModeOptions; kind: FlagKind; example: string }>> = {
@@ -35,11 +37,12 @@ const ISOLANE_FLAGS: Readonly<Record<string, { key: keyof IsolationOptions | key
   '--isolane-reuse-workers': { key: 'reuseWorkers', kind: 'boolean', example: 'true' },
   '--isolane-leftovers': { key: 'leftovers', kind: 'string', example: 'stop' },
   '--isolane-file-timeout': { key: 'fileTimeout', kind: 'string', example: '60000' },
+  '--isolane-report-network-attempts': { key: 'reportNetworkAttempts', kind: 'boolean', example: 'true' },
   '--isolane-way': { key: 'way', kind: 'string', example: 'auto' },
   '--isolane-fallback': { key: 'fallback', kind: 'string', example: 'none' },
 }
 
-const RUN_MODE_KEYS: ReadonlySet<string> = new Set<keyof RunModeOptions>(['reuseWorkers', 'leftovers', 'fileTimeout'])
+const RUN_MODE_KEYS: ReadonlySet<string> = new Set<keyof RunModeOptions>(['reuseWorkers', 'leftovers', 'fileTimeout', 'reportNetworkAttempts'])
 
 export interface SplitArgv {
   /** The arguments for Mocha's own option loading. */
@@ -117,6 +120,7 @@ export interface RunSettings {
   leftovers: LeftoversMode
   /** Milliseconds a spec file may run (0: no limit). */
   fileTimeout: number
+  reportNetworkAttempts: boolean
 }
 
 /**
@@ -129,7 +133,7 @@ export function loadRunSettings(argv: readonly string[], isolationOverride: Isol
   const fromConfig = args.isolane ?? {}
   if (typeof fromConfig !== 'object' || fromConfig === null || Array.isArray(fromConfig)) throw configIsolationNotObject(fromConfig)
   delete args.isolane
-  const { reuseWorkers: reuseFromConfig, leftovers: leftoversFromConfig, fileTimeout: fileTimeoutFromConfig, ...isolationFromConfig } = fromConfig as IsolationOptions & RunModeOptions
+  const { reuseWorkers: reuseFromConfig, leftovers: leftoversFromConfig, fileTimeout: fileTimeoutFromConfig, reportNetworkAttempts: reportFromConfig, ...isolationFromConfig } = fromConfig as IsolationOptions & RunModeOptions
   if (reuseFromConfig !== undefined && typeof reuseFromConfig !== 'boolean') throw configReuseWorkersNotBoolean(reuseFromConfig)
   const isolation: IsolationOptions = { ...isolationFromConfig, ...fromFlags, ...isolationOverride }
   createPlan(isolation, { workerId: 1 })
@@ -138,10 +142,12 @@ export function loadRunSettings(argv: readonly string[], isolationOverride: Isol
   const leftovers = runModeOverride.leftovers ?? runModeFromFlags.leftovers ?? leftoversFromConfig ?? 'stop'
   if (!LEFTOVERS_MODES.includes(leftovers)) throw badLeftovers(leftovers)
   const fileTimeout = milliseconds(runModeOverride.fileTimeout ?? runModeFromFlags.fileTimeout ?? fileTimeoutFromConfig ?? 0)
+  const reportNetworkAttempts = runModeOverride.reportNetworkAttempts ?? runModeFromFlags.reportNetworkAttempts ?? reportFromConfig ?? true
+  if (typeof reportNetworkAttempts !== 'boolean') throw configReuseWorkersNotBoolean(reportNetworkAttempts, 'The `isolane.reportNetworkAttempts` key of the Mocha config')
 
   const workerExecArgv = takeNodeFlags(args)
   const jobs = typeof args.jobs === 'number' && Number.isFinite(args.jobs) ? Math.max(1, Math.floor(args.jobs)) : Math.max(1, cpus().length - 1)
-  return { args, isolation, jobs, workerExecArgv, reuseWorkers, leftovers, fileTimeout }
+  return { args, isolation, jobs, workerExecArgv, reuseWorkers, leftovers, fileTimeout, reportNetworkAttempts }
 }
 
 /** A time limit as a flag (a string), the config or the API give it: a number of ms, 0 for none. */

@@ -1,8 +1,9 @@
 // The programmatic API: a Mocha run with every spec file in a fresh isolated worker. The command
 // line (cli.ts) is this plus Mocha's way of printing errors and exiting.
-import { createPlan, hiddenBy, type IsolationOptions, type LeftoversMode } from '@isolane/core'
+import { relative } from 'node:path'
+import { createPlan, describeDestination, hiddenBy, type IsolationOptions, type LeftoversMode } from '@isolane/core'
 import { Mocha, collectFiles, normalizeRunOptions, prepareRunOptions, validateRunOptions, type MochaArgs, type MochaStats } from './_mocha.js'
-import { noTestFiles, specFileHidden, unmatchedPatterns, watchUnsupported } from './errors.js'
+import { networkAttemptsList, noTestFiles, specFileHidden, unmatchedPatterns, watchUnsupported } from './errors.js'
 import { loadRunSettings } from './options.js'
 import { createSpecFilePool, isolaneRunnerClass } from './runner.js'
 
@@ -27,6 +28,8 @@ export interface RunMochaOptions {
   leftovers?: LeftoversMode
   /** Milliseconds a spec file may run before its worker is killed and the file fails, timed out (default 0: no limit). */
   fileTimeout?: number
+  /** Default true: tests' failed attempts to reach outside their worker's network are said on their errors and listed at the end (on stderr). */
+  reportNetworkAttempts?: boolean
 }
 
 export interface RunMochaResult {
@@ -48,7 +51,12 @@ export interface RunMochaResult {
  * options it refuses, and isolane's for bad isolation options, before any worker starts.
  */
 export async function runMocha(options: RunMochaOptions = {}): Promise<RunMochaResult> {
-  const { args, isolation, jobs, workerExecArgv, reuseWorkers, leftovers, fileTimeout } = loadRunSettings(options.argv ?? [], options.isolation, { reuseWorkers: options.reuseWorkers, leftovers: options.leftovers, fileTimeout: options.fileTimeout })
+  const { args, isolation, jobs, workerExecArgv, reuseWorkers, leftovers, fileTimeout, reportNetworkAttempts } = loadRunSettings(options.argv ?? [], options.isolation, {
+    reuseWorkers: options.reuseWorkers,
+    leftovers: options.leftovers,
+    fileTimeout: options.fileTimeout,
+    reportNetworkAttempts: options.reportNetworkAttempts,
+  })
   if (args.watch) throw watchUnsupported()
 
   // As lib/cli/cli.js runCommand, with parallel mode on: Mocha refuses what it refuses there.
@@ -61,7 +69,7 @@ export async function runMocha(options: RunMochaOptions = {}): Promise<RunMochaR
   const files = collectSpecFiles(args)
   checkVisibleToWorkers(files, isolation)
   const env = options.env === undefined ? undefined : workerEnv(options.env)
-  const filePool = createSpecFilePool({ jobs, reuseWorkers, leftovers, isolation, env, execArgv: workerExecArgv, fileTimeout })
+  const filePool = createSpecFilePool({ jobs, reuseWorkers, leftovers, isolation, env, execArgv: workerExecArgv, fileTimeout, reportNetworkAttempts })
   try {
     const mocha = new Mocha(args)
     mocha.parallelMode(true)
@@ -70,6 +78,11 @@ export async function runMocha(options: RunMochaOptions = {}): Promise<RunMochaR
     const { failures, stats } = await new Promise<{ failures: number; stats: MochaStats }>((resolve) => {
       const runner = mocha.run((failures) => resolve({ failures, stats: runner.stats }))
     })
+    const attempts = filePool.progress.networkAttempts
+    if (attempts.length > 0) {
+      const lines = attempts.map((a) => `${relative(process.cwd(), a.file)}${a.test ? ` > ${a.test}` : ''}: ${describeDestination(a)} (${a.error})`)
+      process.stderr.write(networkAttemptsList([...new Set(lines)]))
+    }
     return { failures, exitCode: exitCodeOf(failures, args), stats, files, forceExit: args.exit === true }
   } finally {
     // Mocha has terminated it already, unless a global setup failed before any file ran.

@@ -4,11 +4,11 @@
 // runs file after file as Mocha's own workers do.
 import { relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { isIsolaneError, type IsolaneError, type IsolationOptions, type LeftoversMode } from '@isolane/core'
+import { createPlan, isIsolaneError, type IsolationOptions, type LeftoversMode, type NetworkAttempt } from '@isolane/core'
 import { createPool, describeLeftovers, type IsolatedPool, type ProgressReport, type WorkerExitedError } from '@isolane/pool'
 import { BufferedWorkerPool, ParallelBufferedRunner, deserialize, type BufferedPool, type MochaArgs, type ParallelBufferedRunnerClass, type SerializedWorkerResult } from './_mocha.js'
 import type { FileProgress, SpecFileOutcome, SpecFileTask, StartWorkerTask } from './entry/worker.js'
-import { deadWorkerMessage, functionPluginInReusedWorkers, workerExited, workerSetupFailed, type WorkerDeath } from './errors.js'
+import { deadWorkerMessage, functionPluginInReusedWorkers, NETWORK_HOW_TO_ALLOW, workerExited, workerSetupFailed, type WorkerDeath } from './errors.js'
 
 const WORKER_ENTRY = fileURLToPath(new URL('./entry/worker.js', import.meta.url))
 
@@ -23,12 +23,16 @@ export interface PoolSettings {
   execArgv: string[]
   /** Milliseconds a spec file may run before its worker is killed (0: no limit). */
   fileTimeout: number
+  /** Note what tests try to reach outside their worker's network (with a net namespace of its own), and list it at the end. */
+  reportNetworkAttempts: boolean
 }
 
 /** A run's pool, and what its workers said of each file while it ran. */
 export interface SpecFilePool {
   readonly pool: IsolatedPool
   readonly progress: FileProgressLog
+  /** Handed to each worker when it watches for attempts outside its network: how to allow one. */
+  readonly networkHowToAllow: string | undefined
 }
 
 /**
@@ -40,6 +44,8 @@ export function createSpecFilePool(settings: PoolSettings): SpecFilePool {
   const inline = settings.isolation.plugins?.find((plugin) => !('module' in plugin))
   if (settings.reuseWorkers && inline) throw functionPluginInReusedWorkers(inline.name)
   const progress = new FileProgressLog(settings.fileTimeout)
+  const ownNetwork = createPlan(settings.isolation, { workerId: 1 }).kinds.includes('net')
+  const networkHowToAllow = settings.reportNetworkAttempts && ownNetwork ? NETWORK_HOW_TO_ALLOW : undefined
   const pool = createPool({
     filename: WORKER_ENTRY,
     maxThreads: settings.jobs,
@@ -57,7 +63,7 @@ export function createSpecFilePool(settings: PoolSettings): SpecFilePool {
     isolation: settings.isolation,
     onProgress: (report) => progress.heard(report),
   })
-  return { pool, progress }
+  return { pool, progress, networkHowToAllow }
 }
 
 /**
@@ -70,6 +76,7 @@ export class FileProgressLog {
   readonly #events = new Map<string, unknown[]>()
   readonly #limits = new Map<string, NodeJS.Timeout>()
   readonly #timedOut = new Set<string>()
+  readonly #attempts: FileNetworkAttempt[] = []
 
   constructor(fileTimeout: number) {
     this.#fileTimeout = fileTimeout
@@ -77,7 +84,8 @@ export class FileProgressLog {
 
   heard({ worker, value }: ProgressReport): void {
     const progress = value as FileProgress
-    if (!('began' in progress)) return void this.#events.get(progress.file)?.push(progress.event)
+    if ('attempt' in progress) return void this.#attempts.push({ ...progress.attempt, file: progress.file, test: progress.test })
+    if ('event' in progress) return void this.#events.get(progress.file)?.push(progress.event)
     this.#events.set(progress.file, [])
     const { pid } = worker
     if (this.#fileTimeout <= 0 || pid === undefined) return
@@ -106,19 +114,29 @@ export class FileProgressLog {
   get fileTimeout(): number {
     return this.#fileTimeout
   }
+
+  /** What the run's tests tried to reach outside their workers' network, in the order heard. */
+  get networkAttempts(): readonly FileNetworkAttempt[] {
+    return this.#attempts
+  }
+}
+
+export interface FileNetworkAttempt extends NetworkAttempt {
+  readonly file: string
+  readonly test: string | undefined
 }
 
 /**
  * A ParallelBufferedRunner whose pool is isolane's. Mocha instantiates the runner class itself
  * (`Mocha#run`), so the pool travels in a class made for the run.
  */
-export function isolaneRunnerClass({ pool, progress }: SpecFilePool, reuseWorkers: boolean): ParallelBufferedRunnerClass {
+export function isolaneRunnerClass(filePool: SpecFilePool, reuseWorkers: boolean): ParallelBufferedRunnerClass {
   return class IsolaneRunner extends ParallelBufferedRunner {
     override run(...args: Parameters<InstanceType<ParallelBufferedRunnerClass>['run']>): unknown {
       // ParallelBufferedRunner#run calls BufferedWorkerPool.create() synchronously, before its
       // first await: the factory is swapped for exactly that call, and other runs are untouched.
       const create = BufferedWorkerPool.create
-      BufferedWorkerPool.create = () => new MochaPoolShape(pool, progress, reuseWorkers)
+      BufferedWorkerPool.create = () => new MochaPoolShape(filePool, reuseWorkers)
       try {
         return super.run(...args)
       } finally {
@@ -132,18 +150,20 @@ export function isolaneRunnerClass({ pool, progress }: SpecFilePool, reuseWorker
 class MochaPoolShape implements BufferedPool {
   readonly #pool: IsolatedPool
   readonly #progress: FileProgressLog
+  readonly #networkHowToAllow: string | undefined
   readonly #reuseWorkers: boolean
   /** Files handed to the pool and not answered yet (Mocha hands over every file at once). */
   #inFlight = 0
 
-  constructor(pool: IsolatedPool, progress: FileProgressLog, reuseWorkers: boolean) {
+  constructor({ pool, progress, networkHowToAllow }: SpecFilePool, reuseWorkers: boolean) {
     this.#pool = pool
     this.#progress = progress
+    this.#networkHowToAllow = networkHowToAllow
     this.#reuseWorkers = reuseWorkers
   }
 
   async run(file: string, options: MochaArgs): Promise<SerializedWorkerResult> {
-    const task: SpecFileTask = { file, serializedOptions: BufferedWorkerPool.serializeOptions(options) }
+    const task: SpecFileTask = { file, serializedOptions: BufferedWorkerPool.serializeOptions(options), networkHowToAllow: this.#networkHowToAllow }
     let outcome: SpecFileOutcome
     this.#inFlight++
     try {

@@ -101,3 +101,18 @@ export function deathMessages(death: WorkerDeath): { file(running: string | unde
 export function fileTimeoutMessage(value: unknown): string {
   return `isolane pool: \`fileTimeout\` must be a number of milliseconds greater than 0 (or 0 for no limit), got ${JSON.stringify(value)}. To fix: give for example \`fileTimeout: 60_000\`, or leave it out.`
 }
+
+/** Added to the error of a test that tried to reach outside its worker's network: how to allow it. */
+export const NETWORK_HOW_TO_ALLOW =
+  'give this file the host\'s network (`// @vitest-environment isolane` and `// @vitest-environment-options {"share": ["net"]}` in its docblock), ' +
+  'or make the name resolve to an address the worker can reach with a host entry plugin (isolane({ plugins }))'
+
+/** The end-of-run list of what tests tried to reach outside their worker's network. */
+export function networkAttemptsList(lines: readonly string[], optOut = 'isolane({ reportNetworkAttempts: false })'): string {
+  const tests = lines.length === 1 ? '1 test tried to reach the network outside its worker' : `${lines.length} tests tried to reach the network outside their workers`
+  return (
+    `isolane: ${tests} (each worker has only its own loopback), and failed:\n` +
+    lines.map((line) => `  ${line}\n`).join('') +
+    `To allow one: ${NETWORK_HOW_TO_ALLOW}. To leave this list out: ${optOut}.\n`
+  )
+}

@@ -1,6 +1,6 @@
 // What the pool and the agent in each worker (worker/agent.cts) say to each other, on the worker's
 // IPC channel beside Vitest's own requests and responses.
-import type { LeftoverProcess } from '@isolane/core'
+import type { LeftoverProcess, NetworkAttempt } from '@isolane/core'
 
 /** The key of every agent message: Vitest's worker ignores what lacks its own keys, and so does the pool's dispatch. */
 export const AGENT_KEY = '__isolane_agent__'
@@ -12,7 +12,15 @@ export const AGENT_KEY = '__isolane_agent__'
  */
 export type AgentRequest = { readonly [AGENT_KEY]: 'after-file'; readonly leftovers: boolean; readonly renew: boolean }
 
-export type AgentReply = { readonly [AGENT_KEY]: 'after-file'; readonly processes: readonly LeftoverProcess[] } | { readonly [AGENT_KEY]: 'failed'; readonly message: string }
+/** A test's attempt to reach outside the worker's network, with the file and test it came from (Vitest's expect state). */
+export interface TestNetworkAttempt extends NetworkAttempt {
+  readonly file: string | undefined
+  readonly test: string | undefined
+}
+
+export type AgentReply =
+  | { readonly [AGENT_KEY]: 'after-file'; readonly processes: readonly LeftoverProcess[]; readonly attempts: readonly TestNetworkAttempt[] }
+  | { readonly [AGENT_KEY]: 'failed'; readonly message: string }
 
 export function isAgentReply(message: unknown): message is AgentReply {
   return typeof message === 'object' && message !== null && AGENT_KEY in message

@@ -8,7 +8,7 @@
 import { relative } from 'node:path'
 import { describeLeftovers, type LeftoverProcess, type LeftoversMode } from '@isolane/core'
 import type { WorkerRequest, WorkerResponse } from 'vitest/node'
-import { AGENT_KEY, isAgentReply, type AgentReply, type AgentRequest } from './agent-protocol.js'
+import { AGENT_KEY, isAgentReply, type AgentReply, type AgentRequest, type TestNetworkAttempt } from './agent-protocol.js'
 
 type FileRequest = Extract<WorkerRequest, { type: 'run' | 'collect' }>
 type FileFinished = Extract<WorkerResponse, { type: 'testfileFinished' }>
@@ -36,6 +36,10 @@ export interface BetweenFiles {
   isCancelling(): boolean
   /** Reports files as skipped, as Vitest does for the files it had not started when a run is cancelled. */
   cancelFiles(files: FileRequest['context']['files']): void
+  /** Whether the agent notes what tests try to reach outside the worker's network: then it is asked after every file. */
+  readonly networkAttempts: boolean
+  /** Told what the file's tests tried to reach outside the worker's network. */
+  onNetworkAttempts(attempts: readonly TestNetworkAttempt[]): void
 }
 
 export function isFileRequest(message: unknown): message is FileRequest {
@@ -78,7 +82,7 @@ export async function runFiles(request: FileRequest, channel: WorkerChannel, how
     }
     error ??= answer.error
     const leftovers = how.leftovers !== 'keep'
-    if (!leftovers && !how.renew) continue
+    if (!leftovers && !how.renew && !how.networkAttempts) continue
     channel.send({ [AGENT_KEY]: 'after-file', leftovers, renew: how.renew })
     let after: AgentReply
     try {
@@ -87,7 +91,10 @@ export async function runFiles(request: FileRequest, channel: WorkerChannel, how
       continue // the worker died after its file: the next file gets a fresh one
     }
     if (after[AGENT_KEY] === 'failed') error ??= runError(`isolane could not check what ${names} left running: ${after.message}. This is a bug in isolane: please report it.`)
-    else if (after.processes.length > 0) error ??= reportLeftovers(names, after.processes, how)
+    else {
+      if (after.attempts.length > 0) how.onNetworkAttempts(after.attempts)
+      if (after.processes.length > 0) error ??= reportLeftovers(names, after.processes, how)
+    }
   }
   const finished: FileFinished = answer ?? { __vitest_worker_response__: true, type: 'testfileFinished' }
   return error === undefined ? finished : { ...finished, error }

@@ -16,6 +16,8 @@ export interface WorkerHandoff {
   readonly parentNamespaces: NamespaceIds
   /** How the pool made the worker's namespaces. */
   readonly way: LaunchWay
+  /** Note and report what tests try to reach outside the worker's network (isolane({ reportNetworkAttempts })). */
+  readonly reportNetworkAttempts?: boolean
 }
 
 /** The handoff meant for this process: the main thread of a worker the isolane pool forked. */

@@ -18,7 +18,7 @@ export interface IsolaneFileOptions {
 /** The key under which Vitest passes the environment's options (its name). */
 export const ENVIRONMENT_NAME = 'isolane'
 
-const FILE_KEYS = new Set(['namespaces', 'loopback', 'hostname', 'tmpfs', 'mqueue', 'binds', 'share'])
+const FILE_KEYS = new Set(['namespaces', 'loopback', 'hostname', 'tmpfs', 'mqueue', 'binds', 'share', 'reportNetworkAttempts'])
 
 /** What each kind's options need: sharing the kind drops them. */
 const NEEDS: Record<string, readonly NamespaceKind[]> = { loopback: ['net'], hostname: ['uts'], tmpfs: ['mnt'], binds: ['mnt'], mqueue: ['mnt', 'ipc'] }
@@ -40,7 +40,8 @@ export function mergeFileOptions(base: IsolationOptions, file: unknown): Isolati
     if (key === 'plugins') throw invalidFileOptions('`plugins` are functions and cannot be set per file', "give them to `isolane({ plugins })` in the config")
     if (!FILE_KEYS.has(key)) throw invalidFileOptions(`unknown option \`${key}\``, `use only ${[...FILE_KEYS].map((k) => `\`${k}\``).join(', ')}`)
   }
-  const { share, ...own } = file as IsolaneFileOptions
+  // The environment's own option (environment/index.ts): under the pool, the pool's option decides.
+  const { share, reportNetworkAttempts: _report, ...own } = file as IsolaneFileOptions & { reportNetworkAttempts?: unknown }
   const merged: IsolationOptions = { ...base, ...own }
   if (share === undefined) return merged
   if (!Array.isArray(share) || !share.every(isNamespaceKind)) throw invalidFileOptions(`\`share\` must be an array of kinds, got ${JSON.stringify(share)}`, `use some of ${ALL_KINDS.join(', ')}`)

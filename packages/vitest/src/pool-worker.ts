@@ -7,7 +7,7 @@ import type { Writable } from 'node:stream'
 import { chooseWay, createPlan, entryPath, forkIn, hostnameOf, IsolaneError, isSetupFailedMessage, namespaceId, namespaceIds, notSendable, SETUP_FAILED_KEY, SETUP_FAILED_STATUS, type IsolationOptions, type IsolationPlan, type LaunchWay, type LeftoversMode } from '@isolane/core'
 import type { PoolOptions, PoolWorker, TestProject, WorkerRequest } from 'vitest/node'
 import { cannotIsolateMessage, deathMessages, fileOptionsMessage, functionPluginWithoutIsolateMessage, notIsolatedBug, POOL_NAME, type WorkerDeath } from './_messages.js'
-import { isAgentReply, type AgentRequest } from './agent-protocol.js'
+import { isAgentReply, type AgentRequest, type TestNetworkAttempt } from './agent-protocol.js'
 import { isFileRequest, runFiles, type BetweenFiles, type WorkerChannel } from './between-files.js'
 import { HANDOFF_VARIABLE, type WorkerHandoff } from './handoff.js'
 import { fileOptionsOf, mergeFileOptions } from './options.js'
@@ -25,6 +25,10 @@ export interface BetweenFilesOptions {
   readonly leftovers: LeftoversMode
   /** Milliseconds a file may run before its worker is killed (0: no limit). */
   readonly fileTimeout: number
+  /** Note what tests try to reach outside the worker's network (needs a net namespace of its own). */
+  readonly reportNetworkAttempts: boolean
+  /** Told what a file's tests tried to reach outside the worker's network. */
+  readonly onNetworkAttempts: (attempts: readonly TestNetworkAttempt[]) => void
 }
 
 type Response = { readonly __vitest_worker_response__: true; readonly type: string; readonly error?: unknown }
@@ -87,7 +91,7 @@ export class IsolanePoolWorker implements PoolWorker {
   #timedOut = false
 
   /** Throws on a file's bad options: Vitest then fails that file, and no worker is forked. */
-  constructor(options: PoolOptions, poolIsolation: IsolationOptions, workerId: number, { leftovers, fileTimeout }: BetweenFilesOptions = { leftovers: 'stop', fileTimeout: 0 }) {
+  constructor(options: PoolOptions, poolIsolation: IsolationOptions, workerId: number, { leftovers, fileTimeout, reportNetworkAttempts, onNetworkAttempts }: BetweenFilesOptions) {
     this.#entrypoint = resolve(options.distPath, 'workers/forks.js')
     this.#execArgv = ['--require', AGENT, ...options.execArgv]
     this.#env = options.env
@@ -113,6 +117,8 @@ export class IsolanePoolWorker implements PoolWorker {
       warn: (line) => this.#stderr.write(`${line}\n`),
       isCancelling: () => isCancelling(project),
       cancelFiles: (files) => cancelFiles(project, files),
+      networkAttempts: reportNetworkAttempts && this.#way !== 'none' && this.#plan.kinds.includes('net'),
+      onNetworkAttempts,
     }
   }
 
@@ -169,7 +175,7 @@ export class IsolanePoolWorker implements PoolWorker {
     if (this.#child) return
     const plan = this.#plan
     const kinds = this.#way === 'none' ? [] : plan.kinds
-    const handoff: WorkerHandoff = { pool: 'isolane', kinds, hostname: hostnameOf(plan), workerId: this.#workerId, parentPid: process.pid, parentNamespaces: namespaceIds('self'), way: this.#way }
+    const handoff: WorkerHandoff = { pool: 'isolane', kinds, hostname: hostnameOf(plan), workerId: this.#workerId, parentPid: process.pid, parentNamespaces: namespaceIds('self'), way: this.#way, reportNetworkAttempts: this.#betweenFiles.networkAttempts }
     // `env` is one object for all of a project's workers: copy, never mutate.
     const env = { ...this.#env, [HANDOFF_VARIABLE]: JSON.stringify(handoff) } as NodeJS.ProcessEnv
     let child: ChildProcess

@@ -1,9 +1,30 @@
 // `isolane()`: the pool a user puts in `test.pool`. Everything that can be wrong with the options
 // or the machine is found here, when the config loads, before any worker starts.
-import { announceOnce, chooseWay, createPlan, IsolaneError, LEFTOVERS_MODES, type IsolationOptions, type LeftoversMode } from '@isolane/core'
-import type { PoolOptions, PoolRunnerInitializer, PoolWorker } from 'vitest/node'
-import { cannotIsolateMessage, fileTimeoutMessage, POOL_NAME } from './_messages.js'
+import { relative } from 'node:path'
+import { announceOnce, chooseWay, createPlan, describeDestination, IsolaneError, LEFTOVERS_MODES, type IsolationOptions, type LeftoversMode } from '@isolane/core'
+import type { PoolOptions, PoolRunnerInitializer, PoolWorker, TestProject } from 'vitest/node'
+import { cannotIsolateMessage, fileTimeoutMessage, networkAttemptsList, POOL_NAME } from './_messages.js'
 import { IsolanePoolWorker } from './pool-worker.js'
+import type { TestNetworkAttempt } from './agent-protocol.js'
+
+/** What the tests of a run tried to reach outside their workers' network: listed once, when Vitest closes. */
+const attemptsOfRun = new WeakMap<object, TestNetworkAttempt[]>()
+
+function networkAttemptsOf(project: TestProject): TestNetworkAttempt[] {
+  const { vitest } = project
+  let attempts = attemptsOfRun.get(vitest)
+  if (attempts) return attempts
+  attempts = []
+  attemptsOfRun.set(vitest, attempts)
+  const listed = attempts
+  vitest.onClose(() => {
+    if (listed.length === 0) return
+    const lines = listed.map((a) => `${a.file ? relative(project.config.root, a.file) : 'a file'}${a.test ? ` > ${a.test}` : ''}: ${describeDestination(a)} (${a.error})`)
+    vitest.logger.error(networkAttemptsList([...new Set(lines)]))
+    listed.length = 0
+  })
+  return attempts
+}
 
 /** The pool's options: the isolation every worker gets unless a file asks otherwise, and what is done between files. */
 export interface IsolanePoolOptions extends IsolationOptions {
@@ -18,16 +39,23 @@ export interface IsolanePoolOptions extends IsolationOptions {
    * died; the other files run on. For code that never yields, which Vitest's own testTimeout cannot stop.
    */
   fileTimeout?: number
+  /**
+   * Default true: a test's failed attempt to reach outside its worker's network (a connect or DNS
+   * lookup that only the host's network could serve) gets, on its error, what happened and how to
+   * allow it, and the run ends with a short list of them (file, test, destination). false: neither.
+   */
+  reportNetworkAttempts?: boolean
 }
 
 /**
  * A Vitest pool like the stock `forks` pool whose every worker is forked into fresh namespaces
  * (net, mnt, ipc, uts by default, `lo` up, a private /tmp and /dev/shm).
  */
-export function isolane({ leftovers = 'stop', fileTimeout = 0, ...options }: IsolanePoolOptions = {}): PoolRunnerInitializer {
+export function isolane({ leftovers = 'stop', fileTimeout = 0, reportNetworkAttempts = true, ...options }: IsolanePoolOptions = {}): PoolRunnerInitializer {
   if (!LEFTOVERS_MODES.includes(leftovers))
     throw new IsolaneError('ISOLANE_INVALID_OPTIONS', `isolane pool: \`leftovers\` must be "stop", "fail" or "keep", got ${JSON.stringify(leftovers)}. To fix: use "stop" (the default), "fail" or "keep".`, { hint: 'use "stop", "fail" or "keep"' })
   if (typeof fileTimeout !== 'number' || !Number.isFinite(fileTimeout) || fileTimeout < 0) throw new IsolaneError('ISOLANE_INVALID_OPTIONS', fileTimeoutMessage(fileTimeout), { hint: 'give a number of milliseconds' })
+  if (typeof reportNetworkAttempts !== 'boolean') throw new IsolaneError('ISOLANE_INVALID_OPTIONS', `isolane pool: \`reportNetworkAttempts\` must be true or false, got ${JSON.stringify(reportNetworkAttempts)}. To fix: leave it out (true), or set false.`, { hint: 'use true or false' })
   // Validated once with a sample worker id, so that a bad hostname template fails here too.
   const plan = createPlan(options, { workerId: 1 })
   // The way the workers' namespaces are made here: as root in the pool's own window, else in a
@@ -40,7 +68,8 @@ export function isolane({ leftovers = 'stop', fileTimeout = 0, ...options }: Iso
     name: POOL_NAME,
     createPoolWorker(poolOptions: PoolOptions): PoolWorker {
       workers += 1
-      return new IsolanePoolWorker(poolOptions, options, workers, { leftovers, fileTimeout })
+      const onNetworkAttempts = (attempts: readonly TestNetworkAttempt[]) => networkAttemptsOf(poolOptions.project).push(...attempts)
+      return new IsolanePoolWorker(poolOptions, options, workers, { leftovers, fileTimeout, reportNetworkAttempts, onNetworkAttempts })
     },
   }
 }

@@ -8,6 +8,7 @@
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { resolve } from 'node:path'
+import { watchNetworkAttempts, type NetworkAttempt } from '@isolane/core'
 import { reportProgress } from '@isolane/pool/worker'
 
 const require = createRequire(import.meta.url)
@@ -36,7 +37,10 @@ interface WorkerMocha {
  * host only with the file's result; if the worker dies first, these are all the host has to say
  * which tests ran and which one was running (runner.ts), and the start arms the file's time limit.
  */
-export type FileProgress = { readonly file: string; readonly began: true } | { readonly file: string; readonly event: unknown }
+export type FileProgress =
+  | { readonly file: string; readonly began: true }
+  | { readonly file: string; readonly event: unknown }
+  | { readonly file: string; readonly attempt: NetworkAttempt; readonly test: string | undefined }
 
 /** The events Mocha's parallel-buffered reporter buffers (lib/nodejs/reporters/parallel-buffered.cjs). */
 const STREAMED_EVENTS = ['suite', 'suite end', 'test', 'pending', 'fail', 'pass', 'retry', 'test end', 'hook', 'hook end']
@@ -45,6 +49,8 @@ const STREAMED_EVENTS = ['suite', 'suite end', 'test', 'pending', 'fail', 'pass'
 export interface SpecFileTask {
   file: string
   serializedOptions: string
+  /** Set when the worker has a network namespace of its own and attempts outside it are reported: how to allow one. */
+  networkHowToAllow?: string
 }
 
 /** Sent by the host only to make the pool fork a worker (see runner.ts): does nothing. */
@@ -96,7 +102,28 @@ export default async function runTask(task: SpecFileTask | StartWorkerTask): Pro
   return 'startWorker' in task ? null : runSpecFile(task)
 }
 
-async function runSpecFile({ file, serializedOptions }: SpecFileTask): Promise<SpecFileOutcome> {
+/** The file and test running now in this worker: what a network attempt is reported with. */
+const running: { file: string | undefined; test: string | undefined } = { file: undefined, test: undefined }
+let watchingNetwork = false
+
+/** From the first file on, for the worker's life: tests that try to reach outside its network are noted. */
+function watchNetwork(howToAllow: string): void {
+  if (watchingNetwork) return
+  watchingNetwork = true
+  watchNetworkAttempts({
+    howToAllow,
+    onAttempt: (attempt) => {
+      if (running.file === undefined) return
+      const progress: FileProgress = { file: running.file, attempt, test: running.test }
+      reportProgress(progress)
+    },
+  })
+}
+
+async function runSpecFile({ file, serializedOptions, networkHowToAllow }: SpecFileTask): Promise<SpecFileOutcome> {
+  if (networkHowToAllow !== undefined) watchNetwork(networkHowToAllow)
+  running.file = file
+  running.test = undefined
   // serialize-javascript output (it keeps RegExps such as `grep`); evaluated as Mocha's worker does.
   const argv = (0, eval)(`(${serializedOptions})`) as Record<string, unknown>
   const options: Record<string, unknown> = { ui: 'bdd', ...argv, parallel: false, forbidOnly: true, isWorker: true }
@@ -124,6 +151,8 @@ async function runSpecFile({ file, serializedOptions }: SpecFileTask): Promise<S
       }
     })
     // The runner emits from the next tick on: every event is heard.
+    runner.on('test', (test) => (running.test = (test as { fullTitle(): string }).fullTitle()))
+    runner.on('test end', () => (running.test = undefined))
     for (const name of STREAMED_EVENTS) {
       runner.on(name, (runnable, error) => {
         const progress: FileProgress = { file, event: SerializableEvent.create(name, runnable, error).serialize() }

@@ -6,14 +6,30 @@
 type LeftoverProcess = import('@isolane/core').LeftoverProcess
 type AgentReply = import('../agent-protocol.js').AgentReply
 type AgentRequest = import('../agent-protocol.js').AgentRequest
+type TestNetworkAttempt = import('../agent-protocol.js').TestNetworkAttempt
 
-const { adoptOrphans, prepareRenewal, renewIsolation, stopLeftovers } = require('@isolane/core') as typeof import('@isolane/core')
+const { adoptOrphans, prepareRenewal, renewIsolation, stopLeftovers, watchNetworkAttempts } = require('@isolane/core') as typeof import('@isolane/core')
 const { AGENT_KEY } = require('../agent-protocol.js') as typeof import('../agent-protocol.js')
+const { readHandoff } = require('../handoff.js') as typeof import('../handoff.js')
+const { NETWORK_HOW_TO_ALLOW } = require('../_messages.js') as typeof import('../_messages.js')
 
 // The plan to renew with (isolate: false), taken out of the environment before Vitest's code runs.
 prepareRenewal()
 // A detached process a test starts stays this worker's descendant, so it can be found and stopped.
 adoptOrphans()
+
+// What tests try to reach outside the worker's own network: said on the error, and listed at the end.
+const attempts: TestNetworkAttempt[] = []
+const handoff = readHandoff()
+if (handoff?.kinds.includes('net') && handoff.reportNetworkAttempts !== false) {
+  watchNetworkAttempts({ howToAllow: NETWORK_HOW_TO_ALLOW, onAttempt: (attempt) => attempts.push({ ...attempt, ...currentTest() }) })
+}
+
+/** The file and test running now, from Vitest's expect state (what `expect.getState()` returns). */
+function currentTest(): { file: string | undefined; test: string | undefined } {
+  const state = (globalThis as { [key: symbol]: { state?: { testPath?: string; currentTestName?: string } } | undefined })[Symbol.for('$$jest-matchers-object')]?.state
+  return { file: state?.testPath, test: state?.currentTestName || undefined }
+}
 
 // Listening only from when Vitest's worker listens: a 'message' listener makes Node read the IPC
 // channel, and a message read before Vitest's listener exists (its 'start') would be lost to it.
@@ -31,7 +47,7 @@ process.on('newListener', function listenAlong(event: string | symbol) {
 function afterFile(request: AgentRequest): AgentReply {
   try {
     const processes: LeftoverProcess[] = request.leftovers ? stopLeftovers() : []
-    return { [AGENT_KEY]: 'after-file', processes }
+    return { [AGENT_KEY]: 'after-file', processes, attempts: attempts.splice(0) }
   } catch (error) {
     return { [AGENT_KEY]: 'failed', message: messageOf(error) }
   }
