@@ -92,6 +92,19 @@ describe('reuseWorkers', () => {
     expect(() => loadRunSettings(['--no-config', '--no-package', '--isolane-leftovers=ignore'])).toThrow(/must be stop, fail or keep, not "ignore"/)
   })
 
+  it('takes a file time limit in milliseconds (none by default), and refuses anything else', () => {
+    expect(loadRunSettings(['--no-config', '--no-package']).fileTimeout).toBe(0)
+    expect(loadRunSettings(['--no-config', '--no-package', '--isolane-file-timeout', '60000']).fileTimeout).toBe(60000)
+    expect(loadRunSettings(['--no-config', '--no-package'], {}, { fileTimeout: 5000 }).fileTimeout).toBe(5000)
+    expect(() => loadRunSettings(['--no-config', '--no-package', '--isolane-file-timeout=-5'])).toThrow(/--isolane-file-timeout \(or `isolane\.fileTimeout`\) must be a number of milliseconds, 0 for no limit; got "-5"/)
+  })
+
+  it('reports attempts to reach outside the network by default; the flag turns it off', () => {
+    expect(loadRunSettings(['--no-config', '--no-package']).reportNetworkAttempts).toBe(true)
+    expect(loadRunSettings(['--no-config', '--no-package', '--isolane-no-report-network-attempts']).reportNetworkAttempts).toBe(false)
+    expect(loadRunSettings(['--no-config', '--no-package', '--isolane-report-network-attempts=false']).reportNetworkAttempts).toBe(false)
+  })
+
   it('comes from the config, the flag over it, the programmatic option over both, and is no isolation option', () => {
     const fromConfig = loadRunSettings(['--config', reusingConfig, '--no-package'])
     expect(fromConfig.reuseWorkers).toBe(true)

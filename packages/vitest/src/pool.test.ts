@@ -29,6 +29,10 @@ describe('isolane() in a Vitest config', () => {
       [{ namespces: ['net'] }, 'ISOLANE_INVALID_OPTIONS', /unknown option `namespces`/],
       [{ hostname: 'w-{worker}' }, 'ISOLANE_INVALID_OPTIONS', /unknown token \{worker\}/],
       [{ namespaces: ['net'], tmpfs: ['/tmp'] }, 'ISOLANE_INVALID_OPTIONS', /`tmpfs` needs a fresh mount namespace/],
+      [{ fileTimeout: -1 }, 'ISOLANE_INVALID_OPTIONS', /`fileTimeout` must be a number of milliseconds greater than 0 \(or 0 for no limit\), got -1/],
+      [{ fileTimeout: '5s' }, 'ISOLANE_INVALID_OPTIONS', /`fileTimeout` must be a number of milliseconds/],
+      [{ reportNetworkAttempts: 'yes' }, 'ISOLANE_INVALID_OPTIONS', /`reportNetworkAttempts` must be true or false, got "yes"/],
+      [{ leftovers: 'ignore' }, 'ISOLANE_INVALID_OPTIONS', /`leftovers` must be "stop", "fail" or "keep"/],
     ]
     for (const [options, code, message] of cases) {
       const error = thrown(() => isolane(options as never))
