@@ -1,4 +1,5 @@
 import { doctor } from './commands/doctor.js'
+import { enter, ls, rm } from './commands/kept.js'
 import { ns } from './commands/ns.js'
 import { run } from './commands/run.js'
 import { UsageError, reportError } from './errors.js'
@@ -16,8 +17,13 @@ Usage:
       --way WAY                  auto (default), privileged, or user-namespace: how the
                                  namespaces are made (privileged needs root or CAP_SYS_ADMIN;
                                  user-namespace works for any user where the kernel allows it)
+      --keep NAME                keep the namespaces after CMD ends (isolane enter NAME)
       --dry-run                  print the setup steps, run nothing
   isolane ns [PID...]            namespace ids of processes, side by side
+  isolane ls                     workers kept after their file failed (keep: 'on-failure')
+  isolane enter NAME [-- CMD]    run CMD (default: your shell) in a kept worker's namespaces
+                                 (its network, /tmp and hostname: ss -ltn, ls /tmp, hostname)
+  isolane rm NAME... | --all     release kept workers: their namespaces end, nothing is left
 `
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -27,6 +33,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'doctor': return doctor()
       case 'run': return await run(rest)
       case 'ns': return ns(rest)
+      case 'ls': return ls(rest)
+      case 'enter': return enter(rest)
+      case 'rm': return rm(rest)
       case undefined:
       case '-h':
       case '--help':

@@ -8,6 +8,7 @@ import { createRequire } from 'node:module'
 import { readFileSync } from 'node:fs'
 import type { ChildProcess, ForkOptions, SpawnOptions } from 'node:child_process'
 import { CHILD_SETUP_ENV, childSetupOf, notSendable, type SetupFailureChannel } from './child-setup.js'
+import { HOLD_FD_ENV } from './kept.js'
 import { RENEWAL_ENV } from './renewal.js'
 import { entryPath } from './entry-path.js'
 import { IsolaneError } from './errors.js'
@@ -59,11 +60,22 @@ export function forkIn(givenPlan: IsolationPlan, way: LaunchWay, modulePath: str
   }
 }
 
+export interface SpawnInExtras {
+  /** The function that spawns (default: node:child_process's). */
+  spawn?: typeof plainSpawn
+  /**
+   * Start a process that holds the child's namespaces after it exits (kept.ts), before the command
+   * runs: its pid is written on the child's fd 3 (stdio[3] must be a pipe), which is then closed.
+   */
+  hold?: boolean
+}
+
 /** `spawn()` of any command into the plan's namespaces. */
-export function spawnIn(givenPlan: IsolationPlan, way: LaunchWay, command: string, args: readonly string[], options: SpawnOptions = {}, spawn = plainSpawn): ChildProcess {
+export function spawnIn(givenPlan: IsolationPlan, way: LaunchWay, command: string, args: readonly string[], options: SpawnOptions = {}, { spawn = plainSpawn, hold = false }: SpawnInExtras = {}): ChildProcess {
   // Isolane's own files matter only where a Node of isolane's runs in the child, in front of the command.
-  const ownNodeInFront = way === 'user-namespace' || (way === 'privileged' && needsChildSetup(givenPlan))
+  const ownNodeInFront = way === 'user-namespace' || (way === 'privileged' && (needsChildSetup(givenPlan) || hold))
   const plan = ownNodeInFront ? withOwnFilesVisible(givenPlan) : givenPlan
+  if (hold) options = { ...options, env: { ...(options.env ?? process.env), [HOLD_FD_ENV]: '3' } }
   switch (way) {
     case 'none':
       return spawn(command, [...args], options)

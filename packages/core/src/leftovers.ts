@@ -45,12 +45,20 @@ export function descendants(pid: number = process.pid): LeftoverProcess[] {
   return found
 }
 
+/** Processes no leftovers check stops: those that hold a kept worker's namespaces (kept.ts). One set a process, whichever copy of this module asks. */
+const EXEMPT: Set<number> = ((globalThis as { [key: symbol]: Set<number> | undefined })[Symbol.for('isolane.leftovers.exempt')] ??= new Set())
+
+/** Leaves `pid` (and what it starts) out of every later leftovers check of this process. */
+export function exemptFromLeftovers(pid: number): void {
+  EXEMPT.add(pid)
+}
+
 /**
  * Stops (SIGKILL) every descendant of this process and returns what they were. Children the worker
  * itself relies on are to be left out by the caller through `keep`.
  */
 export function stopLeftovers(keep: ReadonlySet<number> = new Set()): LeftoverProcess[] {
-  const left = descendants().filter((process) => !keep.has(process.pid))
+  const left = descendants().filter((process) => !keep.has(process.pid) && !EXEMPT.has(process.pid))
   for (const { pid } of left) {
     try {
       process.kill(pid, 'SIGKILL')

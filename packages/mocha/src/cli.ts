@@ -34,6 +34,9 @@ Isolation options (also as \`isolane: { ... }\` in the Mocha config):
   --isolane-file-timeout MS    a hard limit for each spec file: past it, its worker is killed
                                and the file fails, timed out, naming the test that ran
                                (default: none; Mocha's --timeout cannot stop a busy loop)
+  --isolane-keep on-failure    keep the namespaces of a worker whose file failed (its
+                               network, /tmp, hostname) for isolane enter NAME; each
+                               file then gets a fresh worker (see: isolane ls, isolane rm)
   --isolane-no-report-network-attempts
                                leave out what a test that tried to reach the network
                                outside its worker is told (default: on its error, and

@@ -10,7 +10,7 @@ export type MochaAdapterErrorCode =
   | 'ISOLANE_MOCHA_WORKER_EXITED'
   | 'ISOLANE_MOCHA_SETUP_FAILED'
 
-const ISOLANE_FLAGS = '--isolane-namespaces, --isolane-hostname, --isolane-tmpfs, --isolane-loopback, --isolane-no-loopback, --isolane-mqueue, --isolane-reuse-workers, --isolane-no-reuse-workers, --isolane-leftovers, --isolane-file-timeout, --isolane-report-network-attempts, --isolane-way, --isolane-fallback'
+const ISOLANE_FLAGS = '--isolane-namespaces, --isolane-hostname, --isolane-tmpfs, --isolane-loopback, --isolane-no-loopback, --isolane-mqueue, --isolane-reuse-workers, --isolane-no-reuse-workers, --isolane-leftovers, --isolane-file-timeout, --isolane-report-network-attempts, --isolane-keep, --isolane-way, --isolane-fallback'
 
 function adapterError(code: MochaAdapterErrorCode, what: string, fix: string, cause?: unknown): IsolaneError {
   return new IsolaneError(code, `${what}. To fix: ${fix}.`, { hint: fix, cause })
@@ -142,6 +142,23 @@ export function workerExited(file: string, death: WorkerDeath): IsolaneError {
 
 export function badFileTimeout(value: unknown): IsolaneError {
   return adapterError('ISOLANE_MOCHA_USAGE', `--isolane-file-timeout (or \`isolane.fileTimeout\`) must be a number of milliseconds, 0 for no limit; got ${JSON.stringify(value)}`, 'give for example --isolane-file-timeout 60000, or leave it out')
+}
+
+export function badKeep(value: unknown): IsolaneError {
+  return adapterError('ISOLANE_MOCHA_USAGE', `--isolane-keep (or \`isolane.keep\`) must be never or on-failure, not ${JSON.stringify(value)}`, 'use --isolane-keep on-failure to keep a failed file\'s worker for `isolane enter`, or leave it out')
+}
+
+export function keepWithPid(): IsolaneError {
+  return adapterError('ISOLANE_MOCHA_USAGE', '--isolane-keep on-failure keeps a failed worker\'s namespaces through a process left in them, and with the pid kind every process of a worker ends with it', 'leave pid out of --isolane-namespaces while you keep workers, or leave --isolane-keep out')
+}
+
+/** The end-of-run list of kept workers, with how to step in and release them. */
+export function keptList(lines: readonly string[]): string {
+  return (
+    `isolane-mocha: kept the namespaces of ${lines.length === 1 ? 'the worker of 1 failed file' : `the workers of ${lines.length} failed files`} (network, /tmp, hostname, IPC):\n` +
+    lines.map((line) => `  ${line}\n`).join('') +
+    'Step in: isolane enter NAME [-- CMD] (e.g. -- ss -ltn, -- ls /tmp, -- hostname). List: isolane ls. Release: isolane rm NAME, or isolane rm --all.\n'
+  )
 }
 
 export function badLeftovers(value: unknown): IsolaneError {

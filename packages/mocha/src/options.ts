@@ -6,7 +6,7 @@
 import { cpus } from 'node:os'
 import { createPlan, LEFTOVERS_MODES, type IsolationOptions, type LeftoversMode, type NamespaceKind } from '@isolane/core'
 import { isNodeFlag, loadOptions, unparseNodeFlags, type MochaArgs } from './_mocha.js'
-import { badBooleanFlag, badFileTimeout, badLeftovers, configIsolationNotObject, configReuseWorkersNotBoolean, missingFlagValue, unknownIsolaneFlag } from './errors.js'
+import { badBooleanFlag, badFileTimeout, badKeep, badLeftovers, keepWithPid, configIsolationNotObject, configReuseWorkersNotBoolean, missingFlagValue, unknownIsolaneFlag } from './errors.js'
 
 type FlagKind = 'list' | 'string' | 'boolean'
 
@@ -26,6 +26,8 @@ export interface RunModeOptions {
   fileTimeout?: number
   /** Default true: a test's failed attempt to reach outside its worker's network says so on its error, and the run ends with a list of them. */
   reportNetworkAttempts?: boolean
+  /** 'on-failure': keep the namespaces of a worker whose file failed, for `isolane enter` (each file then gets a fresh worker). Default 'never'. */
+  keep?: 'never' | 'on-failure'
 }
 
 const ISOLANE_FLAGS: Readonly<Record<string, { key: keyof IsolationOptions | keyof RunModeOptions; kind: FlagKind; example: string }>> = {
@@ -38,11 +40,12 @@ const ISOLANE_FLAGS: Readonly<Record<string, { key: keyof IsolationOptions | key
   '--isolane-leftovers': { key: 'leftovers', kind: 'string', example: 'stop' },
   '--isolane-file-timeout': { key: 'fileTimeout', kind: 'string', example: '60000' },
   '--isolane-report-network-attempts': { key: 'reportNetworkAttempts', kind: 'boolean', example: 'true' },
+  '--isolane-keep': { key: 'keep', kind: 'string', example: 'on-failure' },
   '--isolane-way': { key: 'way', kind: 'string', example: 'auto' },
   '--isolane-fallback': { key: 'fallback', kind: 'string', example: 'none' },
 }
 
-const RUN_MODE_KEYS: ReadonlySet<string> = new Set<keyof RunModeOptions>(['reuseWorkers', 'leftovers', 'fileTimeout', 'reportNetworkAttempts'])
+const RUN_MODE_KEYS: ReadonlySet<string> = new Set<keyof RunModeOptions>(['reuseWorkers', 'leftovers', 'fileTimeout', 'reportNetworkAttempts', 'keep'])
 
 export interface SplitArgv {
   /** The arguments for Mocha's own option loading. */
@@ -121,6 +124,7 @@ export interface RunSettings {
   /** Milliseconds a spec file may run (0: no limit). */
   fileTimeout: number
   reportNetworkAttempts: boolean
+  keep: 'never' | 'on-failure'
 }
 
 /**
@@ -133,11 +137,15 @@ export function loadRunSettings(argv: readonly string[], isolationOverride: Isol
   const fromConfig = args.isolane ?? {}
   if (typeof fromConfig !== 'object' || fromConfig === null || Array.isArray(fromConfig)) throw configIsolationNotObject(fromConfig)
   delete args.isolane
-  const { reuseWorkers: reuseFromConfig, leftovers: leftoversFromConfig, fileTimeout: fileTimeoutFromConfig, reportNetworkAttempts: reportFromConfig, ...isolationFromConfig } = fromConfig as IsolationOptions & RunModeOptions
+  const { reuseWorkers: reuseFromConfig, leftovers: leftoversFromConfig, fileTimeout: fileTimeoutFromConfig, reportNetworkAttempts: reportFromConfig, keep: keepFromConfig, ...isolationFromConfig } = fromConfig as IsolationOptions & RunModeOptions
   if (reuseFromConfig !== undefined && typeof reuseFromConfig !== 'boolean') throw configReuseWorkersNotBoolean(reuseFromConfig)
   const isolation: IsolationOptions = { ...isolationFromConfig, ...fromFlags, ...isolationOverride }
   createPlan(isolation, { workerId: 1 })
-  const reuseWorkers = runModeOverride.reuseWorkers ?? runModeFromFlags.reuseWorkers ?? reuseFromConfig ?? true
+  const keep = runModeOverride.keep ?? runModeFromFlags.keep ?? keepFromConfig ?? 'never'
+  if (keep !== 'never' && keep !== 'on-failure') throw badKeep(keep)
+  if (keep === 'on-failure' && createPlan(isolation, { workerId: 1 }).kinds.includes('pid')) throw keepWithPid()
+  // A kept worker's /tmp is the failed file's only if no later file runs in its mount namespace: each file gets a fresh worker.
+  const reuseWorkers = keep === 'on-failure' ? false : runModeOverride.reuseWorkers ?? runModeFromFlags.reuseWorkers ?? reuseFromConfig ?? true
   if (typeof reuseWorkers !== 'boolean') throw configReuseWorkersNotBoolean(reuseWorkers, 'The `reuseWorkers` option of runMocha()')
   const leftovers = runModeOverride.leftovers ?? runModeFromFlags.leftovers ?? leftoversFromConfig ?? 'stop'
   if (!LEFTOVERS_MODES.includes(leftovers)) throw badLeftovers(leftovers)
@@ -147,7 +155,7 @@ export function loadRunSettings(argv: readonly string[], isolationOverride: Isol
 
   const workerExecArgv = takeNodeFlags(args)
   const jobs = typeof args.jobs === 'number' && Number.isFinite(args.jobs) ? Math.max(1, Math.floor(args.jobs)) : Math.max(1, cpus().length - 1)
-  return { args, isolation, jobs, workerExecArgv, reuseWorkers, leftovers, fileTimeout, reportNetworkAttempts }
+  return { args, isolation, jobs, workerExecArgv, reuseWorkers, leftovers, fileTimeout, reportNetworkAttempts, keep }
 }
 
 /** A time limit as a flag (a string), the config or the API give it: a number of ms, 0 for none. */

@@ -3,7 +3,7 @@
 import { relative } from 'node:path'
 import { createPlan, describeDestination, hiddenBy, type IsolationOptions, type LeftoversMode } from '@isolane/core'
 import { Mocha, collectFiles, normalizeRunOptions, prepareRunOptions, validateRunOptions, type MochaArgs, type MochaStats } from './_mocha.js'
-import { networkAttemptsList, noTestFiles, specFileHidden, unmatchedPatterns, watchUnsupported } from './errors.js'
+import { keptList, networkAttemptsList, noTestFiles, specFileHidden, unmatchedPatterns, watchUnsupported } from './errors.js'
 import { loadRunSettings } from './options.js'
 import { createSpecFilePool, isolaneRunnerClass } from './runner.js'
 
@@ -30,6 +30,8 @@ export interface RunMochaOptions {
   fileTimeout?: number
   /** Default true: tests' failed attempts to reach outside their worker's network are said on their errors and listed at the end (on stderr). */
   reportNetworkAttempts?: boolean
+  /** 'on-failure': keep the namespaces of a worker whose file failed, for `isolane enter` (each file then gets a fresh worker). */
+  keep?: 'never' | 'on-failure'
 }
 
 export interface RunMochaResult {
@@ -51,11 +53,12 @@ export interface RunMochaResult {
  * options it refuses, and isolane's for bad isolation options, before any worker starts.
  */
 export async function runMocha(options: RunMochaOptions = {}): Promise<RunMochaResult> {
-  const { args, isolation, jobs, workerExecArgv, reuseWorkers, leftovers, fileTimeout, reportNetworkAttempts } = loadRunSettings(options.argv ?? [], options.isolation, {
+  const { args, isolation, jobs, workerExecArgv, reuseWorkers, leftovers, fileTimeout, reportNetworkAttempts, keep } = loadRunSettings(options.argv ?? [], options.isolation, {
     reuseWorkers: options.reuseWorkers,
     leftovers: options.leftovers,
     fileTimeout: options.fileTimeout,
     reportNetworkAttempts: options.reportNetworkAttempts,
+    keep: options.keep,
   })
   if (args.watch) throw watchUnsupported()
 
@@ -69,7 +72,7 @@ export async function runMocha(options: RunMochaOptions = {}): Promise<RunMochaR
   const files = collectSpecFiles(args)
   checkVisibleToWorkers(files, isolation)
   const env = options.env === undefined ? undefined : workerEnv(options.env)
-  const filePool = createSpecFilePool({ jobs, reuseWorkers, leftovers, isolation, env, execArgv: workerExecArgv, fileTimeout, reportNetworkAttempts })
+  const filePool = createSpecFilePool({ jobs, reuseWorkers, leftovers, isolation, env, execArgv: workerExecArgv, fileTimeout, reportNetworkAttempts, keep: keep === 'on-failure' })
   try {
     const mocha = new Mocha(args)
     mocha.parallelMode(true)
@@ -83,6 +86,7 @@ export async function runMocha(options: RunMochaOptions = {}): Promise<RunMochaR
       const lines = attempts.map((a) => `${relative(process.cwd(), a.file)}${a.test ? ` > ${a.test}` : ''}: ${describeDestination(a)} (${a.error})`)
       process.stderr.write(networkAttemptsList([...new Set(lines)]))
     }
+    if (filePool.kept.length > 0) process.stderr.write(keptList(filePool.kept.map((worker) => `${worker.name}: ${worker.file ?? ''}${worker.hostname ? `, hostname ${worker.hostname}` : ''}`)))
     return { failures, exitCode: exitCodeOf(failures, args), stats, files, forceExit: args.exit === true }
   } finally {
     // Mocha has terminated it already, unless a global setup failed before any file ran.

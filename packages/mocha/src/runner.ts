@@ -2,9 +2,9 @@
 // bail, stats, uncaught handling), with an isolane pool where it would use workerpool. Every
 // worker loads ./entry/worker.js; it runs one spec file and is replaced, or, with reuseWorkers,
 // runs file after file as Mocha's own workers do.
-import { relative } from 'node:path'
+import { basename, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { createPlan, isIsolaneError, type IsolationOptions, type LeftoversMode, type NetworkAttempt } from '@isolane/core'
+import { createPlan, isIsolaneError, KEPT_KINDS, namespaceId, recordKept, type IsolationOptions, type KeptWorker, type LeftoversMode, type NetworkAttempt } from '@isolane/core'
 import { createPool, describeLeftovers, type IsolatedPool, type ProgressReport, type WorkerExitedError } from '@isolane/pool'
 import { BufferedWorkerPool, ParallelBufferedRunner, deserialize, type BufferedPool, type MochaArgs, type ParallelBufferedRunnerClass, type SerializedWorkerResult } from './_mocha.js'
 import type { FileProgress, SpecFileOutcome, SpecFileTask, StartWorkerTask } from './entry/worker.js'
@@ -25,6 +25,8 @@ export interface PoolSettings {
   fileTimeout: number
   /** Note what tests try to reach outside their worker's network (with a net namespace of its own), and list it at the end. */
   reportNetworkAttempts: boolean
+  /** Keep the namespaces of a worker whose file failed. */
+  keep: boolean
 }
 
 /** A run's pool, and what its workers said of each file while it ran. */
@@ -33,6 +35,9 @@ export interface SpecFilePool {
   readonly progress: FileProgressLog
   /** Handed to each worker when it watches for attempts outside its network: how to allow one. */
   readonly networkHowToAllow: string | undefined
+  readonly keep: boolean
+  /** The workers kept so far. */
+  readonly kept: KeptWorker[]
 }
 
 /**
@@ -63,7 +68,11 @@ export function createSpecFilePool(settings: PoolSettings): SpecFilePool {
     isolation: settings.isolation,
     onProgress: (report) => progress.heard(report),
   })
-  return { pool, progress, networkHowToAllow }
+  return { pool, progress, networkHowToAllow, keep: settings.keep && ownNamespaces(settings.isolation), kept: [] }
+}
+
+function ownNamespaces(isolation: IsolationOptions): boolean {
+  return createPlan(isolation, { workerId: 1 }).kinds.length > 0
 }
 
 /**
@@ -151,19 +160,23 @@ class MochaPoolShape implements BufferedPool {
   readonly #pool: IsolatedPool
   readonly #progress: FileProgressLog
   readonly #networkHowToAllow: string | undefined
+  readonly #keep: boolean
+  readonly #kept: KeptWorker[]
   readonly #reuseWorkers: boolean
   /** Files handed to the pool and not answered yet (Mocha hands over every file at once). */
   #inFlight = 0
 
-  constructor({ pool, progress, networkHowToAllow }: SpecFilePool, reuseWorkers: boolean) {
+  constructor({ pool, progress, networkHowToAllow, keep, kept }: SpecFilePool, reuseWorkers: boolean) {
     this.#pool = pool
     this.#progress = progress
     this.#networkHowToAllow = networkHowToAllow
+    this.#keep = keep
+    this.#kept = kept
     this.#reuseWorkers = reuseWorkers
   }
 
   async run(file: string, options: MochaArgs): Promise<SerializedWorkerResult> {
-    const task: SpecFileTask = { file, serializedOptions: BufferedWorkerPool.serializeOptions(options), networkHowToAllow: this.#networkHowToAllow }
+    const task: SpecFileTask = { file, serializedOptions: BufferedWorkerPool.serializeOptions(options), networkHowToAllow: this.#networkHowToAllow, keep: this.#keep }
     let outcome: SpecFileOutcome
     this.#inFlight++
     try {
@@ -183,6 +196,7 @@ class MochaPoolShape implements BufferedPool {
       this.#inFlight--
     }
     this.#progress.finished(file)
+    if (outcome.kept) this.#kept.push(recordKeptFile(file, outcome.kept))
     return deserialize(outcome.result as SerializedWorkerResult)
   }
 
@@ -208,6 +222,15 @@ class MochaPoolShape implements BufferedPool {
     const busy = Math.min(workersRunning, this.#inFlight)
     return { totalWorkers: workersRunning, busyWorkers: busy, idleWorkers: workersRunning - busy, pendingTasks: this.#inFlight - busy }
   }
+}
+
+/** The record of a worker kept after `file` failed: named for the file and the worker. */
+function recordKeptFile(file: string, kept: NonNullable<SpecFileOutcome['kept']>): KeptWorker {
+  const stem = basename(file).replace(/\.[cm]?[jt]s$/, '').replace(/\.(spec|test)$/, '')
+  // Through a user namespace of its own (no root), or in the host's (privileged).
+  const way = namespaceId(kept.holder, 'user') === namespaceId('self', 'user') ? 'privileged' : 'user-namespace'
+  const kinds = KEPT_KINDS.filter((kind) => namespaceId(kept.holder, kind) !== namespaceId('self', kind))
+  return recordKept({ name: `${stem}-w${kept.workerId ?? 0}`, pid: kept.holder, file: relative(process.cwd(), file), kinds, way, hostname: kept.hostname })
 }
 
 function isWorkerExit(error: unknown): error is WorkerExitedError {

@@ -58,6 +58,8 @@ export type WorkerDeath =
   | { readonly kind: 'exit'; readonly pid: number | undefined; readonly code: number }
   | { readonly kind: 'signal'; readonly pid: number | undefined; readonly signal: NodeJS.Signals }
   | { readonly kind: 'timeout'; readonly pid: number | undefined; readonly ms: number }
+  /** Ended by the pool after its namespaces were kept (keep: 'on-failure'): never under a file. */
+  | { readonly kind: 'retired' }
 
 /** Signals that mean native code crashed. */
 const CRASH_SIGNALS: ReadonlySet<string> = new Set(['SIGSEGV', 'SIGBUS', 'SIGABRT', 'SIGILL', 'SIGFPE'])
@@ -69,6 +71,7 @@ export function deathMessages(death: WorkerDeath): { file(running: string | unde
       file: () => `isolane: none of this file's tests ran: ${death.message}`,
       test: () => 'not run: the worker for this file could not be set up (see the file\'s error)',
     }
+  if (death.kind === 'retired') return { file: () => 'isolane: the worker ended after its namespaces were kept. This is a bug in isolane: please report it.', test: () => 'not run' }
   const worker = `the worker running this file${death.pid === undefined ? '' : ` (pid ${death.pid})`}`
   const during = (running: string | undefined) => (running === undefined ? '' : ` while test "${running}" ran`)
   switch (death.kind) {
@@ -114,5 +117,22 @@ export function networkAttemptsList(lines: readonly string[], optOut = 'isolane(
     `isolane: ${tests} (each worker has only its own loopback), and failed:\n` +
     lines.map((line) => `  ${line}\n`).join('') +
     `To allow one: ${NETWORK_HOW_TO_ALLOW}. To leave this list out: ${optOut}.\n`
+  )
+}
+
+export function keepMessage(value: unknown): string {
+  return `isolane pool: \`keep\` must be "never" or "on-failure", got ${JSON.stringify(value)}. To fix: use "on-failure" to keep a failed file's worker for \`isolane enter\`, or leave it out.`
+}
+
+export function keepWithPidMessage(): string {
+  return "isolane pool: `keep: 'on-failure'` keeps a failed worker's namespaces through a process left in them, and with the pid kind every process of a worker ends with it. To fix: leave `pid` out of `namespaces` while you keep workers, or leave `keep` out."
+}
+
+/** The end-of-run list of kept workers, with how to step in and release them. */
+export function keptList(lines: readonly string[]): string {
+  return (
+    `isolane: kept the namespaces of ${lines.length === 1 ? 'the worker of 1 failed file' : `the workers of ${lines.length} failed files`} (network, /tmp, hostname, IPC):\n` +
+    lines.map((line) => `  ${line}\n`).join('') +
+    'Step in: isolane enter NAME [-- CMD] (e.g. -- ss -ltn, -- ls /tmp, -- hostname). List: isolane ls. Release: isolane rm NAME, or isolane rm --all.\n'
   )
 }

@@ -10,7 +10,13 @@ export const AGENT_KEY = '__isolane_agent__'
  * ipc, /tmp and /dev/shm for the next file (`renew`). The renewal runs after the answer, while
  * Vitest handles the file's results, and before the worker reads its next request.
  */
-export type AgentRequest = { readonly [AGENT_KEY]: 'after-file'; readonly leftovers: boolean; readonly renew: boolean }
+export type AgentRequest = {
+  readonly [AGENT_KEY]: 'after-file'
+  readonly leftovers: boolean
+  readonly renew: boolean
+  /** The file failed and is to be kept: start the process that holds the worker's namespaces (core's holdNamespaces()). */
+  readonly keep?: boolean
+}
 
 /** A test's attempt to reach outside the worker's network, with the file and test it came from (Vitest's expect state). */
 export interface TestNetworkAttempt extends NetworkAttempt {
@@ -19,7 +25,7 @@ export interface TestNetworkAttempt extends NetworkAttempt {
 }
 
 export type AgentReply =
-  | { readonly [AGENT_KEY]: 'after-file'; readonly processes: readonly LeftoverProcess[]; readonly attempts: readonly TestNetworkAttempt[] }
+  | { readonly [AGENT_KEY]: 'after-file'; readonly processes: readonly LeftoverProcess[]; readonly attempts: readonly TestNetworkAttempt[]; readonly holder?: number }
   | { readonly [AGENT_KEY]: 'failed'; readonly message: string }
 
 export function isAgentReply(message: unknown): message is AgentReply {

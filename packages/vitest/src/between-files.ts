@@ -1,10 +1,11 @@
 // What the pool does around each file a worker runs: whatever the file left running is stopped and
 // named, and with isolate: false the worker's isolation is renewed for the next file (a fresh net,
 // uts and ipc namespace, an empty /tmp and /dev/shm: nothing the file left can be reached by the
-// next, nothing blocks it), by the agent in the worker, after it answered. A worker that dies under
-// a file (killed, exited, past the file's time limit) fails that file, named, and the next file gets
-// a fresh worker. Vitest sends a reused worker one request per file, except with one worker
-// (maxWorkers: 1), where all files come in one request: the pool then sends them one by one.
+// next, nothing blocks it), by the agent in the worker, when the next file comes (never after the
+// last). A worker that dies under a file (killed, exited, past the file's time limit) fails that
+// file, named, and the next file gets a fresh worker. Vitest sends a reused worker one request per
+// file, except with one worker (maxWorkers: 1), where all files come in one request: the pool then
+// sends them one by one.
 import { relative } from 'node:path'
 import { describeLeftovers, type LeftoverProcess, type LeftoversMode } from '@isolane/core'
 import type { WorkerRequest, WorkerResponse } from 'vitest/node'
@@ -20,6 +21,8 @@ export interface WorkerChannel {
   next<T>(match: (message: unknown) => message is T): Promise<T>
   /** A live worker for the next file: after one died, a fresh one (false if none can be set up). */
   alive(): Promise<boolean>
+  /** Ends the worker on purpose (its namespaces are kept), once it is gone: the next file gets a fresh one. */
+  retire(): Promise<void>
   /** Marks the files that had not finished as failed, saying how their worker died. */
   failUnfinished(paths: readonly string[]): Promise<void>
 }
@@ -40,6 +43,12 @@ export interface BetweenFiles {
   readonly networkAttempts: boolean
   /** Told what the file's tests tried to reach outside the worker's network. */
   onNetworkAttempts(attempts: readonly TestNetworkAttempt[]): void
+  /** Keep the namespaces of a worker whose file failed (keep: 'on-failure'). */
+  readonly keep: boolean
+  /** Whether the file (or a test in it) failed, as Vitest has it. */
+  fileFailed(path: string): boolean
+  /** Told that the worker's namespaces are held for `file` by the process `holder`. */
+  onKept(file: string, holder: number): void
 }
 
 export function isFileRequest(message: unknown): message is FileRequest {
@@ -82,8 +91,10 @@ export async function runFiles(request: FileRequest, channel: WorkerChannel, how
     }
     error ??= answer.error
     const leftovers = how.leftovers !== 'keep'
-    if (!leftovers && !how.renew && !how.networkAttempts) continue
-    channel.send({ [AGENT_KEY]: 'after-file', leftovers, renew: how.renew })
+    const keep = how.keep && paths.length === 1 && how.fileFailed(paths[0]!)
+    if (!leftovers && !how.renew && !how.networkAttempts && !keep) continue
+    // A kept worker is not renewed: its mount namespace, with the file's /tmp, is what is kept; the next file gets a fresh worker.
+    channel.send({ [AGENT_KEY]: 'after-file', leftovers, renew: how.renew && !keep, keep })
     let after: AgentReply
     try {
       after = await channel.next(isAgentReply)
@@ -92,6 +103,10 @@ export async function runFiles(request: FileRequest, channel: WorkerChannel, how
     }
     if (after[AGENT_KEY] === 'failed') error ??= runError(`isolane could not check what ${names} left running: ${after.message}. This is a bug in isolane: please report it.`)
     else {
+      if (after.holder !== undefined) {
+        how.onKept(paths[0]!, after.holder)
+        if (how.renew) await channel.retire()
+      }
       if (after.attempts.length > 0) how.onNetworkAttempts(after.attempts)
       if (after.processes.length > 0) error ??= reportLeftovers(names, after.processes, how)
     }

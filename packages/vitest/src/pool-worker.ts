@@ -2,16 +2,16 @@
 // Vitest's public custom-pool worker interface (`PoolWorker` of vitest/node), implemented as the
 // stock forks worker behaves. Loads Vitest's `<distPath>/workers/forks.js`, as the forks pool does.
 import type { ChildProcess } from 'node:child_process'
-import { resolve } from 'node:path'
+import { basename, relative, resolve } from 'node:path'
 import type { Writable } from 'node:stream'
-import { chooseWay, createPlan, entryPath, forkIn, hostnameOf, IsolaneError, isSetupFailedMessage, namespaceId, namespaceIds, notSendable, SETUP_FAILED_KEY, SETUP_FAILED_STATUS, type IsolationOptions, type IsolationPlan, type LaunchWay, type LeftoversMode } from '@isolane/core'
+import { chooseWay, createPlan, entryPath, forkIn, hostnameOf, IsolaneError, isSetupFailedMessage, namespaceId, namespaceIds, notSendable, recordKept, KEPT_KINDS, SETUP_FAILED_KEY, SETUP_FAILED_STATUS, type KeptWorker, type IsolationOptions, type IsolationPlan, type LaunchWay, type LeftoversMode } from '@isolane/core'
 import type { PoolOptions, PoolWorker, TestProject, WorkerRequest } from 'vitest/node'
 import { cannotIsolateMessage, deathMessages, fileOptionsMessage, functionPluginWithoutIsolateMessage, notIsolatedBug, POOL_NAME, type WorkerDeath } from './_messages.js'
 import { isAgentReply, type AgentRequest, type TestNetworkAttempt } from './agent-protocol.js'
 import { isFileRequest, runFiles, type BetweenFiles, type WorkerChannel } from './between-files.js'
 import { HANDOFF_VARIABLE, type WorkerHandoff } from './handoff.js'
 import { fileOptionsOf, mergeFileOptions } from './options.js'
-import { cancelFiles, failUnfinishedFiles, isCancelling } from './vitest-seams.js'
+import { cancelFiles, failUnfinishedFiles, fileFailed, isCancelling } from './vitest-seams.js'
 import { bindsToKeep } from './worker-paths.js'
 
 /** As Vitest's own workers: SIGTERM first, SIGKILL if the worker is still there after this. */
@@ -29,6 +29,10 @@ export interface BetweenFilesOptions {
   readonly reportNetworkAttempts: boolean
   /** Told what a file's tests tried to reach outside the worker's network. */
   readonly onNetworkAttempts: (attempts: readonly TestNetworkAttempt[]) => void
+  /** 'on-failure': the namespaces of a worker whose file failed are kept, for `isolane enter`. */
+  readonly keep: 'never' | 'on-failure'
+  /** Told of each worker kept. */
+  readonly onKept: (worker: KeptWorker) => void
 }
 
 type Response = { readonly __vitest_worker_response__: true; readonly type: string; readonly error?: unknown }
@@ -87,11 +91,17 @@ export class IsolanePoolWorker implements PoolWorker {
   /** What the worker's setup said when it failed (core's preload, on the IPC channel). */
   #setupFailure: string | undefined
   #stopping = false
+  /** The worker answered Vitest's stop request. */
+  #stopped = false
   #fileTimer: NodeJS.Timeout | undefined
   #timedOut = false
+  /** Ended by the pool after its namespaces were kept: replaced for the next file, not a death to report. */
+  #retiring = false
+  /** Called once #died() has taken in the worker's end. */
+  #onDied: (() => void) | undefined
 
   /** Throws on a file's bad options: Vitest then fails that file, and no worker is forked. */
-  constructor(options: PoolOptions, poolIsolation: IsolationOptions, workerId: number, { leftovers, fileTimeout, reportNetworkAttempts, onNetworkAttempts }: BetweenFilesOptions) {
+  constructor(options: PoolOptions, poolIsolation: IsolationOptions, workerId: number, { leftovers, fileTimeout, reportNetworkAttempts, onNetworkAttempts, keep, onKept }: BetweenFilesOptions) {
     this.#entrypoint = resolve(options.distPath, 'workers/forks.js')
     this.#execArgv = ['--require', AGENT, ...options.execArgv]
     this.#env = options.env
@@ -119,6 +129,9 @@ export class IsolanePoolWorker implements PoolWorker {
       cancelFiles: (files) => cancelFiles(project, files),
       networkAttempts: reportNetworkAttempts && this.#way !== 'none' && this.#plan.kinds.includes('net'),
       onNetworkAttempts,
+      keep: keep === 'on-failure' && this.#way !== 'none',
+      fileFailed: (path) => fileFailed(project, path),
+      onKept: (file, holder) => onKept(this.#recordKept(file, holder)),
     }
   }
 
@@ -190,6 +203,7 @@ export class IsolanePoolWorker implements PoolWorker {
     this.#death = undefined
     this.#setupFailure = undefined
     this.#timedOut = false
+    this.#retiring = false
     this.#heldStderr = []
     child.on('message', (message: unknown) => this.#receive(message))
     // Once its IPC channel is closed too: a message it sent just before it died has been heard.
@@ -222,6 +236,7 @@ export class IsolanePoolWorker implements PoolWorker {
   #receive(message: unknown): void {
     if (isSetupFailedMessage(message)) return void (this.#setupFailure = message[SETUP_FAILED_KEY].message)
     if (isResponse(message, 'started')) this.#started()
+    if (isResponse(message, 'stopped')) this.#stopped = true
     if (isResponse(message, 'testfileFinished')) clearTimeout(this.#fileTimer)
     const index = this.#waiters.findIndex((waiter) => waiter.match(message))
     if (index !== -1) return this.#waiters.splice(index, 1)[0]!.resolve(message)
@@ -238,14 +253,32 @@ export class IsolanePoolWorker implements PoolWorker {
   }
 
   #died(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    try {
+      this.#takeDeath(child, code, signal)
+    } finally {
+      this.#onDied?.()
+      this.#onDied = undefined
+    }
+  }
+
+  #takeDeath(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
     clearTimeout(this.#fileTimer)
     if (this.#child !== child) return
     this.#child = undefined
     child.stdout?.unpipe(this.#stdout)
-    if (this.#stopping) return
+    // Whatever waits for this worker's answers waits no more, stopped on purpose or not.
+    const waiters = this.#waiters
+    this.#waiters = []
+    for (const waiter of waiters) waiter.reject(new Error('the worker exited'))
+    if (this.#stopping) {
+      // Asked to stop, it ended without saying so: Vitest, which waits for that, is told.
+      if (!this.#stopped) this.#dispatch({ __vitest_worker_response__: true, type: 'stopped' })
+      return
+    }
     const held = Buffer.concat(this.#heldStderr).toString('utf8').trim()
     const pid = child.pid
-    if (this.#timedOut) this.#death = { kind: 'timeout', pid, ms: this.#fileTimeout }
+    if (this.#retiring) this.#death = { kind: 'retired' }
+    else if (this.#timedOut) this.#death = { kind: 'timeout', pid, ms: this.#fileTimeout }
     else if (this.#starting && code === SETUP_FAILED_STATUS && this.#setupFailure !== undefined)
       this.#death = { kind: 'setup', message: `the isolation setup of this worker (started in a user namespace of its own) failed before any of its code ran: ${this.#setupFailure}` }
     else if (signal) this.#death = { kind: 'signal', pid, signal }
@@ -253,9 +286,6 @@ export class IsolanePoolWorker implements PoolWorker {
     // What a worker that died while starting wrote is shown, unless it is the setup's own message, which its files carry.
     if (held && this.#death.kind !== 'setup') this.#stderr.write(`${held}\n`)
     this.#heldStderr = []
-    const waiters = this.#waiters
-    this.#waiters = []
-    for (const waiter of waiters) waiter.reject(new Error('the worker exited'))
     // Vitest waits for a start answer before it sends the files: it gets one, and the files fail, saying why.
     if (this.#starting) {
       this.#starting = false
@@ -265,6 +295,8 @@ export class IsolanePoolWorker implements PoolWorker {
 
   /** A live worker: after one died (not in its setup, which would fail again), a fresh one, started as Vitest started the first. */
   async #alive(): Promise<boolean> {
+    // Stopped by Vitest (the run is cancelled, or over): no worker for more files.
+    if (this.#stopping) return false
     if (!this.#death) return true
     if (this.#death.kind === 'setup' || !this.#startRequest) return false
     const death = this.#death
@@ -302,8 +334,26 @@ export class IsolanePoolWorker implements PoolWorker {
       },
       next: <T>(match: (message: unknown) => message is T) => new Promise<T>((resolve, reject) => (this.#child ? this.#waiters.push({ match, resolve, reject }) : reject(new Error('the worker exited')))),
       alive: () => this.#alive(),
-      failUnfinished: (paths) => failUnfinishedFiles(this.#project, paths, deathMessages(this.#death ?? { kind: 'exit', pid: undefined, code: 0 })),
+      retire: () => this.#retire(),
+      // A worker Vitest stopped (a cancelled run) fails nothing: Vitest reports what it cancelled.
+      failUnfinished: async (paths) => (this.#stopping ? undefined : failUnfinishedFiles(this.#project, paths, deathMessages(this.#death ?? { kind: 'exit', pid: undefined, code: 0 }))),
     }
+  }
+
+  #recordKept(file: string, holder: number): KeptWorker {
+    const name = `${basename(file).replace(/\.[cm]?[jt]sx?$/, '').replace(/\.(test|spec)$/, '')}-w${this.#workerId}`
+    const way = this.#way === 'user-namespace' ? 'user-namespace' : 'privileged'
+    return recordKept({ name, pid: holder, file: relative(this.#betweenFiles.root, file), kinds: this.#plan.kinds.filter((kind) => KEPT_KINDS.includes(kind)), way, hostname: hostnameOf(this.#plan) })
+  }
+
+  /** Ends the worker on purpose (its namespaces are kept), once it is gone: the next file gets a fresh one. */
+  async #retire(): Promise<void> {
+    const child = this.#child
+    if (!child) return
+    this.#retiring = true
+    const gone = new Promise<void>((resolve) => (this.#onDied = resolve))
+    child.kill('SIGKILL')
+    await gone
   }
 
   #process(): ChildProcess {

@@ -33,6 +33,8 @@ describe('isolane() in a Vitest config', () => {
       [{ fileTimeout: '5s' }, 'ISOLANE_INVALID_OPTIONS', /`fileTimeout` must be a number of milliseconds/],
       [{ reportNetworkAttempts: 'yes' }, 'ISOLANE_INVALID_OPTIONS', /`reportNetworkAttempts` must be true or false, got "yes"/],
       [{ leftovers: 'ignore' }, 'ISOLANE_INVALID_OPTIONS', /`leftovers` must be "stop", "fail" or "keep"/],
+      [{ keep: 'always' }, 'ISOLANE_INVALID_OPTIONS', /`keep` must be "never" or "on-failure", got "always"/],
+      [{ keep: 'on-failure', namespaces: ['net', 'mnt', 'pid'] }, 'ISOLANE_INVALID_OPTIONS', /with the pid kind every process of a worker ends with it/],
     ]
     for (const [options, code, message] of cases) {
       const error = thrown(() => isolane(options as never))

@@ -1,29 +1,36 @@
 // `isolane()`: the pool a user puts in `test.pool`. Everything that can be wrong with the options
 // or the machine is found here, when the config loads, before any worker starts.
 import { relative } from 'node:path'
-import { announceOnce, chooseWay, createPlan, describeDestination, IsolaneError, LEFTOVERS_MODES, type IsolationOptions, type LeftoversMode } from '@isolane/core'
+import { announceOnce, chooseWay, createPlan, describeDestination, IsolaneError, LEFTOVERS_MODES, type IsolationOptions, type KeptWorker, type LeftoversMode } from '@isolane/core'
 import type { PoolOptions, PoolRunnerInitializer, PoolWorker, TestProject } from 'vitest/node'
-import { cannotIsolateMessage, fileTimeoutMessage, networkAttemptsList, POOL_NAME } from './_messages.js'
+import { cannotIsolateMessage, fileTimeoutMessage, keepMessage, keepWithPidMessage, keptList, networkAttemptsList, POOL_NAME } from './_messages.js'
 import { IsolanePoolWorker } from './pool-worker.js'
 import type { TestNetworkAttempt } from './agent-protocol.js'
 
-/** What the tests of a run tried to reach outside their workers' network: listed once, when Vitest closes. */
-const attemptsOfRun = new WeakMap<object, TestNetworkAttempt[]>()
+/** What a run's workers report for its end: what tests tried to reach outside their network, what was kept. Said once, when Vitest closes. */
+interface EndOfRun {
+  readonly attempts: TestNetworkAttempt[]
+  readonly kept: KeptWorker[]
+}
 
-function networkAttemptsOf(project: TestProject): TestNetworkAttempt[] {
+const endOfRuns = new WeakMap<object, EndOfRun>()
+
+function endOfRun(project: TestProject): EndOfRun {
   const { vitest } = project
-  let attempts = attemptsOfRun.get(vitest)
-  if (attempts) return attempts
-  attempts = []
-  attemptsOfRun.set(vitest, attempts)
-  const listed = attempts
+  let report = endOfRuns.get(vitest)
+  if (report) return report
+  const fresh: EndOfRun = { attempts: [], kept: [] }
+  endOfRuns.set(vitest, fresh)
   vitest.onClose(() => {
-    if (listed.length === 0) return
-    const lines = listed.map((a) => `${a.file ? relative(project.config.root, a.file) : 'a file'}${a.test ? ` > ${a.test}` : ''}: ${describeDestination(a)} (${a.error})`)
-    vitest.logger.error(networkAttemptsList([...new Set(lines)]))
-    listed.length = 0
+    if (fresh.attempts.length > 0) {
+      const lines = fresh.attempts.map((a) => `${a.file ? relative(project.config.root, a.file) : 'a file'}${a.test ? ` > ${a.test}` : ''}: ${describeDestination(a)} (${a.error})`)
+      vitest.logger.error(networkAttemptsList([...new Set(lines)]))
+    }
+    if (fresh.kept.length > 0) vitest.logger.error(keptList(fresh.kept.map((worker) => `${worker.name}: ${worker.file ?? ''}${worker.hostname ? `, hostname ${worker.hostname}` : ''}`)))
+    fresh.attempts.length = 0
+    fresh.kept.length = 0
   })
-  return attempts
+  return fresh
 }
 
 /** The pool's options: the isolation every worker gets unless a file asks otherwise, and what is done between files. */
@@ -45,19 +52,26 @@ export interface IsolanePoolOptions extends IsolationOptions {
    * allow it, and the run ends with a short list of them (file, test, destination). false: neither.
    */
   reportNetworkAttempts?: boolean
+  /**
+   * 'on-failure': the namespaces of a worker whose file failed outlive it (its network, /tmp,
+   * hostname, IPC), for `isolane enter NAME` to step in; the run ends with their names. Default 'never'.
+   */
+  keep?: 'never' | 'on-failure'
 }
 
 /**
  * A Vitest pool like the stock `forks` pool whose every worker is forked into fresh namespaces
  * (net, mnt, ipc, uts by default, `lo` up, a private /tmp and /dev/shm).
  */
-export function isolane({ leftovers = 'stop', fileTimeout = 0, reportNetworkAttempts = true, ...options }: IsolanePoolOptions = {}): PoolRunnerInitializer {
+export function isolane({ leftovers = 'stop', fileTimeout = 0, reportNetworkAttempts = true, keep = 'never', ...options }: IsolanePoolOptions = {}): PoolRunnerInitializer {
   if (!LEFTOVERS_MODES.includes(leftovers))
     throw new IsolaneError('ISOLANE_INVALID_OPTIONS', `isolane pool: \`leftovers\` must be "stop", "fail" or "keep", got ${JSON.stringify(leftovers)}. To fix: use "stop" (the default), "fail" or "keep".`, { hint: 'use "stop", "fail" or "keep"' })
   if (typeof fileTimeout !== 'number' || !Number.isFinite(fileTimeout) || fileTimeout < 0) throw new IsolaneError('ISOLANE_INVALID_OPTIONS', fileTimeoutMessage(fileTimeout), { hint: 'give a number of milliseconds' })
   if (typeof reportNetworkAttempts !== 'boolean') throw new IsolaneError('ISOLANE_INVALID_OPTIONS', `isolane pool: \`reportNetworkAttempts\` must be true or false, got ${JSON.stringify(reportNetworkAttempts)}. To fix: leave it out (true), or set false.`, { hint: 'use true or false' })
+  if (keep !== 'never' && keep !== 'on-failure') throw new IsolaneError('ISOLANE_INVALID_OPTIONS', keepMessage(keep), { hint: 'use "on-failure" or leave it out' })
   // Validated once with a sample worker id, so that a bad hostname template fails here too.
   const plan = createPlan(options, { workerId: 1 })
+  if (keep === 'on-failure' && plan.kinds.includes('pid')) throw new IsolaneError('ISOLANE_INVALID_OPTIONS', keepWithPidMessage(), { hint: 'leave pid out, or keep out' })
   // The way the workers' namespaces are made here: as root in the pool's own window, else in a
   // user namespace of each worker's own; where neither works, refused now (or said, with fallback: 'none').
   const verdict = chooseWay(plan)
@@ -68,8 +82,9 @@ export function isolane({ leftovers = 'stop', fileTimeout = 0, reportNetworkAtte
     name: POOL_NAME,
     createPoolWorker(poolOptions: PoolOptions): PoolWorker {
       workers += 1
-      const onNetworkAttempts = (attempts: readonly TestNetworkAttempt[]) => networkAttemptsOf(poolOptions.project).push(...attempts)
-      return new IsolanePoolWorker(poolOptions, options, workers, { leftovers, fileTimeout, reportNetworkAttempts, onNetworkAttempts })
+      const onNetworkAttempts = (attempts: readonly TestNetworkAttempt[]) => endOfRun(poolOptions.project).attempts.push(...attempts)
+      const onKept = (worker: KeptWorker) => endOfRun(poolOptions.project).kept.push(worker)
+      return new IsolanePoolWorker(poolOptions, options, workers, { leftovers, fileTimeout, reportNetworkAttempts, onNetworkAttempts, keep, onKept })
     },
   }
 }

@@ -108,6 +108,13 @@ export async function failUnfinishedFiles(project: TestProject, paths: readonly 
   }
 }
 
+/** Whether the file, or a test in it, failed, as the worker has reported it so far. */
+export function fileFailed(project: TestProject, path: string): boolean {
+  const file = fileTaskOf(project, path)
+  if (!file) return false
+  return file.result?.state === 'fail' || testsOf(file).some((test) => test.result?.state === 'fail')
+}
+
 function fileTaskOf(project: TestProject, path: string): FileTask | undefined {
   return internals(project).state.filesMap.get(path)?.find((file) => file.projectName === project.config.name)
 }

@@ -1,4 +1,4 @@
-import { chooseWay, createPlan, describePlan, withOwnFilesVisible, launcherArgs, spawnIn, WAY_CHOICES, type IsolationOptions, type NamespaceKind, type WayChoice } from '@isolane/core'
+import { chooseWay, createPlan, describePlan, hostnameOf, KEPT_KINDS, recordKept, withOwnFilesVisible, launcherArgs, spawnIn, WAY_CHOICES, type IsolationOptions, type NamespaceKind, type WayChoice } from '@isolane/core'
 import { UsageError } from '../errors.js'
 
 const KIND_FLAGS: Record<string, NamespaceKind> = {
@@ -14,6 +14,8 @@ const KIND_FLAGS: Record<string, NamespaceKind> = {
 export interface RunRequest {
   isolation: IsolationOptions
   dryRun: boolean
+  /** Keep the namespaces after the command, under this name (`isolane enter NAME`). */
+  keep: string | undefined
   command: string
   args: string[]
 }
@@ -28,6 +30,7 @@ export function parseRun(argv: readonly string[]): RunRequest {
   let hostname: string | undefined
   let way: WayChoice | undefined
   let dryRun = false
+  let keep: string | undefined
   let i = 0
   const value = (flag: string) => {
     const next = argv[++i]
@@ -46,6 +49,7 @@ export function parseRun(argv: readonly string[]): RunRequest {
     else if (flag === '--tmpfs') tmpfs.push(inline ?? value(flag))
     else if (flag === '--way') way = wayOf(inline ?? value(flag))
     else if (flag === '--dry-run') dryRun = true
+    else if (flag === '--keep') keep = inline ?? value(flag)
     else if (!arg.startsWith('-')) break
     else throw new UsageError(`unknown option ${arg} for isolane run`)
   }
@@ -55,7 +59,8 @@ export function parseRun(argv: readonly string[]): RunRequest {
   if (kinds.length === 0 && tmpfs.length > 0) isolation.tmpfs = tmpfs
   if (hostname !== undefined) isolation.hostname = hostname
   if (way !== undefined) isolation.way = way
-  return { isolation, dryRun, command, args }
+  if (keep !== undefined && kinds.includes('pid')) throw new UsageError('--keep holds the namespaces with a process left in them, and with --pid every process ends with the command: leave out --pid or --keep')
+  return { isolation, dryRun, keep, command, args }
 }
 
 function wayOf(value: string): WayChoice {
@@ -73,16 +78,26 @@ export async function run(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${describeWay(verdict.way, plan.kinds)}\n${describePlan(withOwnFilesVisible(plan)).join('\n')}\nexec ${[request.command, ...request.args].join(' ')}\n`)
     return 0
   }
-  const child = spawnIn(plan, verdict.way, request.command, request.args, { stdio: 'inherit' })
+  const keep = request.keep !== undefined && verdict.way !== 'none'
+  const child = spawnIn(plan, verdict.way, request.command, request.args, { stdio: keep ? ['inherit', 'inherit', 'inherit', 'pipe'] : 'inherit' }, { hold: keep })
+  // With --keep, the child writes the pid of the process that holds its namespaces on fd 3.
+  let holder = ''
+  child.stdio[3]?.on('data', (chunk: Buffer) => (holder += chunk.toString()))
   const forward = (signal: NodeJS.Signals) => child.kill(signal)
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, forward)
-  return new Promise((resolve, reject) => {
+  const status = await new Promise<number>((resolve, reject) => {
     child.once('error', (error) => reject(spawnError(request.command, error)))
-    child.once('exit', (code, signal) => {
+    child.once('close', (code, signal) => {
       for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(s, forward)
       resolve(code ?? 128 + signalNumber(signal))
     })
   })
+  if (keep && /^\d+$/.test(holder.trim())) {
+    const way = verdict.way === 'user-namespace' ? 'user-namespace' : 'privileged'
+    const kept = recordKept({ name: request.keep!, pid: Number(holder.trim()), file: undefined, kinds: plan.kinds.filter((kind) => KEPT_KINDS.includes(kind)), way, hostname: hostnameOf(plan) })
+    process.stderr.write(`isolane: kept the namespaces of \`${[request.command, ...request.args].join(' ')}\` as ${kept.name}: isolane enter ${kept.name} [-- CMD]; release with isolane rm ${kept.name}\n`)
+  }
+  return status
 }
 
 function describeWay(way: string, kinds: readonly NamespaceKind[]): string {

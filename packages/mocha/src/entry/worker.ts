@@ -8,7 +8,8 @@
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { resolve } from 'node:path'
-import { watchNetworkAttempts, type NetworkAttempt } from '@isolane/core'
+import { holdNamespaces, watchNetworkAttempts, type NetworkAttempt } from '@isolane/core'
+import { hostname } from 'node:os'
 import { reportProgress } from '@isolane/pool/worker'
 
 const require = createRequire(import.meta.url)
@@ -51,6 +52,8 @@ export interface SpecFileTask {
   serializedOptions: string
   /** Set when the worker has a network namespace of its own and attempts outside it are reported: how to allow one. */
   networkHowToAllow?: string
+  /** Keep this worker's namespaces if the file fails (--isolane-keep on-failure). */
+  keep?: boolean
 }
 
 /** Sent by the host only to make the pool fork a worker (see runner.ts): does nothing. */
@@ -62,6 +65,8 @@ export interface SpecFileOutcome {
   pid: number
   /** Mocha's SerializableWorkerResult: JSON-safe. */
   result: unknown
+  /** The file failed and its namespaces are kept: the process that holds them, and the worker's hostname. */
+  kept?: { holder: number; hostname: string; workerId: number | undefined }
 }
 
 /**
@@ -120,7 +125,7 @@ function watchNetwork(howToAllow: string): void {
   })
 }
 
-async function runSpecFile({ file, serializedOptions, networkHowToAllow }: SpecFileTask): Promise<SpecFileOutcome> {
+async function runSpecFile({ file, serializedOptions, networkHowToAllow, keep }: SpecFileTask): Promise<SpecFileOutcome> {
   if (networkHowToAllow !== undefined) watchNetwork(networkHowToAllow)
   running.file = file
   running.test = undefined
@@ -160,5 +165,9 @@ async function runSpecFile({ file, serializedOptions, networkHowToAllow }: SpecF
       })
     }
   })
-  return { pid: process.pid, result }
+  const failures = (result as { failureCount?: number }).failureCount ?? 0
+  if (!keep || failures === 0) return { pid: process.pid, result }
+  // Kept from here: the holder stays when this worker ends, and is no leftover of the file.
+  const workerId = Number(process.env.ISOLANE_WORKER_ID)
+  return { pid: process.pid, result, kept: { holder: holdNamespaces(), hostname: hostname(), workerId: Number.isInteger(workerId) ? workerId : undefined } }
 }

@@ -30,7 +30,7 @@ export function spawnIsolated(command: string, args?: readonly string[] | Isolat
   const [argList, allOptions] = splitArgs(args, options)
   const { isolation, workerId, ...spawnOptions } = allOptions
   const plan = planFor(isolation, workerId)
-  return spawnIn(plan, wayFor(plan), command, argList, { ...spawnOptions, env: workerEnv(spawnOptions.env, workerId) }, originalSpawn)
+  return spawnIn(plan, wayFor(plan), command, argList, { ...spawnOptions, env: workerEnv(spawnOptions.env, workerId) }, { spawn: originalSpawn })
 }
 
 /** The way this machine makes the plan's namespaces; throws, before any child starts, where none does. */

@@ -2,13 +2,14 @@
 // Vitest's worker: after each file the pool asks it to stop what the file left running and (with
 // isolate: false) to renew the worker's isolation for the next file. It answers on the worker's
 // IPC channel, beside Vitest's own messages (the pool takes its answers out before Vitest sees
-// them), and renews after answering: a renewal that fails ends the worker (status 125), saying why.
+// them), and renews when the next file's request comes: a renewal that fails ends the worker
+// (status 125), saying why.
 type LeftoverProcess = import('@isolane/core').LeftoverProcess
 type AgentReply = import('../agent-protocol.js').AgentReply
 type AgentRequest = import('../agent-protocol.js').AgentRequest
 type TestNetworkAttempt = import('../agent-protocol.js').TestNetworkAttempt
 
-const { adoptOrphans, prepareRenewal, renewIsolation, stopLeftovers, watchNetworkAttempts } = require('@isolane/core') as typeof import('@isolane/core')
+const { adoptOrphans, holdNamespaces, prepareRenewal, renewIsolation, stopLeftovers, watchNetworkAttempts } = require('@isolane/core') as typeof import('@isolane/core')
 const { AGENT_KEY } = require('../agent-protocol.js') as typeof import('../agent-protocol.js')
 const { readHandoff } = require('../handoff.js') as typeof import('../handoff.js')
 const { NETWORK_HOW_TO_ALLOW } = require('../_messages.js') as typeof import('../_messages.js')
@@ -36,18 +37,34 @@ function currentTest(): { file: string | undefined; test: string | undefined } {
 process.on('newListener', function listenAlong(event: string | symbol) {
   if (event !== 'message') return
   process.off('newListener', listenAlong)
+  // Heard before Vitest's own listener (added first, from 'newListener'): a renewal due is done
+  // before Vitest's worker reads the next file's request, and never after the last file, when the
+  // run is over and the paths it binds (Vitest's temporary directory) may be gone.
   process.on('message', (message: unknown) => {
-    if (!isAgentRequest(message)) return
-    process.send?.(afterFile(message))
-    // Synchronous, so done before the worker reads the next file's request.
-    if (message.renew) renew()
+    if (isAgentRequest(message)) {
+      process.send?.(afterFile(message))
+      renewalDue = message.renew
+    } else if (renewalDue && isFileRequest(message)) {
+      renewalDue = false
+      renew()
+    }
   })
 })
+
+let renewalDue = false
+
+/** Vitest's request to run or collect files (its worker's protocol: `__vitest_worker_request__`, type 'run' or 'collect'). */
+function isFileRequest(message: unknown): boolean {
+  const request = message as { __vitest_worker_request__?: unknown; type?: unknown } | null
+  return request?.__vitest_worker_request__ === true && (request.type === 'run' || request.type === 'collect')
+}
 
 function afterFile(request: AgentRequest): AgentReply {
   try {
     const processes: LeftoverProcess[] = request.leftovers ? stopLeftovers() : []
-    return { [AGENT_KEY]: 'after-file', processes, attempts: attempts.splice(0) }
+    // After the leftovers are stopped: the holder is no leftover, and keeps what the file left in /tmp.
+    const holder = request.keep ? holdNamespaces() : undefined
+    return { [AGENT_KEY]: 'after-file', processes, attempts: attempts.splice(0), holder }
   } catch (error) {
     return { [AGENT_KEY]: 'failed', message: messageOf(error) }
   }
