@@ -2,7 +2,7 @@
 // descendants (a child subreaper, prctl(2)), so that a detached or double-forked process is still
 // its descendant; after each file, every descendant is a leftover of that file, and is stopped.
 import { readdirSync, readFileSync } from 'node:fs'
-import { becomeChildSubreaper } from './libc/syscalls.js'
+import { becomeChildSubreaper, hasChildren } from './libc/syscalls.js'
 
 export interface LeftoverProcess {
   readonly pid: number
@@ -58,6 +58,8 @@ export function exemptFromLeftovers(pid: number): void {
  * itself relies on are to be left out by the caller through `keep`.
  */
 export function stopLeftovers(keep: ReadonlySet<number> = new Set()): LeftoverProcess[] {
+  // The common case, nothing left (no child at all: as the subreaper, the worker adopts every orphan): one syscall.
+  if (!hasChildren()) return []
   const left = descendants().filter((process) => !keep.has(process.pid) && !EXEMPT.has(process.pid))
   for (const { pid } of left) {
     try {

@@ -13,6 +13,7 @@
 // (child-setup.ts), and raises them only for the renewal.
 import { IsolaneError } from './errors.js'
 import { cloneFlags, type NamespaceKind } from './kinds.js'
+import { useKoffiAddon } from './libc/_ffi.js'
 import { getCapabilities, setCapabilities, umount, unshare } from './libc/syscalls.js'
 import { hostnameOf, type IsolationPlan, type SetupStep, type StepContext } from './plan.js'
 import { runSteps } from './steps/index.js'
@@ -33,6 +34,8 @@ export function prepareRenewal(env: NodeJS.ProcessEnv = process.env): boolean {
   if (raw !== undefined) {
     delete env[RENEWAL_ENV]
     renewal = JSON.parse(raw) as ChildSetup
+    // koffi's addon as the parent found it: the worker's first renewal skips koffi's own lookup (6-9 ms).
+    useKoffiAddon(renewal.koffiAddon)
   }
   return renewal !== undefined
 }

@@ -23,6 +23,7 @@ export interface Libc {
   capset: Fn
   capget: Fn
   prctl: Fn
+  waitid: Fn
   execvp: Fn
   errno: () => number
 }
@@ -98,6 +99,7 @@ export function loadLibc(): Libc {
     capget: lib.func('int capget(uint8_t *header, _Inout_ uint8_t *data)'),
     prctl: lib.func('int prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5)'),
     execvp: lib.func('int execvp(const char *file, const char **argv)'),
+    waitid: lib.func('int waitid(int idtype, int id, _Out_ uint8_t *infop, int options)'),
     errno: () => koffi.errno(),
   }
   return libc

@@ -67,3 +67,12 @@ export const PR_CAP_AMBIENT_CLEAR_ALL = 4
 
 /** prctl(2): PR_SET_CHILD_SUBREAPER makes orphaned descendants children of the caller. */
 export const PR_SET_CHILD_SUBREAPER = 36
+
+/** waitid(2): wait for any child; return at once; only children that ended; leave them waitable. */
+export const P_ALL = 0
+export const WNOHANG = 1
+export const WEXITED = 4
+export const WNOWAIT = 0x01000000
+/** The size of siginfo_t, which waitid() fills. */
+export const SIGINFO_SIZE = 128
+export const ECHILD = 10
