@@ -11,7 +11,13 @@ import { rolldown } from 'rolldown'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 /** The entry scripts a child runs, from their sources, over what tsc wrote for them. */
-const CHILD_ENTRIES = ['child-setup', 'exec'].map((name) => ({ source: `packages/core/src/entry/${name}.cts`, output: `packages/core/dist/entry/${name}.cjs` }))
+const CHILD_ENTRIES = [
+  ...['child-setup', 'exec'].map((name) => ({ source: `packages/core/src/entry/${name}.cts`, output: `packages/core/dist/entry/${name}.cjs` })),
+  // `@isolane/core/worker`: what a pool's worker needs of core in itself, and only that.
+  { source: 'packages/core/src/entry/worker.ts', output: 'packages/core/dist/entry/worker.cjs' },
+  // The Vitest pool's agent, preloaded into every worker: its own modules inlined, core/worker outside.
+  { source: 'packages/vitest/src/worker/agent.cts', output: 'packages/vitest/dist/worker/agent.cjs' },
+]
 /** The first line of a bundled entry; a test checks the built ones carry it. */
 export const BUNDLED_MARK = '// isolane: bundled by scripts/build.js'
 
@@ -19,7 +25,7 @@ const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc')
 const compiled = spawnSync(process.execPath, [tsc, '-b', ...process.argv.slice(2)], { cwd: ROOT, stdio: 'inherit' })
 if (compiled.status !== 0) process.exit(compiled.status ?? 1)
 
-const external = ['koffi', ...builtinModules, ...builtinModules.map((name) => `node:${name}`)]
+const external = ['koffi', '@isolane/core/worker', ...builtinModules, ...builtinModules.map((name) => `node:${name}`)]
 // From the sources every time: tsc rewrites an entry only when the entry itself changed, not the
 // modules it pulls in. Imports name './x.js' for the source './x.ts', as TypeScript's do.
 const resolve = { extensionAlias: { '.js': ['.ts', '.js'] } }

@@ -1,11 +1,10 @@
 // What the pool does around each file a worker runs: whatever the file left running is stopped and
 // named, and with isolate: false the worker's isolation is renewed for the next file (a fresh net,
 // uts and ipc namespace, an empty /tmp and /dev/shm: nothing the file left can be reached by the
-// next, nothing blocks it), by the agent in the worker, when the next file comes (never after the
-// last). A worker that dies under a file (killed, exited, past the file's time limit) fails that
-// file, named, and the next file gets a fresh worker. Vitest sends a reused worker one request per
-// file, except with one worker (maxWorkers: 1), where all files come in one request: the pool then
-// sends them one by one.
+// next, nothing blocks it), by the agent in the worker, right after it answered. A worker that
+// dies under a file (killed, exited, past the file's time limit) fails that file, named, and the
+// next file gets a fresh worker. Vitest sends a reused worker one request per file, except with one
+// worker (maxWorkers: 1), where all files come in one request: the pool then sends them one by one.
 import { relative } from 'node:path'
 import { describeLeftovers, type LeftoverProcess, type LeftoversMode } from '@isolane/core'
 import type { WorkerRequest, WorkerResponse } from 'vitest/node'

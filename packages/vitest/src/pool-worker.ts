@@ -4,7 +4,7 @@
 import type { ChildProcess } from 'node:child_process'
 import { basename, relative, resolve } from 'node:path'
 import type { Writable } from 'node:stream'
-import { chooseWay, createPlan, entryPath, forkIn, hostnameOf, IsolaneError, isSetupFailedMessage, namespaceId, namespaceIds, notSendable, recordKept, KEPT_KINDS, SETUP_FAILED_KEY, SETUP_FAILED_STATUS, type KeptWorker, type IsolationOptions, type IsolationPlan, type LaunchWay, type LeftoversMode } from '@isolane/core'
+import { chooseWay, createPlan, entryPath, forkIn, hostnameOf, koffiAddonPath, IsolaneError, isSetupFailedMessage, namespaceId, namespaceIds, notSendable, recordKept, KEPT_KINDS, SETUP_FAILED_KEY, SETUP_FAILED_STATUS, type KeptWorker, type IsolationOptions, type IsolationPlan, type LaunchWay, type LeftoversMode } from '@isolane/core'
 import type { PoolOptions, PoolWorker, TestProject, WorkerRequest } from 'vitest/node'
 import { cannotIsolateMessage, deathMessages, fileOptionsMessage, functionPluginWithoutIsolateMessage, notIsolatedBug, POOL_NAME, type WorkerDeath } from './_messages.js'
 import { isAgentReply, type AgentRequest, type TestNetworkAttempt } from './agent-protocol.js'
@@ -188,7 +188,7 @@ export class IsolanePoolWorker implements PoolWorker {
     if (this.#child) return
     const plan = this.#plan
     const kinds = this.#way === 'none' ? [] : plan.kinds
-    const handoff: WorkerHandoff = { pool: 'isolane', kinds, hostname: hostnameOf(plan), workerId: this.#workerId, parentPid: process.pid, parentNamespaces: namespaceIds('self'), way: this.#way, reportNetworkAttempts: this.#betweenFiles.networkAttempts }
+    const handoff: WorkerHandoff = { pool: 'isolane', kinds, hostname: hostnameOf(plan), workerId: this.#workerId, parentPid: process.pid, parentNamespaces: namespaceIds('self'), way: this.#way, reportNetworkAttempts: this.#betweenFiles.networkAttempts, koffiAddon: this.#way === 'none' ? undefined : koffiAddonPath() }
     // `env` is one object for all of a project's workers: copy, never mutate.
     const env = { ...this.#env, [HANDOFF_VARIABLE]: JSON.stringify(handoff) } as NodeJS.ProcessEnv
     let child: ChildProcess

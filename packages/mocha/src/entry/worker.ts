@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { resolve } from 'node:path'
-import { holdNamespaces, watchNetworkAttempts, type NetworkAttempt } from '@isolane/core'
+import { holdNamespaces, watchNetworkAttempts, type NetworkAttempt } from '@isolane/core/worker'
 import { hostname } from 'node:os'
 import { reportProgress } from '@isolane/pool/worker'
 

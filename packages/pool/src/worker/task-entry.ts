@@ -2,7 +2,7 @@
 // It imports the user's worker module when a task needs it, so that a module that fails to load
 // fails that task with its error (tinypool would lose a worker that fails before it is ready),
 // and it sends errors back with their code, properties and cause.
-import { adoptOrphans, prepareRenewal, renewIsolation, stopLeftovers } from '@isolane/core'
+import { adoptOrphans, prepareRenewal, renewIsolation, stopLeftovers } from '@isolane/core/worker'
 import { isKick, isTaskEnvelope, type LeftProcess, type ResultEnvelope, type TaskEnvelope } from '../shared/protocol.js'
 import { serializeTaskError } from '../shared/serialize-error.js'
 

@@ -2,18 +2,22 @@
 // Vitest's worker: after each file the pool asks it to stop what the file left running and (with
 // isolate: false) to renew the worker's isolation for the next file. It answers on the worker's
 // IPC channel, beside Vitest's own messages (the pool takes its answers out before Vitest sees
-// them), and renews when the next file's request comes: a renewal that fails ends the worker
-// (status 125), saying why.
-type LeftoverProcess = import('@isolane/core').LeftoverProcess
+// them), and renews right after answering: a renewal that failed ends the worker (status 125),
+// saying why, when the next file comes.
+type LeftoverProcess = import('@isolane/core/worker').LeftoverProcess
 type AgentReply = import('../agent-protocol.js').AgentReply
 type AgentRequest = import('../agent-protocol.js').AgentRequest
 type TestNetworkAttempt = import('../agent-protocol.js').TestNetworkAttempt
 
-const { adoptOrphans, holdNamespaces, prepareRenewal, renewIsolation, stopLeftovers, watchNetworkAttempts } = require('@isolane/core') as typeof import('@isolane/core')
+// core's worker part, one CommonJS file (entry/worker.ts); this agent is bundled too (scripts/build.js).
+const { adoptOrphans, holdNamespaces, prepareRenewal, renewIsolation, stopLeftovers, useKoffiAddon, watchNetworkAttempts } = require('@isolane/core/worker') as typeof import('@isolane/core/worker')
 const { AGENT_KEY } = require('../agent-protocol.js') as typeof import('../agent-protocol.js')
 const { readHandoff } = require('../handoff.js') as typeof import('../handoff.js')
 const { NETWORK_HOW_TO_ALLOW } = require('../_messages.js') as typeof import('../_messages.js')
 
+const handoff = readHandoff()
+// koffi (for prctl and the renewal's syscalls) from the file the pool's process loaded it from.
+useKoffiAddon(handoff?.koffiAddon)
 // The plan to renew with (isolate: false), taken out of the environment before Vitest's code runs.
 prepareRenewal()
 // A detached process a test starts stays this worker's descendant, so it can be found and stopped.
@@ -21,7 +25,6 @@ adoptOrphans()
 
 // What tests try to reach outside the worker's own network: said on the error, and listed at the end.
 const attempts: TestNetworkAttempt[] = []
-const handoff = readHandoff()
 if (handoff?.kinds.includes('net') && handoff.reportNetworkAttempts !== false) {
   watchNetworkAttempts({ howToAllow: NETWORK_HOW_TO_ALLOW, onAttempt: (attempt) => attempts.push({ ...attempt, ...currentTest() }) })
 }
@@ -37,21 +40,23 @@ function currentTest(): { file: string | undefined; test: string | undefined } {
 process.on('newListener', function listenAlong(event: string | symbol) {
   if (event !== 'message') return
   process.off('newListener', listenAlong)
-  // Heard before Vitest's own listener (added first, from 'newListener'): a renewal due is done
-  // before Vitest's worker reads the next file's request, and never after the last file, when the
-  // run is over and the paths it binds (Vitest's temporary directory) may be gone.
+  // Heard before Vitest's own listener (added first, from 'newListener'). The renewal runs right
+  // after the answer, while Vitest handles the file's results, off the next file's path. After a
+  // worker's last file the run may be over and what the renewal binds (Vitest's temporary
+  // directory) gone: so a renewal that fails only ends the worker if a next file comes.
   process.on('message', (message: unknown) => {
     if (isAgentRequest(message)) {
       process.send?.(afterFile(message))
-      renewalDue = message.renew
-    } else if (renewalDue && isFileRequest(message)) {
-      renewalDue = false
-      renew()
+      if (message.renew) renew()
+    } else if (renewalFailure !== undefined && isFileRequest(message)) {
+      process.stderr.write(`isolane: this worker's isolation could not be renewed for its next file, so the worker ends: ${renewalFailure}\n`)
+      process.exit(125)
     }
   })
 })
 
-let renewalDue = false
+/** Why the last renewal failed, until a next file comes (or never, after the last). */
+let renewalFailure: string | undefined
 
 /** Vitest's request to run or collect files (its worker's protocol: `__vitest_worker_request__`, type 'run' or 'collect'). */
 function isFileRequest(message: unknown): boolean {
@@ -74,8 +79,7 @@ function renew(): void {
   try {
     renewIsolation()
   } catch (error) {
-    process.stderr.write(`isolane: this worker's isolation could not be renewed for its next file, so the worker ends: ${messageOf(error)}\n`)
-    process.exit(125)
+    renewalFailure = messageOf(error)
   }
 }
 

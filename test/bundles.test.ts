@@ -1,0 +1,28 @@
+// What a worker loads before the user's code is bundled into one CommonJS file each
+// (scripts/build.js): loaded through require(esm), core's ES modules cost every worker about 20-30 ms
+// of CPU at its start. A build that did not bundle them would work, slower: this says so.
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+
+const root = join(import.meta.dirname, '..')
+const require = createRequire(join(root, 'packages/vitest/package.json'))
+const BUNDLES = {
+  "core's preload of every child (user namespace way)": join(root, 'packages/core/dist/entry/child-setup.cjs'),
+  "core's exec entry (isolane run, spawnIsolated)": join(root, 'packages/core/dist/entry/exec.cjs'),
+  "@isolane/core/worker (the pools' workers)": require.resolve('@isolane/core/worker'),
+  "the Vitest pool's agent": join(root, 'packages/vitest/dist/worker/agent.cjs'),
+}
+
+describe('the scripts a worker loads first', () => {
+  for (const [what, path] of Object.entries(BUNDLES)) {
+    it(`are one bundled file each: ${what}`, () => {
+      const code = readFileSync(path, 'utf8')
+      expect(code.startsWith('// isolane: bundled by scripts/build.js'), path).toBe(true)
+      // Nothing of isolane's own left to load at run time, but core's worker part from the agent.
+      const loads = [...code.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]!).filter((name) => name.startsWith('.') || name.startsWith('@isolane/'))
+      expect(loads).toEqual(path.endsWith('agent.cjs') ? ['@isolane/core/worker'] : [])
+    })
+  }
+})
