@@ -17,7 +17,7 @@ export const SUITES = [
   // The same suite run by a user without privilege (as root: a user made for it), whose pool takes
   // the user-namespace way.
   { name: 'vitest (no root)', id: 'vitest-rootless', script: 'benchmarks/vitest-suite.js', args: ['--rootless'], results: 'benchmarks/results/vitest-rootless-suite.json', isolane: /isolane/i, stock: /fork/i, serial: /serial|no.?parallel|single/i, quickArgs: ['--files=4', '--rounds=1'], target: TARGETS.rootlessSuites },
-  { name: 'mocha', script: 'benchmarks/mocha-suite.js', results: 'benchmarks/results/mocha-suite.json', isolane: /isolane/i, stock: /parallel/i, serial: /serial/i, quickArgs: ['--files=4', '--rounds=1'] },
+  { name: 'mocha', script: 'benchmarks/mocha-suite.js', results: 'benchmarks/results/mocha-suite.json', isolane: /isolane/i, stock: /parallel/i, serial: /serial/i, quickArgs: ['--files=4', '--rounds=1'], target: TARGETS.mochaSuite },
 ]
 
 export async function benchSuites({ mode, log }) {

@@ -11,6 +11,8 @@ export const TARGETS = {
   suites: 1.05,
   // The Vitest suite run by a user without privilege (the pool takes the user-namespace way).
   rootlessSuites: 1.08,
+  // isolane-mocha's default (reused workers renewed per file) against mocha --parallel (issue 11).
+  mochaSuite: 1.1,
 }
 
 const signed = (v) => (v > 0 ? `+${v}` : String(v))
