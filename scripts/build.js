@@ -1,8 +1,9 @@
-// `pnpm build`: compiles every package (tsc -b), then makes each of core's child entry scripts one
-// self-contained CommonJS file. A child started the user-namespace way loads its preload before
-// anything else; compiled as it is written, the preload pulls core's ES modules in through
-// require(esm), and starting Node's ESM loader for them cost a fresh worker 16 ms (benchmarks,
-// section 2c); bundled, the preload loads in under 2 ms. koffi stays outside, loaded on first use.
+// `pnpm build`: compiles every package (tsc -b), then makes each script a worker loads before the
+// user's code one self-contained CommonJS file: core's preload and exec entry, core's worker part
+// (`@isolane/core/worker`) and the Vitest pool's agent. Compiled as written, they pull core's ES
+// modules in through require(esm): starting Node's ESM loader for them cost a fresh worker 16 ms
+// (benchmarks, section 2c), the agent's whole core 25-30 ms of CPU; bundled, a few ms. koffi stays
+// outside, loaded on first use. A plain `tsc -b` leaves working, unbundled (slower) files.
 import { spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { builtinModules, createRequire } from 'node:module'
@@ -10,16 +11,16 @@ import { fileURLToPath } from 'node:url'
 import { rolldown } from 'rolldown'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
-/** The entry scripts a child runs, from their sources, over what tsc wrote for them. */
-const CHILD_ENTRIES = [
+/** The scripts a worker loads first, from their sources, over what tsc wrote for them. */
+const WORKER_ENTRIES = [
   ...['child-setup', 'exec'].map((name) => ({ source: `packages/core/src/entry/${name}.cts`, output: `packages/core/dist/entry/${name}.cjs` })),
   // `@isolane/core/worker`: what a pool's worker needs of core in itself, and only that.
   { source: 'packages/core/src/entry/worker.ts', output: 'packages/core/dist/entry/worker.cjs' },
   // The Vitest pool's agent, preloaded into every worker: its own modules inlined, core/worker outside.
   { source: 'packages/vitest/src/worker/agent.cts', output: 'packages/vitest/dist/worker/agent.cjs' },
 ]
-/** The first line of a bundled entry; a test checks the built ones carry it. */
-export const BUNDLED_MARK = '// isolane: bundled by scripts/build.js'
+/** The first line of a bundled entry; test/bundles.test.ts checks the built ones carry it. */
+const BUNDLED_MARK = '// isolane: bundled by scripts/build.js'
 
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc')
 const compiled = spawnSync(process.execPath, [tsc, '-b', ...process.argv.slice(2)], { cwd: ROOT, stdio: 'inherit' })
@@ -29,7 +30,7 @@ const external = ['koffi', '@isolane/core/worker', ...builtinModules, ...builtin
 // From the sources every time: tsc rewrites an entry only when the entry itself changed, not the
 // modules it pulls in. Imports name './x.js' for the source './x.ts', as TypeScript's do.
 const resolve = { extensionAlias: { '.js': ['.ts', '.js'] } }
-for (const { source, output } of CHILD_ENTRIES) {
+for (const { source, output } of WORKER_ENTRIES) {
   const bundle = await rolldown({ input: `${ROOT}/${source}`, platform: 'node', external, resolve, logLevel: 'warn' })
   const { output: chunks } = await bundle.generate({ format: 'cjs', sourcemap: false })
   await bundle.close()
