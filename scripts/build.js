@@ -3,7 +3,7 @@
 // (`@isolane/core/worker`) and the Vitest pool's agent. Compiled as written, they pull core's ES
 // modules in through require(esm): starting Node's ESM loader for them cost a fresh worker 16 ms
 // (benchmarks, section 2c), the agent's whole core 25-30 ms of CPU; bundled, a few ms. koffi stays
-// outside, loaded on first use. A plain `tsc -b` leaves working, unbundled (slower) files.
+// outside, loaded on first use. This script is the build: `tsc -b` alone makes no `@isolane/core/worker`.
 import { spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { builtinModules, createRequire } from 'node:module'

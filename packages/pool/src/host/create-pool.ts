@@ -90,7 +90,7 @@ class IsolatedTinypool implements IsolatedPool {
     if (verdict.notice) announceOnce(verdict.notice)
     this.#way = verdict.way
     if (!existsSync(TASK_ENTRY))
-      throw new IsolaneError('ISOLANE_INTERNAL', `@isolane/pool's worker entry ${TASK_ENTRY} is missing: the package is not built. To fix: build it (\`tsc -b\`).`)
+      throw new IsolaneError('ISOLANE_INTERNAL', `@isolane/pool's worker entry ${TASK_ENTRY} is missing: the package is not built. To fix: build it (\`pnpm build\` in the isolane workspace).`)
     const hooked: HookedPool = { tinypoolEntry: tinypoolProcessEntry(), forkWorker: (modulePath, args, forkOptions) => this.#forkWorker(modulePath, args, forkOptions) }
     registerPool(this.#token, hooked)
     try {
