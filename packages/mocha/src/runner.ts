@@ -94,7 +94,7 @@ export class FileProgressLog {
   heard({ worker, value }: ProgressReport): void {
     const progress = value as FileProgress
     if ('attempt' in progress) return void this.#attempts.push({ ...progress.attempt, file: progress.file, test: progress.test })
-    if ('event' in progress) return void this.#events.get(progress.file)?.push(progress.event)
+    if ('events' in progress) return void this.#events.get(progress.file)?.push(...progress.events)
     this.#events.set(progress.file, [])
     const { pid } = worker
     if (this.#fileTimeout <= 0 || pid === undefined) return

@@ -33,14 +33,16 @@ interface WorkerMocha {
 }
 
 /**
- * What a worker tells its host while a file runs (reportProgress()): that the file began, then each
- * event Mocha's parallel-buffered reporter buffers, serialized as it does. Those events reach the
- * host only with the file's result; if the worker dies first, these are all the host has to say
- * which tests ran and which one was running (runner.ts), and the start arms the file's time limit.
+ * What a worker tells its host while a file runs (reportProgress()): that the file began, then the
+ * events Mocha's parallel-buffered reporter buffers, serialized as it does, in batches: sent when a
+ * test or hook begins (so that the host knows what runs before it runs), else on the next turn of the
+ * event loop. Those events reach the host only with the file's result; if the worker dies first,
+ * these are all the host has to say which tests ran and which one was running (runner.ts), and the
+ * start arms the file's time limit.
  */
 export type FileProgress =
   | { readonly file: string; readonly began: true }
-  | { readonly file: string; readonly event: unknown }
+  | { readonly file: string; readonly events: readonly unknown[] }
   | { readonly file: string; readonly attempt: NetworkAttempt; readonly test: string | undefined }
 
 /** The events Mocha's parallel-buffered reporter buffers (lib/nodejs/reporters/parallel-buffered.cjs). */
@@ -158,10 +160,21 @@ async function runSpecFile({ file, serializedOptions, networkHowToAllow, keep }:
     // The runner emits from the next tick on: every event is heard.
     runner.on('test', (test) => (running.test = (test as { fullTitle(): string }).fullTitle()))
     runner.on('test end', () => (running.test = undefined))
+    let batch: unknown[] = []
+    let flushing: NodeJS.Immediate | undefined
+    const flush = () => {
+      clearImmediate(flushing)
+      flushing = undefined
+      if (batch.length === 0) return
+      const progress: FileProgress = { file, events: batch }
+      batch = []
+      reportProgress(progress)
+    }
     for (const name of STREAMED_EVENTS) {
       runner.on(name, (runnable, error) => {
-        const progress: FileProgress = { file, event: SerializableEvent.create(name, runnable, error).serialize() }
-        reportProgress(progress)
+        batch.push(SerializableEvent.create(name, runnable, error).serialize())
+        if (name === 'test' || name === 'hook') flush()
+        else flushing ??= setImmediate(flush)
       })
     }
   })
