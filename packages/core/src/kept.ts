@@ -35,6 +35,13 @@ export const KEPT_KINDS: readonly NamespaceKind[] = Object.freeze(['net', 'mnt',
 /** Tells entry/exec.cjs on which fd to write the pid of the process that holds its namespaces (spawnIn's `hold`). */
 export const HOLD_FD_ENV = 'ISOLANE_HOLD_NAMESPACES_FD'
 
+/** The end-of-run list of the workers kept, with how to step in and release them; `tool` says who speaks. */
+export function describeKept(workers: readonly KeptWorker[], tool: string): string {
+  const files = workers.length === 1 ? 'the worker of 1 failed file' : `the workers of ${workers.length} failed files`
+  const lines = workers.map((worker) => `  ${worker.name}: ${worker.file ?? ''}${worker.hostname ? `, hostname ${worker.hostname}` : ''}\n`)
+  return `${tool}: kept the namespaces of ${files} (network, /tmp, hostname, IPC):\n${lines.join('')}Step in: isolane enter NAME [-- CMD] (e.g. -- ss -ltn, -- ls /tmp, -- hostname). List: isolane ls. Release: isolane rm NAME, or isolane rm --all.\n`
+}
+
 /** Where the records of kept workers are: one JSON file each, readable by `isolane ls`. */
 export function keptDirectory(): string {
   const runtime = process.env.XDG_RUNTIME_DIR

@@ -30,6 +30,15 @@ export function adoptOrphans(): void {
   adopting = true
 }
 
+/** Signals that mean native code crashed. */
+const CRASH_SIGNALS: ReadonlySet<string> = new Set(['SIGSEGV', 'SIGBUS', 'SIGABRT', 'SIGILL', 'SIGFPE'])
+
+/** Where a signal that killed a worker likely came from, for the message that names its file. */
+export function signalCause(signal: string): string {
+  if (signal === 'SIGKILL') return "SIGKILL comes from outside the process: the kernel's OOM killer (see `dmesg`), or another process."
+  return CRASH_SIGNALS.has(signal) ? 'That is a crash in native code (a native module, or Node itself).' : 'Another process sent it.'
+}
+
 /** Every living descendant of this process, parents before their children. */
 export function descendants(pid: number = process.pid): LeftoverProcess[] {
   const found: LeftoverProcess[] = []

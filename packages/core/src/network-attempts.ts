@@ -5,6 +5,7 @@
 // and how to allow it, and tells the adapter (which test, where to), which lists them at the end.
 import dns from 'node:dns'
 import net from 'node:net'
+import { relative } from 'node:path'
 import { promisify } from 'node:util'
 
 /** A failed attempt to reach outside the worker's network namespace. */
@@ -87,6 +88,22 @@ export function watchNetworkAttempts({ howToAllow, onAttempt }: WatchNetworkOpti
     dns.lookup = lookup
     dns.promises.lookup = promisesLookup
   }
+}
+
+/** An attempt with the test file and test it came from, as an adapter knows them. */
+export interface TestNetworkAttempt extends NetworkAttempt {
+  readonly file: string | undefined
+  readonly test: string | undefined
+}
+
+/**
+ * The end-of-run list of what tests tried to reach outside their workers' network (each line once):
+ * `tool` says who speaks, `howToAllow` and `optOut` are in the adapter's own terms.
+ */
+export function describeNetworkAttempts(attempts: readonly TestNetworkAttempt[], { tool, root, howToAllow, optOut }: { tool: string; root: string; howToAllow: string; optOut: string }): string {
+  const lines = [...new Set(attempts.map((a) => `${[a.file && relative(root, a.file), a.test].filter(Boolean).join(' > ') || 'a test'}: ${describeDestination(a)} (${a.error})`))]
+  const tests = lines.length === 1 ? '1 test tried to reach the network outside its worker' : `${lines.length} tests tried to reach the network outside their workers`
+  return `${tool}: ${tests} (each worker has only its own loopback), and failed:\n${lines.map((line) => `  ${line}\n`).join('')}To allow one: ${howToAllow}. To leave this list out: ${optOut}.\n`
 }
 
 /** "example.com", "example.com (192.0.2.10:80)", "192.0.2.10:80". */

@@ -1,7 +1,7 @@
 // Every failure of the adapter's own that a user can meet is built here: what failed, why, what to
 // do. They are IsolaneErrors (recognise them with `isIsolaneError()`), with ISOLANE_MOCHA_* codes.
 // Mocha's own errors (ERR_MOCHA_*) pass through unchanged, with Mocha's messages.
-import { IsolaneError } from '@isolane/core'
+import { IsolaneError, signalCause } from '@isolane/core'
 
 export type MochaAdapterErrorCode =
   | 'ISOLANE_MOCHA_USAGE'
@@ -78,15 +78,6 @@ export function specFileHidden(file: string, tmpfs: string): IsolaneError {
 export const NETWORK_HOW_TO_ALLOW =
   'run the suite without a fresh network namespace (`--isolane-namespaces mnt,ipc,uts`), or make the name resolve to an address the worker can reach with a host entry plugin (`isolane: { plugins }` in .mocharc.cjs)'
 
-/** The end-of-run list of what tests tried to reach outside their worker's network. */
-export function networkAttemptsList(lines: readonly string[]): string {
-  const tests = lines.length === 1 ? '1 test tried to reach the network outside its worker' : `${lines.length} tests tried to reach the network outside their workers`
-  return (
-    `isolane-mocha: ${tests} (each worker has only its own loopback), and failed:\n` +
-    lines.map((line) => `  ${line}\n`).join('') +
-    `To allow one: ${NETWORK_HOW_TO_ALLOW}. To leave this list out: --isolane-no-report-network-attempts.\n`
-  )
-}
 
 /** The isolation setup of the worker for `file` failed: core's error (`cause`) names the step, why, and what to do. */
 export function workerSetupFailed(file: string, cause: unknown): IsolaneError {
@@ -103,8 +94,6 @@ export type WorkerDeath =
   | { readonly kind: 'signal'; readonly pid: number | undefined; readonly signal: NodeJS.Signals }
   | { readonly kind: 'timeout'; readonly pid: number | undefined; readonly ms: number }
 
-/** Signals that mean native code crashed. */
-const CRASH_SIGNALS: ReadonlySet<string> = new Set(['SIGSEGV', 'SIGBUS', 'SIGABRT', 'SIGILL', 'SIGFPE'])
 
 /** On the test that was running when its worker died: how, and what to look for. */
 export function deadWorkerMessage(death: WorkerDeath): string {
@@ -113,9 +102,7 @@ export function deadWorkerMessage(death: WorkerDeath): string {
     case 'timeout':
       return `isolane-mocha: this file ran past its time limit of ${death.ms} ms (--isolane-file-timeout) while this test ran, so ${worker} was killed; the other spec files run on. Code that never yields (a synchronous loop, a blocking call) keeps Mocha's own --timeout from firing. To fix: find what blocks, or raise --isolane-file-timeout.`
     case 'signal': {
-      const why = death.signal === 'SIGKILL'
-        ? "SIGKILL comes from outside the process: the kernel's OOM killer (see `dmesg`), or another process (a test that kills its own process)."
-        : CRASH_SIGNALS.has(death.signal) ? 'That is a crash in native code (a native module, or Node itself).' : 'Another process sent it.'
+      const why = signalCause(death.signal)
       return `isolane-mocha: ${worker} was killed by ${death.signal} while this test ran, so the file could not finish; the other spec files run on. ${why}`
     }
     case 'exit':
@@ -152,14 +139,6 @@ export function keepWithPid(): IsolaneError {
   return adapterError('ISOLANE_MOCHA_USAGE', '--isolane-keep on-failure keeps a failed worker\'s namespaces through a process left in them, and with the pid kind every process of a worker ends with it', 'leave pid out of --isolane-namespaces while you keep workers, or leave --isolane-keep out')
 }
 
-/** The end-of-run list of kept workers, with how to step in and release them. */
-export function keptList(lines: readonly string[]): string {
-  return (
-    `isolane-mocha: kept the namespaces of ${lines.length === 1 ? 'the worker of 1 failed file' : `the workers of ${lines.length} failed files`} (network, /tmp, hostname, IPC):\n` +
-    lines.map((line) => `  ${line}\n`).join('') +
-    'Step in: isolane enter NAME [-- CMD] (e.g. -- ss -ltn, -- ls /tmp, -- hostname). List: isolane ls. Release: isolane rm NAME, or isolane rm --all.\n'
-  )
-}
 
 export function badLeftovers(value: unknown): IsolaneError {
   const fix = 'use stop (the default: stopped, with a warning naming the file), fail (the file fails too) or keep'

@@ -1,9 +1,8 @@
 // The programmatic API: a Mocha run with every spec file in a fresh isolated worker. The command
 // line (cli.ts) is this plus Mocha's way of printing errors and exiting.
-import { relative } from 'node:path'
-import { createPlan, describeDestination, hiddenBy, type IsolationOptions, type LeftoversMode } from '@isolane/core'
+import { createPlan, describeKept, describeNetworkAttempts, hiddenBy, type IsolationOptions, type LeftoversMode } from '@isolane/core'
 import { Mocha, collectFiles, normalizeRunOptions, prepareRunOptions, validateRunOptions, type MochaArgs, type MochaStats } from './_mocha.js'
-import { keptList, networkAttemptsList, noTestFiles, specFileHidden, unmatchedPatterns, watchUnsupported } from './errors.js'
+import { NETWORK_HOW_TO_ALLOW, noTestFiles, specFileHidden, unmatchedPatterns, watchUnsupported } from './errors.js'
 import { loadRunSettings } from './options.js'
 import { createSpecFilePool, isolaneRunnerClass } from './runner.js'
 
@@ -82,11 +81,8 @@ export async function runMocha(options: RunMochaOptions = {}): Promise<RunMochaR
       const runner = mocha.run((failures) => resolve({ failures, stats: runner.stats }))
     })
     const attempts = filePool.progress.networkAttempts
-    if (attempts.length > 0) {
-      const lines = attempts.map((a) => `${relative(process.cwd(), a.file)}${a.test ? ` > ${a.test}` : ''}: ${describeDestination(a)} (${a.error})`)
-      process.stderr.write(networkAttemptsList([...new Set(lines)]))
-    }
-    if (filePool.kept.length > 0) process.stderr.write(keptList(filePool.kept.map((worker) => `${worker.name}: ${worker.file ?? ''}${worker.hostname ? `, hostname ${worker.hostname}` : ''}`)))
+    if (attempts.length > 0) process.stderr.write(describeNetworkAttempts(attempts, { tool: 'isolane-mocha', root: process.cwd(), howToAllow: NETWORK_HOW_TO_ALLOW, optOut: '--isolane-no-report-network-attempts' }))
+    if (filePool.kept.length > 0) process.stderr.write(describeKept(filePool.kept, 'isolane-mocha'))
     return { failures, exitCode: exitCodeOf(failures, args), stats, files, forceExit: args.exit === true }
   } finally {
     // Mocha has terminated it already, unless a global setup failed before any file ran.

@@ -4,7 +4,7 @@
 // runs file after file as Mocha's own workers do.
 import { basename, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { createPlan, isIsolaneError, KEPT_KINDS, namespaceId, recordKept, type IsolationOptions, type KeptWorker, type LeftoversMode, type NetworkAttempt } from '@isolane/core'
+import { createPlan, isIsolaneError, KEPT_KINDS, namespaceId, recordKept, type IsolationOptions, type KeptWorker, type LeftoversMode, type TestNetworkAttempt } from '@isolane/core'
 import { createPool, describeLeftovers, type IsolatedPool, type ProgressReport, type WorkerExitedError } from '@isolane/pool'
 import { BufferedWorkerPool, ParallelBufferedRunner, deserialize, type BufferedPool, type MochaArgs, type ParallelBufferedRunnerClass, type SerializedWorkerResult } from './_mocha.js'
 import type { FileProgress, SpecFileOutcome, SpecFileTask, StartWorkerTask } from './entry/worker.js'
@@ -49,8 +49,8 @@ export function createSpecFilePool(settings: PoolSettings): SpecFilePool {
   const inline = settings.isolation.plugins?.find((plugin) => !('module' in plugin))
   if (settings.reuseWorkers && inline) throw functionPluginInReusedWorkers(inline.name)
   const progress = new FileProgressLog(settings.fileTimeout)
-  const ownNetwork = createPlan(settings.isolation, { workerId: 1 }).kinds.includes('net')
-  const networkHowToAllow = settings.reportNetworkAttempts && ownNetwork ? NETWORK_HOW_TO_ALLOW : undefined
+  const { kinds } = createPlan(settings.isolation, { workerId: 1 })
+  const networkHowToAllow = settings.reportNetworkAttempts && kinds.includes('net') ? NETWORK_HOW_TO_ALLOW : undefined
   const pool = createPool({
     filename: WORKER_ENTRY,
     maxThreads: settings.jobs,
@@ -68,11 +68,7 @@ export function createSpecFilePool(settings: PoolSettings): SpecFilePool {
     isolation: settings.isolation,
     onProgress: (report) => progress.heard(report),
   })
-  return { pool, progress, networkHowToAllow, keep: settings.keep && ownNamespaces(settings.isolation), kept: [] }
-}
-
-function ownNamespaces(isolation: IsolationOptions): boolean {
-  return createPlan(isolation, { workerId: 1 }).kinds.length > 0
+  return { pool, progress, networkHowToAllow, keep: settings.keep && kinds.length > 0, kept: [] }
 }
 
 /**
@@ -85,7 +81,7 @@ export class FileProgressLog {
   readonly #events = new Map<string, unknown[]>()
   readonly #limits = new Map<string, NodeJS.Timeout>()
   readonly #timedOut = new Set<string>()
-  readonly #attempts: FileNetworkAttempt[] = []
+  readonly #attempts: TestNetworkAttempt[] = []
 
   constructor(fileTimeout: number) {
     this.#fileTimeout = fileTimeout
@@ -125,14 +121,9 @@ export class FileProgressLog {
   }
 
   /** What the run's tests tried to reach outside their workers' network, in the order heard. */
-  get networkAttempts(): readonly FileNetworkAttempt[] {
+  get networkAttempts(): readonly TestNetworkAttempt[] {
     return this.#attempts
   }
-}
-
-export interface FileNetworkAttempt extends NetworkAttempt {
-  readonly file: string
-  readonly test: string | undefined
 }
 
 /**

@@ -1,5 +1,5 @@
 // Every message the Vitest adapter shows is built here: what failed, why, what to do.
-import type { NamespaceKind } from '@isolane/core'
+import { signalCause, type NamespaceKind } from '@isolane/core'
 
 export const POOL_NAME = 'isolane'
 
@@ -61,8 +61,6 @@ export type WorkerDeath =
   /** Ended by the pool after its namespaces were kept (keep: 'on-failure'): never under a file. */
   | { readonly kind: 'retired' }
 
-/** Signals that mean native code crashed. */
-const CRASH_SIGNALS: ReadonlySet<string> = new Set(['SIGSEGV', 'SIGBUS', 'SIGABRT', 'SIGILL', 'SIGFPE'])
 
 /** How the death reads on the file, on the test that was running, and on the tests after it. */
 export function deathMessages(death: WorkerDeath): { file(running: string | undefined): string; test(running: boolean): string } {
@@ -83,9 +81,7 @@ export function deathMessages(death: WorkerDeath): { file(running: string | unde
         test: (running) => (running ? `timed out: the file ran past its limit of ${death.ms} ms while this test ran` : `did not finish: the file ran past its limit of ${death.ms} ms`),
       }
     case 'signal': {
-      const why = death.signal === 'SIGKILL'
-        ? 'SIGKILL comes from outside the process: the kernel\'s OOM killer (see `dmesg`), or another process.'
-        : CRASH_SIGNALS.has(death.signal) ? 'That is a crash in native code (a native module, or Node itself).' : 'Another process sent it.'
+      const why = signalCause(death.signal)
       return {
         file: (running) => `isolane: ${worker} was killed by ${death.signal}${during(running)}, so the file could not finish; the other files run on. ${why}`,
         test: (running) => (running ? `${worker} was killed by ${death.signal} while this test ran` : `did not finish: ${worker} was killed by ${death.signal}`),
@@ -110,15 +106,6 @@ export const NETWORK_HOW_TO_ALLOW =
   'give this file the host\'s network (`// @vitest-environment isolane` and `// @vitest-environment-options {"share": ["net"]}` in its docblock), ' +
   'or make the name resolve to an address the worker can reach with a host entry plugin (isolane({ plugins }))'
 
-/** The end-of-run list of what tests tried to reach outside their worker's network. */
-export function networkAttemptsList(lines: readonly string[], optOut = 'isolane({ reportNetworkAttempts: false })'): string {
-  const tests = lines.length === 1 ? '1 test tried to reach the network outside its worker' : `${lines.length} tests tried to reach the network outside their workers`
-  return (
-    `isolane: ${tests} (each worker has only its own loopback), and failed:\n` +
-    lines.map((line) => `  ${line}\n`).join('') +
-    `To allow one: ${NETWORK_HOW_TO_ALLOW}. To leave this list out: ${optOut}.\n`
-  )
-}
 
 export function keepMessage(value: unknown): string {
   return `isolane pool: \`keep\` must be "never" or "on-failure", got ${JSON.stringify(value)}. To fix: use "on-failure" to keep a failed file's worker for \`isolane enter\`, or leave it out.`
@@ -126,13 +113,4 @@ export function keepMessage(value: unknown): string {
 
 export function keepWithPidMessage(): string {
   return "isolane pool: `keep: 'on-failure'` keeps a failed worker's namespaces through a process left in them, and with the pid kind every process of a worker ends with it. To fix: leave `pid` out of `namespaces` while you keep workers, or leave `keep` out."
-}
-
-/** The end-of-run list of kept workers, with how to step in and release them. */
-export function keptList(lines: readonly string[]): string {
-  return (
-    `isolane: kept the namespaces of ${lines.length === 1 ? 'the worker of 1 failed file' : `the workers of ${lines.length} failed files`} (network, /tmp, hostname, IPC):\n` +
-    lines.map((line) => `  ${line}\n`).join('') +
-    'Step in: isolane enter NAME [-- CMD] (e.g. -- ss -ltn, -- ls /tmp, -- hostname). List: isolane ls. Release: isolane rm NAME, or isolane rm --all.\n'
-  )
 }

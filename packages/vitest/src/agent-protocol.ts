@@ -1,6 +1,7 @@
 // What the pool and the agent in each worker (worker/agent.cts) say to each other, on the worker's
 // IPC channel beside Vitest's own requests and responses.
-import type { LeftoverProcess, NetworkAttempt } from '@isolane/core'
+import type { LeftoverProcess, TestNetworkAttempt } from '@isolane/core'
+import type { WorkerRequest } from 'vitest/node'
 
 /** The key of every agent message: Vitest's worker ignores what lacks its own keys, and so does the pool's dispatch. */
 export const AGENT_KEY = '__isolane_agent__'
@@ -18,11 +19,7 @@ export type AgentRequest = {
   readonly keep?: boolean
 }
 
-/** A test's attempt to reach outside the worker's network, with the file and test it came from (Vitest's expect state). */
-export interface TestNetworkAttempt extends NetworkAttempt {
-  readonly file: string | undefined
-  readonly test: string | undefined
-}
+export type { TestNetworkAttempt }
 
 export type AgentReply =
   | { readonly [AGENT_KEY]: 'after-file'; readonly processes: readonly LeftoverProcess[]; readonly attempts: readonly TestNetworkAttempt[]; readonly holder?: number }
@@ -30,4 +27,12 @@ export type AgentReply =
 
 export function isAgentReply(message: unknown): message is AgentReply {
   return typeof message === 'object' && message !== null && AGENT_KEY in message
+}
+
+/** Vitest's request to run or collect files (its worker protocol's `__vitest_worker_request__`, type 'run' or 'collect'). */
+export type FileRequest = Extract<WorkerRequest, { type: 'run' | 'collect' }>
+
+export function isFileRequest(message: unknown): message is FileRequest {
+  const request = message as Partial<FileRequest> | null
+  return request?.__vitest_worker_request__ === true && (request.type === 'run' || request.type === 'collect')
 }

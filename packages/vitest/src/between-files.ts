@@ -8,9 +8,8 @@
 import { relative } from 'node:path'
 import { describeLeftovers, type LeftoverProcess, type LeftoversMode } from '@isolane/core'
 import type { WorkerRequest, WorkerResponse } from 'vitest/node'
-import { AGENT_KEY, isAgentReply, type AgentReply, type AgentRequest, type TestNetworkAttempt } from './agent-protocol.js'
+import { AGENT_KEY, isAgentReply, type AgentReply, type AgentRequest, type FileRequest, type TestNetworkAttempt } from './agent-protocol.js'
 
-type FileRequest = Extract<WorkerRequest, { type: 'run' | 'collect' }>
 type FileFinished = Extract<WorkerResponse, { type: 'testfileFinished' }>
 
 /** The worker's side of the channel, as the pool worker offers it. */
@@ -50,10 +49,6 @@ export interface BetweenFiles {
   onKept(file: string, holder: number): void
 }
 
-export function isFileRequest(message: unknown): message is FileRequest {
-  const request = message as Partial<FileRequest> | null
-  return request?.__vitest_worker_request__ === true && (request.type === 'run' || request.type === 'collect')
-}
 
 function isFileFinished(message: unknown): message is FileFinished {
   const response = message as Partial<FileFinished> | null

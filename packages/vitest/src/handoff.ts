@@ -16,8 +16,8 @@ export interface WorkerHandoff {
   readonly parentNamespaces: NamespaceIds
   /** How the pool made the worker's namespaces. */
   readonly way: LaunchWay
-  /** Note and report what tests try to reach outside the worker's network (isolane({ reportNetworkAttempts })). */
-  readonly reportNetworkAttempts?: boolean
+  /** Set when what tests try to reach outside the worker's network is reported (isolane({ reportNetworkAttempts })): how to allow it. */
+  readonly networkHowToAllow?: string
   /** koffi's native addon as the pool's process loaded it: the worker loads it directly (~5 ms less than koffi's own lookup). */
   readonly koffiAddon?: string | undefined
 }

@@ -6,9 +6,9 @@ import { basename, relative, resolve } from 'node:path'
 import type { Writable } from 'node:stream'
 import { chooseWay, createPlan, entryPath, forkIn, hostnameOf, koffiAddonPath, IsolaneError, isSetupFailedMessage, namespaceId, namespaceIds, notSendable, recordKept, KEPT_KINDS, SETUP_FAILED_KEY, SETUP_FAILED_STATUS, type KeptWorker, type IsolationOptions, type IsolationPlan, type LaunchWay, type LeftoversMode } from '@isolane/core'
 import type { PoolOptions, PoolWorker, TestProject, WorkerRequest } from 'vitest/node'
-import { cannotIsolateMessage, deathMessages, fileOptionsMessage, functionPluginWithoutIsolateMessage, notIsolatedBug, POOL_NAME, type WorkerDeath } from './_messages.js'
-import { isAgentReply, type AgentRequest, type TestNetworkAttempt } from './agent-protocol.js'
-import { isFileRequest, runFiles, type BetweenFiles, type WorkerChannel } from './between-files.js'
+import { cannotIsolateMessage, deathMessages, NETWORK_HOW_TO_ALLOW, fileOptionsMessage, functionPluginWithoutIsolateMessage, notIsolatedBug, POOL_NAME, type WorkerDeath } from './_messages.js'
+import { isAgentReply, isFileRequest, type AgentRequest, type TestNetworkAttempt } from './agent-protocol.js'
+import { runFiles, type BetweenFiles, type WorkerChannel } from './between-files.js'
 import { HANDOFF_VARIABLE, type WorkerHandoff } from './handoff.js'
 import { fileOptionsOf, mergeFileOptions } from './options.js'
 import { cancelFiles, failUnfinishedFiles, fileFailed, isCancelling } from './vitest-seams.js'
@@ -83,9 +83,8 @@ export class IsolanePoolWorker implements PoolWorker {
   #waiters: Waiter[] = []
   /** Vitest's start request, sent again to a fresh process after one died. */
   #startRequest: WorkerRequest | undefined
-  /** Between the start request and the worker's answer: what the worker writes on stderr is held, to say why if it dies. */
+  /** Between the start request and the worker's answer: a worker that dies then is answered for. */
   #starting = false
-  #heldStderr: Buffer[] = []
   /** Why the worker process died, until a fresh one replaces it. */
   #death: WorkerDeath | undefined
   /** What the worker's setup said when it failed (core's preload, on the IPC channel). */
@@ -188,7 +187,7 @@ export class IsolanePoolWorker implements PoolWorker {
     if (this.#child) return
     const plan = this.#plan
     const kinds = this.#way === 'none' ? [] : plan.kinds
-    const handoff: WorkerHandoff = { pool: 'isolane', kinds, hostname: hostnameOf(plan), workerId: this.#workerId, parentPid: process.pid, parentNamespaces: namespaceIds('self'), way: this.#way, reportNetworkAttempts: this.#betweenFiles.networkAttempts, koffiAddon: this.#way === 'none' ? undefined : koffiAddonPath() }
+    const handoff: WorkerHandoff = { pool: 'isolane', kinds, hostname: hostnameOf(plan), workerId: this.#workerId, parentPid: process.pid, parentNamespaces: namespaceIds('self'), way: this.#way, networkHowToAllow: this.#betweenFiles.networkAttempts ? NETWORK_HOW_TO_ALLOW : undefined, koffiAddon: this.#way === 'none' ? undefined : koffiAddonPath() }
     // `env` is one object for all of a project's workers: copy, never mutate.
     const env = { ...this.#env, [HANDOFF_VARIABLE]: JSON.stringify(handoff) } as NodeJS.ProcessEnv
     let child: ChildProcess
@@ -204,13 +203,12 @@ export class IsolanePoolWorker implements PoolWorker {
     this.#setupFailure = undefined
     this.#timedOut = false
     this.#retiring = false
-    this.#heldStderr = []
     child.on('message', (message: unknown) => this.#receive(message))
     // Once its IPC channel is closed too: a message it sent just before it died has been heard.
     child.once('exit', (code, signal) => (child.connected ? child.once('disconnect', () => this.#died(child, code, signal)) : this.#died(child, code, signal)))
     for (const listener of this.#errorListeners) child.on('error', listener)
     child.stdout?.pipe(this.#stdout, { end: false })
-    child.stderr?.on('data', (chunk: Buffer) => (this.#starting ? this.#heldStderr.push(chunk) : this.#stderr.write(chunk)))
+    child.stderr?.pipe(this.#stderr, { end: false })
     // No pid: the fork itself failed, and the child emits 'error', which Vitest reports as for forks.
     // A child started privileged is in its namespaces from the fork on; one started through a user
     // namespace gets there on its own, and the environment checks it from inside.
@@ -230,12 +228,13 @@ export class IsolanePoolWorker implements PoolWorker {
     await exited
     clearTimeout(kill)
     child.stdout?.unpipe(this.#stdout)
+    child.stderr?.unpipe(this.#stderr)
     this.#child = undefined
   }
 
   #receive(message: unknown): void {
     if (isSetupFailedMessage(message)) return void (this.#setupFailure = message[SETUP_FAILED_KEY].message)
-    if (isResponse(message, 'started')) this.#started()
+    if (isResponse(message, 'started')) this.#starting = false
     if (isResponse(message, 'stopped')) this.#stopped = true
     if (isResponse(message, 'testfileFinished')) clearTimeout(this.#fileTimer)
     const index = this.#waiters.findIndex((waiter) => waiter.match(message))
@@ -245,12 +244,6 @@ export class IsolanePoolWorker implements PoolWorker {
     this.#dispatch(message)
   }
 
-  /** The worker answered its start: what it held on stderr is written, and from now on all it writes. */
-  #started(): void {
-    this.#starting = false
-    for (const chunk of this.#heldStderr) this.#stderr.write(chunk)
-    this.#heldStderr = []
-  }
 
   #died(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
     try {
@@ -266,6 +259,7 @@ export class IsolanePoolWorker implements PoolWorker {
     if (this.#child !== child) return
     this.#child = undefined
     child.stdout?.unpipe(this.#stdout)
+    child.stderr?.unpipe(this.#stderr)
     // Whatever waits for this worker's answers waits no more, stopped on purpose or not.
     const waiters = this.#waiters
     this.#waiters = []
@@ -275,7 +269,6 @@ export class IsolanePoolWorker implements PoolWorker {
       if (!this.#stopped) this.#dispatch({ __vitest_worker_response__: true, type: 'stopped' })
       return
     }
-    const held = Buffer.concat(this.#heldStderr).toString('utf8').trim()
     const pid = child.pid
     if (this.#retiring) this.#death = { kind: 'retired' }
     else if (this.#timedOut) this.#death = { kind: 'timeout', pid, ms: this.#fileTimeout }
@@ -283,9 +276,6 @@ export class IsolanePoolWorker implements PoolWorker {
       this.#death = { kind: 'setup', message: `the isolation setup of this worker (started in a user namespace of its own) failed before any of its code ran: ${this.#setupFailure}` }
     else if (signal) this.#death = { kind: 'signal', pid, signal }
     else this.#death = { kind: 'exit', pid, code: code ?? 0 }
-    // What a worker that died while starting wrote is shown, unless it is the setup's own message, which its files carry.
-    if (held && this.#death.kind !== 'setup') this.#stderr.write(`${held}\n`)
-    this.#heldStderr = []
     // Vitest waits for a start answer before it sends the files: it gets one, and the files fail, saying why.
     if (this.#starting) {
       this.#starting = false

@@ -1,11 +1,9 @@
 // `isolane()`: the pool a user puts in `test.pool`. Everything that can be wrong with the options
 // or the machine is found here, when the config loads, before any worker starts.
-import { relative } from 'node:path'
-import { announceOnce, chooseWay, createPlan, describeDestination, IsolaneError, LEFTOVERS_MODES, type IsolationOptions, type KeptWorker, type LeftoversMode } from '@isolane/core'
+import { announceOnce, chooseWay, createPlan, describeKept, describeNetworkAttempts, IsolaneError, LEFTOVERS_MODES, type IsolationOptions, type KeptWorker, type LeftoversMode, type TestNetworkAttempt } from '@isolane/core'
 import type { PoolOptions, PoolRunnerInitializer, PoolWorker, TestProject } from 'vitest/node'
-import { cannotIsolateMessage, fileTimeoutMessage, keepMessage, keepWithPidMessage, keptList, networkAttemptsList, POOL_NAME } from './_messages.js'
+import { cannotIsolateMessage, fileTimeoutMessage, keepMessage, keepWithPidMessage, NETWORK_HOW_TO_ALLOW, POOL_NAME } from './_messages.js'
 import { IsolanePoolWorker } from './pool-worker.js'
-import type { TestNetworkAttempt } from './agent-protocol.js'
 
 /** What a run's workers report for its end: what tests tried to reach outside their network, what was kept. Said once, when Vitest closes. */
 interface EndOfRun {
@@ -22,11 +20,8 @@ function endOfRun(project: TestProject): EndOfRun {
   const fresh: EndOfRun = { attempts: [], kept: [] }
   endOfRuns.set(vitest, fresh)
   vitest.onClose(() => {
-    if (fresh.attempts.length > 0) {
-      const lines = fresh.attempts.map((a) => `${a.file ? relative(project.config.root, a.file) : 'a file'}${a.test ? ` > ${a.test}` : ''}: ${describeDestination(a)} (${a.error})`)
-      vitest.logger.error(networkAttemptsList([...new Set(lines)]))
-    }
-    if (fresh.kept.length > 0) vitest.logger.error(keptList(fresh.kept.map((worker) => `${worker.name}: ${worker.file ?? ''}${worker.hostname ? `, hostname ${worker.hostname}` : ''}`)))
+    if (fresh.attempts.length > 0) vitest.logger.error(describeNetworkAttempts(fresh.attempts, { tool: 'isolane', root: project.config.root, howToAllow: NETWORK_HOW_TO_ALLOW, optOut: 'isolane({ reportNetworkAttempts: false })' }))
+    if (fresh.kept.length > 0) vitest.logger.error(describeKept(fresh.kept, 'isolane'))
     fresh.attempts.length = 0
     fresh.kept.length = 0
   })

@@ -2,11 +2,11 @@
 // host side is ../pool.ts). Under the isolane pool the worker was forked into its namespaces
 // already, and this checks and reports them; under any other pool it moves the thread that runs
 // the test file into fresh net, uts and ipc namespaces, and puts it back on teardown.
-import { relative } from 'node:path'
 import { isMainThread } from 'node:worker_threads'
-import { createPlan, describeDestination, IsolaneError, isIsolaneError, namespaceId, watchNetworkAttempts, type IsolationOptions, type NamespaceKind, type NetworkAttempt } from '@isolane/core'
+import { createPlan, describeNetworkAttempts, IsolaneError, isIsolaneError, namespaceId, watchNetworkAttempts, type IsolationOptions, type NamespaceKind, type TestNetworkAttempt } from '@isolane/core'
 import { builtinEnvironments, type Environment } from 'vitest/runtime'
-import { environmentCannotMessage, environmentNote, environmentWithoutPrivilegeMessage, NETWORK_HOW_TO_ALLOW, networkAttemptsList, notIsolatedBug } from '../_messages.js'
+import { environmentCannotMessage, environmentNote, environmentWithoutPrivilegeMessage, NETWORK_HOW_TO_ALLOW, notIsolatedBug } from '../_messages.js'
+import { currentTest } from '../expect-state.js'
 import { readHandoff } from '../handoff.js'
 import { ENVIRONMENT_NAME, mergeFileOptions } from '../options.js'
 import { enterThreadWindow, THREAD_KINDS, type ThreadWindow } from './thread-window.js'
@@ -40,14 +40,15 @@ const environment: Environment = {
     global[CURRENT] = isolation.current
     // Under the isolane pool its agent watches the worker's network already; a thread this
     // environment moved is watched here, and what its file tried is said when the file ends.
-    const attempts: string[] = []
+    const attempts: TestNetworkAttempt[] = []
     const stopWatching = report && isolation.current.by === 'environment' && isolation.current.kinds.includes('net')
-      ? watchNetworkAttempts({ howToAllow: NETWORK_HOW_TO_ALLOW, onAttempt: (attempt) => attempts.push(describeAttempt(attempt)) })
+      ? watchNetworkAttempts({ howToAllow: NETWORK_HOW_TO_ALLOW, onAttempt: (attempt) => attempts.push({ ...attempt, ...currentTest() }) })
       : undefined
     return {
       async teardown(global: Record<PropertyKey, unknown>) {
         stopWatching?.()
-        if (attempts.length > 0) process.stderr.write(networkAttemptsList(attempts, '`reportNetworkAttempts: false` in the environment\'s options (`environmentOptions.isolane`, or the file\'s docblock)'))
+        if (attempts.length > 0)
+          process.stderr.write(describeNetworkAttempts(attempts, { tool: 'isolane', root: process.cwd(), howToAllow: NETWORK_HOW_TO_ALLOW, optOut: "`reportNetworkAttempts: false` in the environment's options (`environmentOptions.isolane`, or the file's docblock)" }))
         delete global[CURRENT]
         await node.teardown(global)
         isolation.restore()
@@ -66,12 +67,6 @@ function takeReportOption(fileOptions: unknown): { report: boolean; fileOptions:
   return { report: reportNetworkAttempts, fileOptions: rest }
 }
 
-/** One line of the list: the test (Vitest's expect state), where to, and the system's error. */
-function describeAttempt(attempt: NetworkAttempt): string {
-  const state = (globalThis as { [key: symbol]: { state?: { testPath?: string; currentTestName?: string } } | undefined })[Symbol.for('$$jest-matchers-object')]?.state
-  const where = [state?.testPath ? relative(process.cwd(), state.testPath) : undefined, state?.currentTestName || undefined].filter(Boolean).join(' > ')
-  return `${where ? `${where}: ` : ''}${describeDestination(attempt)} (${attempt.error})`
-}
 
 interface Isolation {
   readonly current: CurrentIsolation

@@ -11,9 +11,9 @@ type TestNetworkAttempt = import('../agent-protocol.js').TestNetworkAttempt
 
 // core's worker part, one CommonJS file (entry/worker.ts); this agent is bundled too (scripts/build.js).
 const { adoptOrphans, holdNamespaces, prepareRenewal, renewIsolation, stopLeftovers, useKoffiAddon, watchNetworkAttempts } = require('@isolane/core/worker') as typeof import('@isolane/core/worker')
-const { AGENT_KEY } = require('../agent-protocol.js') as typeof import('../agent-protocol.js')
+const { AGENT_KEY, isFileRequest } = require('../agent-protocol.js') as typeof import('../agent-protocol.js')
+const { currentTest } = require('../expect-state.js') as typeof import('../expect-state.js')
 const { readHandoff } = require('../handoff.js') as typeof import('../handoff.js')
-const { NETWORK_HOW_TO_ALLOW } = require('../_messages.js') as typeof import('../_messages.js')
 
 const handoff = readHandoff()
 // koffi (for prctl and the renewal's syscalls) from the file the pool's process loaded it from.
@@ -25,15 +25,11 @@ adoptOrphans()
 
 // What tests try to reach outside the worker's own network: said on the error, and listed at the end.
 const attempts: TestNetworkAttempt[] = []
-if (handoff?.kinds.includes('net') && handoff.reportNetworkAttempts !== false) {
-  watchNetworkAttempts({ howToAllow: NETWORK_HOW_TO_ALLOW, onAttempt: (attempt) => attempts.push({ ...attempt, ...currentTest() }) })
+const howToAllow = handoff?.kinds.includes('net') ? handoff.networkHowToAllow : undefined
+if (howToAllow !== undefined) {
+  watchNetworkAttempts({ howToAllow, onAttempt: (attempt) => attempts.push({ ...attempt, ...currentTest() }) })
 }
 
-/** The file and test running now, from Vitest's expect state (what `expect.getState()` returns). */
-function currentTest(): { file: string | undefined; test: string | undefined } {
-  const state = (globalThis as { [key: symbol]: { state?: { testPath?: string; currentTestName?: string } } | undefined })[Symbol.for('$$jest-matchers-object')]?.state
-  return { file: state?.testPath, test: state?.currentTestName || undefined }
-}
 
 // Listening only from when Vitest's worker listens: a 'message' listener makes Node read the IPC
 // channel, and a message read before Vitest's listener exists (its 'start') would be lost to it.
@@ -58,11 +54,6 @@ process.on('newListener', function listenAlong(event: string | symbol) {
 /** Why the last renewal failed, until a next file comes (or never, after the last). */
 let renewalFailure: string | undefined
 
-/** Vitest's request to run or collect files (its worker's protocol: `__vitest_worker_request__`, type 'run' or 'collect'). */
-function isFileRequest(message: unknown): boolean {
-  const request = message as { __vitest_worker_request__?: unknown; type?: unknown } | null
-  return request?.__vitest_worker_request__ === true && (request.type === 'run' || request.type === 'collect')
-}
 
 function afterFile(request: AgentRequest): AgentReply {
   try {
