@@ -4,6 +4,9 @@
 // namespace (so every thread sees them; the mount namespace itself is not renewed, which would give
 // the main thread a filesystem context of its own: fs-context.ts). What the previous file left
 // (servers, sockets, timers, files in /tmp) is then out of reach of the next, and blocks nothing.
+// A tmpfs the previous file left as it was mounted (empty, nothing mounted on it, its size, mode and
+// owner unchanged) is kept rather than replaced: the next file could not tell the two apart, and an
+// unmount is the dearest part of a renewal (the kernel waits out an RCU grace period for each).
 // Not renewed: memory, the module cache, globals, open descriptors, and the namespaces of threads
 // that already exist (libuv's threadpool keeps the worker's first net, uts and ipc namespaces: a
 // dns.lookup() made there still sees only a loopback, as before).
@@ -11,6 +14,7 @@
 // The plan comes from the host at fork time (RENEWAL_ENV, forkIn(..., { renewable: true })). A
 // worker started the user-namespace way keeps its capabilities permitted but not effective
 // (child-setup.ts), and raises them only for the renewal.
+import { opendirSync, statfsSync, statSync } from 'node:fs'
 import { IsolaneError } from './errors.js'
 import { cloneFlags, type NamespaceKind } from './kinds.js'
 import { useKoffiAddon } from './libc/_ffi.js'
@@ -27,6 +31,8 @@ const RENEWED_KINDS: readonly NamespaceKind[] = ['net', 'uts', 'ipc']
 const RENEWED_STEPS = new Set<SetupStep['op']>(['loopback-up', 'hostname', 'tmpfs', 'mqueue', 'bind', 'plugin'])
 
 let renewal: ChildSetup | undefined
+/** Each fresh tmpfs of the plan as it was when mounted (by the setup, then by each renewal that replaced it). */
+const freshTmpfs = new Map<string, string | undefined>()
 
 /** Takes the plan out of the environment (the worker's children must not see it); call it first thing in the worker. */
 export function prepareRenewal(env: NodeJS.ProcessEnv = process.env): boolean {
@@ -36,6 +42,8 @@ export function prepareRenewal(env: NodeJS.ProcessEnv = process.env): boolean {
     renewal = JSON.parse(raw) as ChildSetup
     // koffi's addon as the parent found it: the worker's first renewal skips koffi's own lookup (6-9 ms).
     useKoffiAddon(renewal.koffiAddon)
+    // Before any of the worker's own code: the tmpfs mounts are as the setup made them.
+    for (const path of tmpfsPaths(renewal)) freshTmpfs.set(path, tmpfsState(path))
   }
   return renewal !== undefined
 }
@@ -53,7 +61,9 @@ export function renewIsolation(): void {
   if (!renewal)
     throw new IsolaneError('ISOLANE_NOT_RENEWABLE', 'This worker was not started renewable: it has no plan to renew its isolation with. This is a bug in isolane: please report it.')
   const setup = renewal
-  const plan: IsolationPlan = { ...setup, steps: setup.steps.filter((step) => RENEWED_STEPS.has(step.op)), plugins: [], way: 'auto', fallback: 'refuse' }
+  const untouched = new Set(tmpfsPaths(setup).filter((path) => isUntouched(path)))
+  const renewed = (step: SetupStep) => RENEWED_STEPS.has(step.op) && !(step.op === 'tmpfs' && untouched.has(step.path))
+  const plan: IsolationPlan = { ...setup, steps: setup.steps.filter(renewed), plugins: [], way: 'auto', fallback: 'refuse' }
   const context: StepContext = Object.freeze({ workerId: setup.workerId, kinds: setup.kinds, hostname: hostnameOf(plan) })
   withEffectiveCapabilities(() => {
     const kinds = setup.kinds.filter((kind) => RENEWED_KINDS.includes(kind))
@@ -64,6 +74,45 @@ export function renewIsolation(): void {
     for (const path of mounted.reverse()) umount(path)
     runSteps(plan, context)
   })
+  for (const path of tmpfsPaths(plan)) freshTmpfs.set(path, tmpfsState(path))
+}
+
+function isEmptyDirectory(path: string): boolean {
+  const directory = opendirSync(path)
+  try {
+    return directory.readSync() === null
+  } finally {
+    directory.closeSync()
+  }
+}
+
+/** Whether the tmpfs at `path` is empty and as it was when mounted. */
+function isUntouched(path: string): boolean {
+  const now = tmpfsState(path)
+  return now !== undefined && now === freshTmpfs.get(path)
+}
+
+function tmpfsPaths({ steps }: { steps: readonly SetupStep[] }): string[] {
+  return steps.flatMap((step) => (step.op === 'tmpfs' ? [step.path] : []))
+}
+
+/**
+ * What tells a used tmpfs from a fresh one: the mount (its device and the birth time of its root:
+ * another mount on the path has others), the directory's mode and owner, the space and inodes free (a file deleted while still
+ * open holds them) and its size; and whether anything is in it. Read on the main thread, which is
+ * in the worker's one mount namespace.
+ */
+function tmpfsState(path: string): string | undefined {
+  try {
+    // Anything in it (a file, a mount point) and it is not fresh.
+    if (!isEmptyDirectory(path)) return undefined
+    const { dev, birthtimeNs, mode, uid, gid } = statSync(path, { bigint: true })
+    const { blocks, bfree, files, ffree } = statfsSync(path)
+    return `${dev} ${birthtimeNs} ${mode} ${uid}:${gid} ${blocks}/${bfree} ${files}/${ffree}`
+  } catch {
+    // Gone or unreadable: never taken for fresh.
+    return undefined
+  }
 }
 
 function withEffectiveCapabilities(action: () => void): void {

@@ -378,6 +378,20 @@ describe.skipIf(noDefaultIsolation)('createPool', () => {
     await pool.destroy()
   })
 
+  it('renews /tmp only when a task changed it: an untouched tmpfs is kept, any change gets a fresh one', async () => {
+    const pool = track(createPool({ filename: fixture('touches-tmp.js'), minThreads: 1, maxThreads: 1, isolateWorkers: false, renewWorkers: true }))
+    const actions = ['nothing', 'nothing', 'write-delete', 'write', 'chmod', 'write-delete-keep-open', 'nothing', 'nothing']
+    const reports: Array<{ mount: string; mode: string; found: string[] }> = []
+    for (const action of actions) reports.push(await pool.run({ action }))
+    // What each task found: /tmp as fresh, whatever the one before did.
+    expect(reports.map((r) => [r.mode, r.found])).toEqual(actions.map(() => ['1777', []]))
+    // Which tasks got another tmpfs than the one before: those after a task that left it changed.
+    const replaced = reports.slice(1).map((r, i) => r.mount !== reports[i]!.mount)
+    // after: nothing, write-delete (empty again, as fresh), write, chmod, deleted but open, nothing, nothing
+    expect(replaced).toEqual([false, false, false, true, true, true, false])
+    await pool.destroy()
+  })
+
   it('(control) a reused worker that is not renewed: the next task meets the server the last one left', async () => {
     const pool = track(createPool({ filename: fixture('leaves-server-and-tmp-file.js'), minThreads: 1, maxThreads: 1, isolateWorkers: false }))
     await pool.run({})
