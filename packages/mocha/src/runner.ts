@@ -186,9 +186,11 @@ class MochaPoolShape implements BufferedPool {
     } finally {
       this.#inFlight--
     }
-    this.#progress.finished(file)
+    // The events the worker sent while the file ran, then those its result brings (entry/worker.ts).
+    const { events } = this.#progress.finished(file)
+    const result = outcome.result as SerializedWorkerResult
     if (outcome.kept) this.#kept.push(recordKeptFile(file, outcome.kept))
-    return deserialize(outcome.result as SerializedWorkerResult)
+    return deserialize({ ...result, events: [...events, ...result.events] })
   }
 
   /**

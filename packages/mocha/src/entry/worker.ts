@@ -16,8 +16,7 @@ const require = createRequire(import.meta.url)
 const Mocha = require('mocha/lib/mocha.cjs') as (new (options: Record<string, unknown>) => WorkerMocha) & { interfaces: Record<string, unknown> }
 const { PluginLoader } = require('mocha/lib/plugin-loader.js') as { PluginLoader: { create(options: { ignore: string[] }): PluginLoaderInstance } }
 const { requireOrImport } = require('mocha/lib/nodejs/esm-utils.cjs') as { requireOrImport(path: string): Promise<unknown> }
-const { serialize, SerializableEvent } = require('mocha/lib/nodejs/serializer.js') as {
-  serialize(value: unknown): unknown
+const { SerializableEvent } = require('mocha/lib/nodejs/serializer.js') as {
   SerializableEvent: { create(eventName: string, runnable: unknown, error?: unknown): { serialize(): unknown } }
 }
 
@@ -34,11 +33,14 @@ interface WorkerMocha {
 
 /**
  * What a worker tells its host while a file runs (reportProgress()): that the file began, then the
- * events Mocha's parallel-buffered reporter buffers, serialized as it does, in batches: sent when a
- * test or hook begins (so that the host knows what runs before it runs), else on the next turn of the
- * event loop. Those events reach the host only with the file's result; if the worker dies first,
- * these are all the host has to say which tests ran and which one was running (runner.ts), and the
- * start arms the file's time limit.
+ * events Mocha's parallel-buffered reporter buffers, serialized as it does, in batches: one when a
+ * test begins (so that the host knows which test runs before it runs), with the events since the
+ * last. The file's result then carries only the events not sent yet (its `events` the tail): the
+ * host puts the two together (runner.ts), and no event is serialized or sent twice. If the worker
+ * dies first, what was sent is all the host has to say which tests ran and which one was running
+ * (a death in a test's afterEach hook is told as one in that test, as Mocha names such a hook's
+ * failure after the test), and the start arms the file's time limit. A message a test, not one an
+ * event: each is a message to encode, send and decode on both sides.
  */
 export type FileProgress =
   | { readonly file: string; readonly began: true }
@@ -47,6 +49,28 @@ export type FileProgress =
 
 /** The events Mocha's parallel-buffered reporter buffers (lib/nodejs/reporters/parallel-buffered.cjs). */
 const STREAMED_EVENTS = ['suite', 'suite end', 'test', 'pending', 'fail', 'pass', 'retry', 'test end', 'hook', 'hook end']
+
+/** A file's events on their way to the host (see FileProgress): serialized as they happen, sent a test at a time. */
+class EventStream {
+  readonly #file: string
+  #batch: unknown[] = []
+
+  constructor(file: string) {
+    this.#file = file
+  }
+
+  add(name: string, runnable: unknown, error: unknown): void {
+    this.#batch.push(SerializableEvent.create(name, runnable, error).serialize())
+    if (name === 'test') reportProgress({ file: this.#file, events: this.unsent() } satisfies FileProgress)
+  }
+
+  /** The events not sent yet, for the file's result. */
+  unsent(): unknown[] {
+    const rest = this.#batch
+    this.#batch = []
+    return rest
+  }
+}
 
 /** The task the host sends: a spec file and the options as `BufferedWorkerPool.serializeOptions()` wrote them. */
 export interface SpecFileTask {
@@ -146,37 +170,21 @@ async function runSpecFile({ file, serializedOptions, networkHowToAllow, keep }:
   // A new Mocha instance per file, as in Mocha's worker: its own root suite, runner and reporter.
   const mocha = new Mocha(options).addFile(file)
   await mocha.loadFilesAsync()
-  const result = await new Promise<unknown>((resolve, reject) => {
+  const events = new EventStream(file)
+  const result = await new Promise<unknown>((resolve) => {
     const runner = mocha.run((runResult) => {
       // Mocha's runner leaves its handlers behind; the worker's own must not outlive the run.
       process.removeAllListeners('uncaughtException')
       process.removeAllListeners('unhandledRejection')
-      try {
-        resolve(serialize(runResult))
-      } catch (error) {
-        reject(error)
-      }
+      // Mocha's SerializableWorkerResult, serialized: the events sent so far are with the host
+      // already, the result brings the rest.
+      const failureCount = (runResult as { failureCount?: number }).failureCount ?? 0
+      resolve({ __type: 'SerializableWorkerResult', failureCount, events: events.unsent() })
     })
     // The runner emits from the next tick on: every event is heard.
     runner.on('test', (test) => (running.test = (test as { fullTitle(): string }).fullTitle()))
     runner.on('test end', () => (running.test = undefined))
-    let batch: unknown[] = []
-    let flushing: NodeJS.Immediate | undefined
-    const flush = () => {
-      clearImmediate(flushing)
-      flushing = undefined
-      if (batch.length === 0) return
-      const progress: FileProgress = { file, events: batch }
-      batch = []
-      reportProgress(progress)
-    }
-    for (const name of STREAMED_EVENTS) {
-      runner.on(name, (runnable, error) => {
-        batch.push(SerializableEvent.create(name, runnable, error).serialize())
-        if (name === 'test' || name === 'hook') flush()
-        else flushing ??= setImmediate(flush)
-      })
-    }
+    for (const name of STREAMED_EVENTS) runner.on(name, (runnable, error) => events.add(name, runnable, error))
   })
   const failures = (result as { failureCount?: number }).failureCount ?? 0
   if (!keep || failures === 0) return { pid: process.pid, result }
