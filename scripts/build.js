@@ -3,7 +3,11 @@
 // (`@isolane/core/worker`) and the Vitest pool's agent. Compiled as written, they pull core's ES
 // modules in through require(esm): starting Node's ESM loader for them cost a fresh worker 16 ms
 // (benchmarks, section 2c), the agent's whole core 25-30 ms of CPU; bundled, a few ms. koffi stays
-// outside, loaded on first use. This script is the build: `tsc -b` alone makes no `@isolane/core/worker`.
+// outside, loaded on first use. And `@isolane/core` itself, as the runners' main processes load it
+// (isolane-mocha, the Vitest pool in Vitest's process): one ES module in core's dist/, beside the
+// modules it is made of, so that its paths relative to itself (entry scripts, koffi) hold; its 30-odd
+// modules cost a run's start about 25 ms of CPU, bundled a few. This script is the build: `tsc -b`
+// alone makes neither `@isolane/core` nor `@isolane/core/worker`.
 import { spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { builtinModules, createRequire } from 'node:module'
@@ -19,6 +23,8 @@ const WORKER_ENTRIES = [
   // The Vitest pool's agent, preloaded into every worker: its own modules inlined, core/worker outside.
   { source: 'packages/vitest/src/worker/agent.cts', output: 'packages/vitest/dist/worker/agent.cjs' },
 ]
+/** `@isolane/core` (package.json "exports"): ES modules, loaded by the host processes. */
+const HOST_ENTRIES = [{ source: 'packages/core/src/index.ts', output: 'packages/core/dist/index.bundle.js' }]
 /** The first line of a bundled entry; test/bundles.test.ts checks the built ones carry it. */
 const BUNDLED_MARK = '// isolane: bundled by scripts/build.js'
 
@@ -36,4 +42,11 @@ for (const { source, output } of WORKER_ENTRIES) {
   await bundle.close()
   if (chunks.length !== 1) throw new Error(`bundling ${source} gave ${chunks.length} files, expected one`)
   writeFileSync(`${ROOT}/${output}`, `${BUNDLED_MARK} from ${source}: one file, so that a child loads it without the ESM loader.\n${chunks[0].code}`)
+}
+for (const { source, output } of HOST_ENTRIES) {
+  const bundle = await rolldown({ input: `${ROOT}/${source}`, platform: 'node', external, resolve, logLevel: 'warn' })
+  const { output: chunks } = await bundle.generate({ format: 'esm', sourcemap: false })
+  await bundle.close()
+  if (chunks.length !== 1) throw new Error(`bundling ${source} gave ${chunks.length} files, expected one`)
+  writeFileSync(`${ROOT}/${output}`, `${BUNDLED_MARK} from ${source}: one module, loaded at a run's start.\n${chunks[0].code}`)
 }

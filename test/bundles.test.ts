@@ -1,9 +1,9 @@
 // What a worker loads before the user's code is bundled into one CommonJS file each
 // (scripts/build.js): loaded through require(esm), core's ES modules cost every worker about 20-30 ms
 // of CPU at its start. A build that did not bundle them would work, slower: this says so.
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 
 const root = join(import.meta.dirname, '..')
@@ -14,6 +14,20 @@ const BUNDLES = {
   "@isolane/core/worker (the pools' workers)": require.resolve('@isolane/core/worker'),
   "the Vitest pool's agent": join(root, 'packages/vitest/dist/worker/agent.cjs'),
 }
+
+describe('@isolane/core as the runners load it', () => {
+  it('is one bundled ES module in dist/, beside the files its paths are relative to', async () => {
+    const path = require.resolve('@isolane/core')
+    expect(path).toBe(join(root, 'packages/core/dist/index.bundle.js'))
+    const code = readFileSync(path, 'utf8')
+    expect(code.startsWith('// isolane: bundled by scripts/build.js')).toBe(true)
+    const loads = [...code.matchAll(/from "([^"]+)"/g)].map((m) => m[1]!).filter((name) => name.startsWith('.') || name.startsWith('@isolane/'))
+    expect(loads).toEqual([])
+    // Its paths relative to itself name the entry scripts beside it (every pool test starts workers through them).
+    for (const [, entry] of code.matchAll(/import\.meta\.url, "(\.\/entry\/[^"]+)"\)/g)) expect(existsSync(join(dirname(path), entry!)), entry).toBe(true)
+    expect([...code.matchAll(/import\.meta\.url, "(\.\/entry\/[^"]+)"\)/g)].length).toBeGreaterThanOrEqual(3)
+  })
+})
 
 describe('the scripts a worker loads first', () => {
   for (const [what, path] of Object.entries(BUNDLES)) {
