@@ -4,8 +4,8 @@
 // namespace (so every thread sees them; the mount namespace itself is not renewed, which would give
 // the main thread a filesystem context of its own: fs-context.ts). What the previous file left
 // (servers, sockets, timers, files in /tmp) is then out of reach of the next, and blocks nothing.
-// A tmpfs the previous file left as it was mounted (empty, nothing mounted on it, its size, mode and
-// owner unchanged) is kept rather than replaced: the next file could not tell the two apart, and an
+// A tmpfs the previous file left as it was mounted (empty but for the plan's binds in it, nothing
+// else mounted on it, its size, mode and owner unchanged) is kept, binds and all, rather than replaced: the next file could not tell the two apart, and an
 // unmount is the dearest part of a renewal (the kernel waits out an RCU grace period for each).
 // Not renewed: memory, the module cache, globals, open descriptors, and the namespaces of threads
 // that already exist (libuv's threadpool keeps the worker's first net, uts and ipc namespaces: a
@@ -15,6 +15,7 @@
 // worker started the user-namespace way keeps its capabilities permitted but not effective
 // (child-setup.ts), and raises them only for the renewal.
 import { opendirSync, statfsSync, statSync } from 'node:fs'
+import { basename, dirname } from 'node:path'
 import { IsolaneError } from './errors.js'
 import { cloneFlags, type NamespaceKind } from './kinds.js'
 import { useKoffiAddon } from './libc/_ffi.js'
@@ -43,7 +44,7 @@ export function prepareRenewal(env: NodeJS.ProcessEnv = process.env): boolean {
     // koffi's addon as the parent found it: the worker's first renewal skips koffi's own lookup (6-9 ms).
     useKoffiAddon(renewal.koffiAddon)
     // Before any of the worker's own code: the tmpfs mounts are as the setup made them.
-    for (const path of tmpfsPaths(renewal)) freshTmpfs.set(path, tmpfsState(path))
+    for (const mount of freshMounts(renewal)) freshTmpfs.set(mount.path, tmpfsState(mount))
   }
   return renewal !== undefined
 }
@@ -61,8 +62,10 @@ export function renewIsolation(): void {
   if (!renewal)
     throw new IsolaneError('ISOLANE_NOT_RENEWABLE', 'This worker was not started renewable: it has no plan to renew its isolation with. This is a bug in isolane: please report it.')
   const setup = renewal
-  const untouched = new Set(tmpfsPaths(setup).filter((path) => isUntouched(path)))
-  const renewed = (step: SetupStep) => RENEWED_STEPS.has(step.op) && !(step.op === 'tmpfs' && untouched.has(step.path))
+  // An untouched tmpfs stays, and the binds in it with it.
+  const untouched = new Set(freshMounts(setup).filter(isUntouched).map((mount) => mount.path))
+  const kept = (step: SetupStep) => (step.op === 'tmpfs' && untouched.has(step.path)) || (step.op === 'bind' && untouched.has(dirname(step.target)))
+  const renewed = (step: SetupStep) => RENEWED_STEPS.has(step.op) && !kept(step)
   const plan: IsolationPlan = { ...setup, steps: setup.steps.filter(renewed), plugins: [], way: 'auto', fallback: 'refuse' }
   const context: StepContext = Object.freeze({ workerId: setup.workerId, kinds: setup.kinds, hostname: hostnameOf(plan) })
   withEffectiveCapabilities(() => {
@@ -74,44 +77,60 @@ export function renewIsolation(): void {
     for (const path of mounted.reverse()) umount(path)
     runSteps(plan, context)
   })
-  for (const path of tmpfsPaths(plan)) freshTmpfs.set(path, tmpfsState(path))
+  for (const mount of freshMounts(setup)) if (!untouched.has(mount.path)) freshTmpfs.set(mount.path, tmpfsState(mount))
 }
 
-function isEmptyDirectory(path: string): boolean {
-  const directory = opendirSync(path)
-  try {
-    return directory.readSync() === null
-  } finally {
-    directory.closeSync()
-  }
+/** Whether the tmpfs is as it was when mounted, and holds nothing but its binds. */
+function isUntouched(mount: FreshMount): boolean {
+  const now = tmpfsState(mount)
+  return now !== undefined && now === freshTmpfs.get(mount.path)
 }
 
-/** Whether the tmpfs at `path` is empty and as it was when mounted. */
-function isUntouched(path: string): boolean {
-  const now = tmpfsState(path)
-  return now !== undefined && now === freshTmpfs.get(path)
+/** A fresh tmpfs of the plan, and the binds the plan makes right in it: when fresh, their mount points are all it holds. */
+interface FreshMount {
+  readonly path: string
+  readonly binds: readonly string[]
 }
 
-function tmpfsPaths({ steps }: { steps: readonly SetupStep[] }): string[] {
-  return steps.flatMap((step) => (step.op === 'tmpfs' ? [step.path] : []))
+function freshMounts({ steps }: { steps: readonly SetupStep[] }): FreshMount[] {
+  return steps.flatMap((step) => (step.op === 'tmpfs' ? [{ path: step.path, binds: steps.flatMap((bind) => (bind.op === 'bind' && dirname(bind.target) === step.path ? [bind.target] : [])) }] : []))
 }
 
 /**
  * What tells a used tmpfs from a fresh one: the mount (its device and the birth time of its root:
- * another mount on the path has others), the directory's mode and owner, the space and inodes free (a file deleted while still
- * open holds them) and its size; and whether anything is in it. Read on the main thread, which is
- * in the worker's one mount namespace.
+ * another mount on the path has others), the directory's mode and owner, the space and inodes
+ * free (a file deleted while still open holds them) and its size; that it holds nothing but the
+ * mount points of its binds, each still the same bind. Undefined when it holds anything else (a
+ * file, another mount point) or cannot be read: never taken for fresh. Read on the main thread,
+ * which is in the worker's one mount namespace.
  */
-function tmpfsState(path: string): string | undefined {
+function tmpfsState({ path, binds }: FreshMount): string | undefined {
   try {
-    // Anything in it (a file, a mount point) and it is not fresh.
-    if (!isEmptyDirectory(path)) return undefined
+    if (!holdsOnly(path, new Set(binds.map((target) => basename(target))))) return undefined
     const { dev, birthtimeNs, mode, uid, gid } = statSync(path, { bigint: true })
     const { blocks, bfree, files, ffree } = statfsSync(path)
-    return `${dev} ${birthtimeNs} ${mode} ${uid}:${gid} ${blocks}/${bfree} ${files}/${ffree}`
+    const shown = binds.map((target) => {
+      const { dev, ino } = statSync(target, { bigint: true })
+      return `${dev}:${ino}`
+    })
+    return `${dev} ${birthtimeNs} ${mode} ${uid}:${gid} ${blocks}/${bfree} ${files}/${ffree} ${shown.join(' ')}`
   } catch {
-    // Gone or unreadable: never taken for fresh.
     return undefined
+  }
+}
+
+/** Whether the directory holds exactly the entries named (read no further than one more). */
+function holdsOnly(path: string, names: ReadonlySet<string>): boolean {
+  const directory = opendirSync(path)
+  try {
+    let count = 0
+    for (let entry = directory.readSync(); entry !== null; entry = directory.readSync()) {
+      if (!names.has(entry.name)) return false
+      count++
+    }
+    return count === names.size
+  } finally {
+    directory.closeSync()
   }
 }
 

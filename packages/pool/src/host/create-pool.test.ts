@@ -1,5 +1,5 @@
 import { execFileSync, fork, spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs'
 import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -390,6 +390,23 @@ describe.skipIf(noDefaultIsolation)('createPool', () => {
     // after: nothing, write-delete (empty again, as fresh), write, chmod, deleted but open, nothing, nothing
     expect(replaced).toEqual([false, false, false, true, true, true, false])
     await pool.destroy()
+  })
+
+  it('keeps an untouched /tmp with the binds in it, and renews it (binds again) once a task left something', async () => {
+    const shown = mkdtempSync(join(tmpdir(), 'isolane-shown-'))
+    try {
+      const pool = track(createPool({ filename: fixture('touches-tmp.js'), minThreads: 1, maxThreads: 1, isolateWorkers: false, renewWorkers: true, isolation: { binds: [{ source: shown, target: '/tmp/shown' }] } }))
+      const actions = ['nothing', 'write-in-bind', 'write', 'nothing']
+      const reports: Array<{ mount: string; found: string[] }> = []
+      for (const action of actions) reports.push(await pool.run({ action }))
+      expect(reports.map((r) => r.found)).toEqual(actions.map(() => ['shown']))
+      expect(reports.slice(1).map((r, i) => r.mount !== reports[i]!.mount)).toEqual([false, false, true])
+      // What a task wrote through the bind is the host directory's, kept or renewed.
+      expect(readdirSync(shown)).toEqual(['written-through-the-bind'])
+      await pool.destroy()
+    } finally {
+      rmSync(shown, { recursive: true, force: true })
+    }
   })
 
   it('(control) a reused worker that is not renewed: the next task meets the server the last one left', async () => {
