@@ -1,17 +1,20 @@
 /**
- * The candidate a mistyped word most likely meant (`--hostnme`: `--hostname`), or undefined when
- * none is close: at most a third of its letters edited (two at least), or the start of exactly one.
+ * The candidates a mistyped word most likely meant (`--hostnme`: `--hostname`): the closest ones,
+ * when at most a third of their letters (two at least) are edited; else the one it starts.
  */
-export function closest(word: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined
-  let bestDistance = Infinity
-  for (const candidate of candidates) {
-    const distance = editDistance(word, candidate)
-    if (distance < bestDistance) [best, bestDistance] = [candidate, distance]
-  }
-  if (best !== undefined && bestDistance <= Math.max(2, Math.floor(best.replace(/^-+/, '').length / 3))) return best
+export function closest(word: string, candidates: readonly string[]): string[] {
+  const distances = candidates.map((candidate) => ({ candidate, distance: editDistance(word, candidate) }))
+  const near = distances.filter(({ candidate, distance }) => distance <= Math.max(2, Math.floor(candidate.replace(/^-+/, '').length / 3)))
+  const best = Math.min(...near.map(({ distance }) => distance))
+  if (near.length > 0) return near.filter(({ distance }) => distance === best).map(({ candidate }) => candidate)
   const started = word.replace(/^-+/, '').length >= 2 ? candidates.filter((candidate) => candidate.startsWith(word)) : []
-  return started.length === 1 ? started[0] : undefined
+  return started.length === 1 ? started : []
+}
+
+/** ` did you mean --net or --mount?`, or '' when nothing is close. */
+export function didYouMean(word: string, candidates: readonly string[]): string {
+  const meant = closest(word, candidates)
+  return meant.length === 0 ? '' : `did you mean ${meant.length === 1 ? meant[0] : `${meant.slice(0, -1).join(', ')} or ${meant.at(-1)}`}?`
 }
 
 /** Levenshtein distance, with a swap of two neighbours counted as one edit (`--hsotname`). */

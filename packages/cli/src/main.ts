@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module'
-import { closest } from './closest.js'
+import { didYouMean } from './closest.js'
 import type { CommandSpec } from './command.js'
 import { doctorCommand } from './commands/doctor.js'
 import { enterCommand, lsCommand, rmCommand } from './commands/kept.js'
@@ -57,7 +57,7 @@ function find(name: string): CommandSpec {
   const command = COMMANDS.find((candidate) => candidate.name === name)
   if (command !== undefined) return command
   const names = [...COMMANDS.map((candidate) => candidate.name), 'help']
-  const meant = name.startsWith('-') ? undefined : closest(name, names)
+  const meant = name.startsWith('-') ? '' : didYouMean(name, names)
   const what = name.startsWith('-') ? `option ${name} before a command` : `command "${name}"`
-  throw new UsageError(`unknown ${what}; ${meant !== undefined ? `did you mean ${meant}?` : `the commands are ${names.join(', ')}`}`)
+  throw new UsageError(`unknown ${what}; ${meant || `the commands are ${names.join(', ')}`}`)
 }

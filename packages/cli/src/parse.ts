@@ -4,7 +4,7 @@
 // before that is checked here, so that a mistake is said in isolane's words, with the option the
 // user most likely meant; a strict second pass over those arguments then gives the values.
 import { parseArgs, type ParseArgsConfig } from 'node:util'
-import { closest } from './closest.js'
+import { didYouMean } from './closest.js'
 import type { CommandSpec, OptionSpecs, Parsed, Values } from './command.js'
 import { UsageError } from './errors.js'
 
@@ -43,9 +43,8 @@ function checkOption(spec: CommandSpec, token: Extract<Token, { kind: 'option' }
   const name = `--${token.name}`
   if (option === undefined) {
     const known = [...Object.keys(spec.options).map((key) => `--${key}`), '--help']
-    const meant = closest(token.rawName.startsWith('--') ? token.rawName : name, known)
-    const hint = meant !== undefined ? `; did you mean ${meant}?` : `; it takes ${known.join(', ')}`
-    throw new UsageError(`unknown option ${token.rawName} for isolane ${spec.name}${hint}`, spec.name)
+    const hint = didYouMean(token.rawName.startsWith('--') ? token.rawName : name, known) || `it takes ${known.join(', ')}`
+    throw new UsageError(`unknown option ${token.rawName} for isolane ${spec.name}; ${hint}`, spec.name)
   }
   if (option.type === 'boolean') {
     if (token.value !== undefined) throw new UsageError(`${name} takes no value, and was given "${token.value}": leave out the =${token.value}`, spec.name)
@@ -56,7 +55,7 @@ function checkOption(spec: CommandSpec, token: Extract<Token, { kind: 'option' }
     throw new UsageError(`${name} needs a value${option.value ? ` (${option.value})` : ''}${token.value === undefined ? '' : `, and "${token.value}" looks like an option; to give it anyway: ${name}=${token.value}`}`, spec.name)
   }
   if (option.choices !== undefined && !option.choices.includes(token.value)) {
-    const meant = closest(token.value, option.choices)
-    throw new UsageError(`${name} takes ${option.choices.join(', ')}, not "${token.value}"${meant !== undefined ? `; did you mean ${meant}?` : ''}`, spec.name)
+    const meant = didYouMean(token.value, option.choices)
+    throw new UsageError(`${name} takes ${option.choices.join(', ')}, not "${token.value}"${meant && `; ${meant}`}`, spec.name)
   }
 }
