@@ -47,6 +47,7 @@ describe('isolane run [options] [--] CMD [ARGS...]', () => {
     [['--dryrun', 'true'], /did you mean --dry-run\?/],
     [['--frobnicate', 'true'], /^unknown option --frobnicate for isolane run; it takes --net, --mount, .*--dry-run, --help$/],
     [['-x', 'true'], /^unknown option -x for isolane run/],
+    [['--constructor', 'true'], /^unknown option --constructor for isolane run/],
     [['--hostname'], /^--hostname needs a value \(NAME\)$/],
     [['--hostname', '--', 'true'], /^--hostname needs a value \(NAME\), and "--" looks like an option; to give it anyway: --hostname=--$/],
     [['--way', 'fast', 'true'], /^--way takes auto, privileged, user-namespace, not "fast"$/],

@@ -39,7 +39,7 @@ export function parseCommandLine<O extends OptionSpecs>(spec: CommandSpec<O>, ar
 }
 
 function checkOption(spec: CommandSpec, token: Extract<Token, { kind: 'option' }>): void {
-  const option = spec.options[token.name]
+  const option = Object.hasOwn(spec.options, token.name) ? spec.options[token.name] : undefined
   const name = `--${token.name}`
   if (option === undefined) {
     const known = [...Object.keys(spec.options).map((key) => `--${key}`), '--help']
