@@ -115,7 +115,8 @@ describe('isolane (the command line)', () => {
       const result = isolane('run', '--uts', '--hostname', 'no-dashes', 'sh', '-c', 'hostname; exit 4', '--net')
       expect(result.stdout.trim()).toBe('no-dashes')
       expect(result.status).toBe(4)
-      const missing = isolane('run', '--net', '--', 'no-such-command-of-isolane')
+      // A path, not a name: a PATH with a directory this user may not search makes execvp(3) say EACCES, 126 (as env(1) does).
+      const missing = isolane('run', '--net', '--', '/no/such/dir/no-such-command-of-isolane')
       expect(missing.stderr).toMatch(/no-such-command-of-isolane/)
       expect(missing.status).toBe(127)
     })
