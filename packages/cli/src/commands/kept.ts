@@ -16,7 +16,7 @@ export const lsCommand = defineCommand({
   description: [`Name, spec file, age, kinds, hostname, and whether the namespaces are still held. ${KEPT_BY}`],
   options: {},
   operands: 'none',
-  exitStatus: ['0.'],
+  exitStatus: ['0, with kept workers or without.'],
   examples: ['isolane ls'],
   run: () => ls(),
 })

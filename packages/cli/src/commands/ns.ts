@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { ALL_KINDS, namespaceIds, type NamespaceIds } from '@isolane/core'
 import { defineCommand } from '../command.js'
 import { UsageError } from '../errors.js'
@@ -35,6 +35,7 @@ export function ns(args: readonly string[], write: (text: string) => void = (t) 
 
 function parsePid(text: string): number {
   if (!/^[1-9]\d*$/.test(text)) throw new UsageError(`"${text}" is not a process id`, 'ns')
+  if (!existsSync(`/proc/${text}`)) throw new UsageError(`no process has the id ${text} (ps -e lists them)`, 'ns')
   return Number(text)
 }
 
