@@ -45,6 +45,25 @@ describe('isolane (the command line)', () => {
     expect(isolane('frobnicate')).toMatchObject({ status: 2 })
   })
 
+  it('writes each command\'s help from its definition: isolane help CMD, CMD --help, exit 0', () => {
+    const help = isolane('help', 'run')
+    expect(help.status).toBe(0)
+    expect(help.stdout).toMatch(/^Usage: isolane run \[options\] -- CMD \[ARGS\.\.\.\]$/m)
+    expect(help.stdout).toMatch(/^ {2}--keep NAME +keep the namespaces after CMD ends/m)
+    expect(help.stdout).toMatch(/^Exit status:\n {2}CMD's exit status, 128\+N when signal N ended it; 127 when CMD was not found/m)
+    expect(isolane('run', '--help')).toEqual(help)
+    expect(isolane('rm', '-h').stdout).toMatch(/^ {2}--all +every kept worker/m)
+    const overview = isolane()
+    expect(overview.stdout).toMatch(/^ {2}125 +isolane itself failed/m)
+    expect(overview.status).toBe(2)
+  })
+
+  it('refuses an unknown option or command with exit status 2, naming the closest known one', () => {
+    expect(isolane('run', '--hostnme', 'x', '--', 'true')).toMatchObject({ status: 2, stderr: expect.stringMatching(/^isolane: unknown option --hostnme for isolane run; did you mean --hostname\?\nRun isolane help run for usage\.\n$/) })
+    expect(isolane('rnu', '--', 'true')).toMatchObject({ status: 2, stderr: expect.stringMatching(/unknown command "rnu"; did you mean run\?/) })
+    expect(isolane('ls', 'extra')).toMatchObject({ status: 2, stderr: expect.stringMatching(/isolane ls takes no arguments/) })
+  })
+
   it('prints the plan with --dry-run', () => {
     const result = isolane('run', '--net', '--uts', '--hostname', 'dry', '--dry-run', '--', 'true')
     const [way, ...steps] = result.stdout.split('\n')
@@ -90,6 +109,16 @@ describe('isolane (the command line)', () => {
       } finally {
         rmSync(project, { recursive: true, force: true })
       }
+    })
+
+    it('run takes CMD without -- too, CMD keeps its own options, and a CMD not found exits 127', () => {
+      const result = isolane('run', '--uts', '--hostname', 'no-dashes', 'sh', '-c', 'hostname; exit 4', '--net')
+      expect(result.stdout.trim()).toBe('no-dashes')
+      expect(result.status).toBe(4)
+      // A path, not a name: a PATH with a directory this user may not search makes execvp(3) say EACCES, 126 (as env(1) does).
+      const missing = isolane('run', '--net', '--', '/no/such/dir/no-such-command-of-isolane')
+      expect(missing.stderr).toMatch(/no-such-command-of-isolane/)
+      expect(missing.status).toBe(127)
     })
 
     it('run reports a signal as 128+N', () => {

@@ -1,19 +1,46 @@
 import { isIsolaneError } from '@isolane/core'
 import pc from 'picocolors'
 
-/** Exit status when isolane itself fails before or around the command (as env(1) and docker do). */
+/**
+ * Exit statuses of isolane's own (`isolane help` lists them with the rest): a usage error, and
+ * isolane itself failing before or around the command (as env(1) and docker do: 125).
+ */
+export const EXIT_USAGE = 2
 export const EXIT_ISOLANE_FAILED = 125
 
 export class UsageError extends Error {
   override name = 'UsageError'
   readonly code = 'ISOLANE_USAGE'
+  /** The command whose usage it was, for the pointer to its help. */
+  readonly command: string | undefined
+
+  constructor(message: string, command?: string) {
+    super(message)
+    this.command = command
+  }
+}
+
+/** `isolane run`'s command could not be started: 127 when it was not found, 126 when it could not run, as env(1) exits. */
+export class CommandNotRun extends Error {
+  override name = 'CommandNotRun'
+  readonly status: 126 | 127
+
+  constructor(command: string, errorCode: string | undefined) {
+    super(errorCode === 'ENOENT' ? `command not found: ${command}` : `cannot run ${command}: ${errorCode === 'EACCES' ? 'permission denied (not executable, or a directory)' : errorCode ?? 'unknown error'}`)
+    this.status = errorCode === 'ENOENT' ? 127 : 126
+  }
 }
 
 /** Prints an error for a person: the message (which says what to do) and, for syscalls, the errno. */
 export function reportError(error: unknown): number {
   if (error instanceof UsageError) {
-    process.stderr.write(`${pc.red('isolane:')} ${error.message}\nRun ${pc.bold('isolane --help')} for usage.\n`)
-    return 2
+    const help = error.command === undefined ? 'isolane --help' : `isolane help ${error.command}`
+    process.stderr.write(`${pc.red('isolane:')} ${error.message}\nRun ${pc.bold(help)} for usage.\n`)
+    return EXIT_USAGE
+  }
+  if (error instanceof CommandNotRun) {
+    process.stderr.write(`${pc.red('isolane:')} ${error.message}\n`)
+    return error.status
   }
   if (isIsolaneError(error)) {
     process.stderr.write(`${pc.red('isolane:')} ${error.message}\n${pc.dim(`(${error.code}${error.syscall ? `, ${error.syscall}` : ''})`)}\n`)

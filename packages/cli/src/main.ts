@@ -1,51 +1,63 @@
-import { doctor } from './commands/doctor.js'
-import { enter, ls, rm } from './commands/kept.js'
-import { ns } from './commands/ns.js'
-import { run } from './commands/run.js'
-import { UsageError, reportError } from './errors.js'
+import { createRequire } from 'node:module'
+import { didYouMean } from './closest.js'
+import type { CommandSpec } from './command.js'
+import { doctorCommand } from './commands/doctor.js'
+import { enterCommand, lsCommand, rmCommand } from './commands/kept.js'
+import { nsCommand } from './commands/ns.js'
+import { runCommand } from './commands/run.js'
+import { EXIT_USAGE, UsageError, reportError } from './errors.js'
+import { commandHelp, overview } from './help.js'
+import { parseCommandLine } from './parse.js'
 
-const USAGE = `isolane: Linux namespaces for test workers
+/** Every command, in the order the help lists them. */
+export const COMMANDS: readonly CommandSpec[] = [doctorCommand, runCommand, nsCommand, lsCommand, enterCommand, rmCommand] as readonly CommandSpec[]
 
-Usage:
-  isolane doctor                 what this machine allows, kind by kind
-  isolane run [options] -- CMD   run CMD in fresh namespaces (exits with CMD's status)
-      --net --mount --ipc --uts --pid --cgroup
-                                 the kinds (default without any: net, mount, ipc, uts,
-                                 with lo up and a private /tmp and /dev/shm)
-      --hostname NAME            hostname in the fresh UTS namespace
-      --tmpfs PATH               a fresh tmpfs on PATH (repeatable)
-      --way WAY                  auto (default), privileged, or user-namespace: how the
-                                 namespaces are made (privileged needs root or CAP_SYS_ADMIN;
-                                 user-namespace works for any user where the kernel allows it)
-      --keep NAME                keep the namespaces after CMD ends (isolane enter NAME)
-      --dry-run                  print the setup steps, run nothing
-  isolane ns [PID...]            namespace ids of processes, side by side
-  isolane ls                     workers kept after their file failed (keep: 'on-failure')
-  isolane enter NAME [-- CMD]    run CMD (default: your shell) in a kept worker's namespaces
-                                 (its network, /tmp and hostname: ss -ltn, ls /tmp, hostname)
-  isolane rm NAME... | --all     release kept workers: their namespaces end, nothing is left
-`
+const version = (createRequire(import.meta.url)('../package.json') as { version: string }).version
 
+/** Runs `isolane ARGS...`; resolves to the exit status (see EXIT_STATUSES in help.ts). */
 export async function main(argv: readonly string[]): Promise<number> {
-  const [command, ...rest] = argv
+  const [name, ...rest] = argv
   try {
-    switch (command) {
-      case 'doctor': return doctor()
-      case 'run': return await run(rest)
-      case 'ns': return ns(rest)
-      case 'ls': return ls(rest)
-      case 'enter': return enter(rest)
-      case 'rm': return rm(rest)
+    switch (name) {
       case undefined:
+        // No command: the overview, and the status of a usage error, as a script that forgot it would want.
+        process.stdout.write(overview(COMMANDS))
+        return EXIT_USAGE
       case '-h':
       case '--help':
+        process.stdout.write(overview(COMMANDS))
+        return 0
+      case '-V':
+      case '--version':
+        process.stdout.write(`isolane ${version}\n`)
+        return 0
       case 'help':
-        process.stdout.write(USAGE)
-        return command === undefined ? 2 : 0
-      default:
-        throw new UsageError(`unknown command "${command}"`)
+        return help(rest)
     }
+    const command = find(name)
+    const parsed = parseCommandLine(command, rest)
+    if (parsed === 'help') {
+      process.stdout.write(commandHelp(command))
+      return 0
+    }
+    return await command.run(parsed)
   } catch (error) {
     return reportError(error)
   }
+}
+
+/** `isolane help [COMMAND]`. */
+function help(args: readonly string[]): number {
+  if (args.length > 1) throw new UsageError(`isolane help takes one command at most, not ${args.length}: isolane help ${args[0]}`)
+  process.stdout.write(args[0] === undefined ? overview(COMMANDS) : commandHelp(find(args[0])))
+  return 0
+}
+
+function find(name: string): CommandSpec {
+  const command = COMMANDS.find((candidate) => candidate.name === name)
+  if (command !== undefined) return command
+  const names = [...COMMANDS.map((candidate) => candidate.name), 'help']
+  const meant = name.startsWith('-') ? '' : didYouMean(name, names)
+  const what = name.startsWith('-') ? `option ${name} before a command` : `command "${name}"`
+  throw new UsageError(`unknown ${what}; ${meant || `the commands are ${names.join(', ')}`}`)
 }

@@ -51,6 +51,10 @@ run in each worker's fresh namespaces as root; without root, give them as module
 ({ name, module: '/abs/path/plugin.js' }).
 
   --jobs, -j N                 workers at once (default: cores - 1, at least 1)
+  --shard INDEX/COUNT          run only shard INDEX of COUNT of the spec files (1/3, 2/3
+                               and 3/3 on three CI machines), split as Vitest's --shard
+                               splits them: by a hash of each file's path from the working
+                               directory, so each file falls in exactly one shard
   --help, -h                   this help;  --version, -V   versions
 `
 

@@ -28,6 +28,22 @@ export function badBooleanFlag(flag: string, value: string): IsolaneError {
   return adapterError('ISOLANE_MOCHA_USAGE', `Option ${flag} takes true or false, not "${value}"`, `write \`${flag}=true\` or \`${flag}=false\``)
 }
 
+export function badShard(value: unknown, why: string): IsolaneError {
+  return adapterError(
+    'ISOLANE_MOCHA_USAGE',
+    `Option --shard takes <index>/<count> with 1 <= index <= count, as Vitest's --shard does, not ${JSON.stringify(value) ?? String(value)}: ${why}`,
+    'give each of N machines one of --shard=1/N ... --shard=N/N, for example --shard=2/3 on the second of three',
+  )
+}
+
+export function shardCountOverFiles(shard: { index: number; count: number }, files: number): IsolaneError {
+  return adapterError(
+    'ISOLANE_MOCHA_USAGE',
+    `--shard=${shard.index}/${shard.count} splits the spec files into ${shard.count} shards, but only ${files} spec file${files === 1 ? ' was' : 's were'} found, so some shards would run nothing (Vitest refuses this too)`,
+    `split into at most ${files} shard${files === 1 ? '' : 's'}, or check the spec patterns`,
+  )
+}
+
 export function configIsolationNotObject(value: unknown): IsolaneError {
   return adapterError(
     'ISOLANE_MOCHA_USAGE',

@@ -30,6 +30,16 @@ describe('splitIsolaneArgs', () => {
     expect(splitIsolaneArgs(['--isolane-reuse-workers=false']).runMode).toEqual({ reuseWorkers: false })
   })
 
+  it('takes --shard out (Vitest\'s flag, which Mocha has not), in both forms, and checks it before Mocha loads anything', () => {
+    expect(splitIsolaneArgs(['--shard=2/3', 'test/']).runMode).toEqual({ shard: '2/3' })
+    expect(splitIsolaneArgs(['--shard', '2/3', 'test/'])).toMatchObject({ mochaArgv: ['test/'], runMode: { shard: '2/3' } })
+    expect(() => splitIsolaneArgs(['--shard'])).toThrow(/Option --shard needs a value\. To fix: give one, as in `--shard 2\/3`/)
+    expect(loadRunSettings(['--no-config', '--no-package', '--shard', '2/3']).shard).toEqual({ index: 2, count: 3 })
+    expect(loadRunSettings(['--no-config', '--no-package', '--shard', '2/3'], {}, { shard: '1/2' }).shard).toEqual({ index: 1, count: 2 })
+    expect(loadRunSettings(['--no-config', '--no-package']).shard).toBeUndefined()
+    expect(() => loadRunSettings(['--no-config', '--no-package', '--shard=4/3'])).toThrow(/not "4\/3": there are only 3 shards/)
+  })
+
   it('leaves everything after -- to Mocha', () => {
     expect(splitIsolaneArgs(['--', '--isolane-hostname', 'x']).mochaArgv).toEqual(['--', '--isolane-hostname', 'x'])
   })

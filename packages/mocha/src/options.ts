@@ -3,9 +3,11 @@
 // (taken out of argv first: Mocha's parser would read an unknown flag's value as a spec) and from
 // the config's `isolane` key. They are validated with core's createPlan before any worker starts.
 // One more option sits with them and is not isolation: `reuseWorkers`, how the run uses its workers.
+// `--shard=i/n` (Vitest's flag, not Mocha's) is taken out with them: which spec files this run takes.
 import { cpus } from 'node:os'
 import { createPlan, LEFTOVERS_MODES, type IsolationOptions, type LeftoversMode, type NamespaceKind } from '@isolane/core'
 import { isNodeFlag, loadOptions, unparseNodeFlags, type MochaArgs } from './_mocha.js'
+import { parseShard, type Shard } from './shard.js'
 import { badBooleanFlag, badFileTimeout, badKeep, badLeftovers, keepWithPid, configIsolationNotObject, configReuseWorkersNotBoolean, missingFlagValue, unknownIsolaneFlag } from './errors.js'
 
 type FlagKind = 'list' | 'string' | 'boolean'
@@ -28,6 +30,8 @@ export interface RunModeOptions {
   reportNetworkAttempts?: boolean
   /** 'on-failure': keep the namespaces of a worker whose file failed, for `isolane enter` (each file then gets a fresh worker). Default 'never'. */
   keep?: 'never' | 'on-failure'
+  /** `'<index>/<count>'`: run only this shard of the spec files, split as Vitest's `--shard` splits them (see shard.ts). */
+  shard?: string
 }
 
 const ISOLANE_FLAGS: Readonly<Record<string, { key: keyof IsolationOptions | keyof RunModeOptions; kind: FlagKind; example: string }>> = {
@@ -52,7 +56,7 @@ export interface SplitArgv {
   mochaArgv: string[]
   /** Isolation options given as `--isolane-*` flags. */
   isolation: IsolationOptions
-  /** `--isolane-reuse-workers` and the like. */
+  /** `--isolane-reuse-workers` and the like, and `--shard`. */
   runMode: RunModeOptions
 }
 
@@ -70,6 +74,12 @@ export function splitIsolaneArgs(argv: readonly string[]): SplitArgv {
     if (arg === '--') {
       mochaArgv.push(...argv.slice(i))
       break
+    }
+    if (arg === '--shard' || arg.startsWith('--shard=')) {
+      const value = arg === '--shard' ? argv[++i] : arg.slice('--shard='.length)
+      if (value === undefined || value.startsWith('--')) throw missingFlagValue('--shard', '2/3')
+      runMode.shard = value
+      continue
     }
     const negated = /^--(?:no-isolane-|isolane-no-)(.*)$/.exec(arg)
     const name = negated ? `--isolane-${negated[1]}` : arg.split('=')[0] as string
@@ -125,6 +135,8 @@ export interface RunSettings {
   fileTimeout: number
   reportNetworkAttempts: boolean
   keep: 'never' | 'on-failure'
+  /** The shard of the spec files to run (`--shard`), or undefined for all of them. */
+  shard: Shard | undefined
 }
 
 /**
@@ -133,6 +145,8 @@ export interface RunSettings {
  */
 export function loadRunSettings(argv: readonly string[], isolationOverride: IsolationOptions = {}, runModeOverride: RunModeOptions = {}): RunSettings {
   const { mochaArgv, isolation: fromFlags, runMode: runModeFromFlags } = splitIsolaneArgs(argv)
+  const shardValue = runModeOverride.shard ?? runModeFromFlags.shard
+  const shard = shardValue === undefined ? undefined : parseShard(shardValue)
   const args = loadOptions(mochaArgv)
   const fromConfig = args.isolane ?? {}
   if (typeof fromConfig !== 'object' || fromConfig === null || Array.isArray(fromConfig)) throw configIsolationNotObject(fromConfig)
@@ -155,7 +169,7 @@ export function loadRunSettings(argv: readonly string[], isolationOverride: Isol
 
   const workerExecArgv = takeNodeFlags(args)
   const jobs = typeof args.jobs === 'number' && Number.isFinite(args.jobs) ? Math.max(1, Math.floor(args.jobs)) : Math.max(1, cpus().length - 1)
-  return { args, isolation, jobs, workerExecArgv, reuseWorkers, leftovers, fileTimeout, reportNetworkAttempts, keep }
+  return { args, isolation, jobs, workerExecArgv, reuseWorkers, leftovers, fileTimeout, reportNetworkAttempts, keep, shard }
 }
 
 /** A time limit as a flag (a string), the config or the API give it: a number of ms, 0 for none. */

@@ -4,6 +4,7 @@ import { createPlan, describeKept, describeNetworkAttempts, hiddenBy, type Isola
 import { Mocha, collectFiles, normalizeRunOptions, prepareRunOptions, validateRunOptions, type MochaArgs, type MochaStats } from './_mocha.js'
 import { NETWORK_HOW_TO_ALLOW, noTestFiles, specFileHidden, unmatchedPatterns, watchUnsupported } from './errors.js'
 import { loadRunSettings } from './options.js'
+import { selectShard } from './shard.js'
 import { createSpecFilePool, isolaneRunnerClass } from './runner.js'
 
 export interface RunMochaOptions {
@@ -31,6 +32,8 @@ export interface RunMochaOptions {
   reportNetworkAttempts?: boolean
   /** 'on-failure': keep the namespaces of a worker whose file failed, for `isolane enter` (each file then gets a fresh worker). */
   keep?: 'never' | 'on-failure'
+  /** `'<index>/<count>'`: run only this shard of the spec files, as `--shard` (wins over it). */
+  shard?: string
 }
 
 export interface RunMochaResult {
@@ -39,7 +42,7 @@ export interface RunMochaResult {
   /** The exit code `mocha` would give: failures capped at 255, or 0/1 under the exit-code options. */
   exitCode: number
   stats: MochaStats
-  /** The spec files run, in the order Mocha collected them. */
+  /** The spec files run (only the shard's, with `--shard`), in the order Mocha collected them. */
   files: string[]
   /** Whether Mocha's `--exit` was given: the CLI then exits without waiting for open handles. */
   forceExit: boolean
@@ -52,12 +55,13 @@ export interface RunMochaResult {
  * options it refuses, and isolane's for bad isolation options, before any worker starts.
  */
 export async function runMocha(options: RunMochaOptions = {}): Promise<RunMochaResult> {
-  const { args, isolation, jobs, workerExecArgv, reuseWorkers, leftovers, fileTimeout, reportNetworkAttempts, keep } = loadRunSettings(options.argv ?? [], options.isolation, {
+  const { args, isolation, jobs, workerExecArgv, reuseWorkers, leftovers, fileTimeout, reportNetworkAttempts, keep, shard } = loadRunSettings(options.argv ?? [], options.isolation, {
     reuseWorkers: options.reuseWorkers,
     leftovers: options.leftovers,
     fileTimeout: options.fileTimeout,
     reportNetworkAttempts: options.reportNetworkAttempts,
     keep: options.keep,
+    shard: options.shard,
   })
   if (args.watch) throw watchUnsupported()
 
@@ -68,7 +72,9 @@ export async function runMocha(options: RunMochaOptions = {}): Promise<RunMochaR
   validateRunOptions(args)
   await prepareRunOptions(args)
 
-  const files = collectSpecFiles(args)
+  const all = collectSpecFiles(args)
+  // Mocha resolves spec patterns from the working directory: it is the root the shards are split from, as Vitest's root is.
+  const files = shard === undefined ? all : selectShard(all, shard, process.cwd())
   checkVisibleToWorkers(files, isolation)
   const env = options.env === undefined ? undefined : workerEnv(options.env)
   const filePool = createSpecFilePool({ jobs, reuseWorkers, leftovers, isolation, env, execArgv: workerExecArgv, fileTimeout, reportNetworkAttempts, keep: keep === 'on-failure' })

@@ -1,5 +1,20 @@
 import { ALL_KINDS, DEFAULT_KINDS, NAMESPACE_KINDS, checkUserNamespaceWay, chooseWay, createPlan, launcherArgs, probe, type NamespaceKind, type ProbeResult } from '@isolane/core'
+import { defineCommand } from '../command.js'
 import { bad, bold, dim, ok, table } from '../output.js'
+
+export const doctorCommand = defineCommand({
+  name: 'doctor',
+  synopsis: '',
+  summary: 'what this machine allows, kind by kind',
+  description: [
+    'For every namespace kind, whether this process may make it (the privileged way: root or CAP_SYS_ADMIN) and whether a user namespace may (the way of any user); then which way isolane takes here for its default kinds, or why none works and what to do.',
+  ],
+  options: {},
+  operands: 'none',
+  exitStatus: ['0 when a way to make the default namespaces (net, mnt, ipc, uts) works here, 1 when none does.'],
+  examples: ['isolane doctor'],
+  run: () => doctor(),
+})
 
 /**
  * `isolane doctor`: what this machine allows, kind by kind and way by way, which way isolane takes

@@ -1,7 +1,20 @@
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { ALL_KINDS, namespaceIds, type NamespaceIds } from '@isolane/core'
+import { defineCommand } from '../command.js'
 import { UsageError } from '../errors.js'
 import { bold, dim, ok, table } from '../output.js'
+
+export const nsCommand = defineCommand({
+  name: 'ns',
+  synopsis: '[PID...]',
+  summary: 'namespace ids of processes, side by side',
+  description: ['The namespace of every kind each process is in, as lsns(8) shows them, and whether the processes share it or are isolated from each other. Without PID: isolane itself and its parent (your shell).'],
+  options: {},
+  operands: 'some',
+  exitStatus: ['0 when every process could be read.'],
+  examples: ['isolane ns $$ 4242'],
+  run: ({ operands, rest }) => ns([...operands, ...(rest ?? [])]),
+})
 
 /** `isolane ns [PID...]`: the namespace ids of processes side by side, as lsns(8) shows them. */
 export function ns(args: readonly string[], write: (text: string) => void = (t) => process.stdout.write(t)): number {
@@ -21,7 +34,8 @@ export function ns(args: readonly string[], write: (text: string) => void = (t) 
 }
 
 function parsePid(text: string): number {
-  if (!/^[1-9]\d*$/.test(text)) throw new UsageError(`"${text}" is not a process id`)
+  if (!/^[1-9]\d*$/.test(text)) throw new UsageError(`"${text}" is not a process id`, 'ns')
+  if (!existsSync(`/proc/${text}`)) throw new UsageError(`no process has the id ${text} (ps -e lists them)`, 'ns')
   return Number(text)
 }
 

@@ -1,15 +1,43 @@
-import { chooseWay, createPlan, describePlan, hostnameOf, KEPT_KINDS, recordKept, withOwnFilesVisible, launcherArgs, spawnIn, WAY_CHOICES, type IsolationOptions, type NamespaceKind, type WayChoice } from '@isolane/core'
-import { UsageError } from '../errors.js'
+import { constants } from 'node:os'
+import { chooseWay, createPlan, describePlan, hostnameOf, KEPT_KINDS, NAMESPACE_KINDS, recordKept, withOwnFilesVisible, launcherArgs, spawnIn, WAY_CHOICES, type IsolationOptions, type NamespaceKind, type WayChoice } from '@isolane/core'
+import { defineCommand, type OptionSpecs, type Parsed } from '../command.js'
+import { CommandNotRun, UsageError } from '../errors.js'
+import { parseCommandLine } from '../parse.js'
 
-const KIND_FLAGS: Record<string, NamespaceKind> = {
-  '--net': 'net',
-  '--mount': 'mnt',
-  '--ipc': 'ipc',
-  '--uts': 'uts',
-  '--pid': 'pid',
-  '--cgroup': 'cgroup',
-  '--user': 'user',
-}
+/** The kind options, named as unshare(1) names them. */
+const KIND_OPTIONS = { net: 'net', mount: 'mnt', ipc: 'ipc', uts: 'uts', pid: 'pid', cgroup: 'cgroup' } as const satisfies Record<string, NamespaceKind>
+
+const kindOption = (kind: NamespaceKind) => ({ type: 'boolean', help: `a fresh ${kind} namespace (${NAMESPACE_KINDS[kind].isolates})` }) as const
+
+const RUN_OPTIONS = {
+  net: kindOption('net'),
+  mount: kindOption('mnt'),
+  ipc: kindOption('ipc'),
+  uts: kindOption('uts'),
+  pid: kindOption('pid'),
+  cgroup: kindOption('cgroup'),
+  user: { type: 'boolean', help: 'refused, with why: a Node process cannot make a user namespace; where that is the way (no root), isolane starts CMD in one of its own (--way user-namespace)' },
+  hostname: { type: 'string', value: 'NAME', help: 'hostname in the fresh UTS namespace' },
+  tmpfs: { type: 'string', multiple: true, value: 'PATH', help: 'a fresh tmpfs on PATH (repeatable; default without kind options: /tmp and /dev/shm)' },
+  way: { type: 'string', value: 'WAY', choices: WAY_CHOICES, help: 'auto (default), privileged, or user-namespace: how the namespaces are made (privileged needs root or CAP_SYS_ADMIN; user-namespace works for any user where the kernel allows it)' },
+  keep: { type: 'string', value: 'NAME', help: 'keep the namespaces after CMD ends, whatever its status, for isolane enter NAME (not with --pid)' },
+  'dry-run': { type: 'boolean', help: 'print which way and the setup steps, run nothing' },
+} as const satisfies OptionSpecs
+
+export const runCommand = defineCommand({
+  name: 'run',
+  synopsis: '[options] -- CMD [ARGS...]',
+  summary: "run CMD in fresh namespaces (exits with CMD's status)",
+  description: [
+    "Like unshare(1). With no kind option, isolane's defaults: fresh net, mnt, ipc and uts namespaces, with lo up and a private /tmp and /dev/shm. With kind options, exactly those kinds.",
+    "isolane's options end at --, or at the first argument that is not one of them: what follows is CMD and its own arguments (isolane run node --version runs node --version).",
+  ],
+  options: RUN_OPTIONS,
+  operands: 'command',
+  exitStatus: ["CMD's exit status, 128+N when signal N ended it; 127 when CMD was not found, 126 when it could not be run (as env(1))."],
+  examples: ['isolane run -- node server.js', 'isolane run --hostname t1 --net --uts -- hostname', 'isolane run --keep probe -- sh -c \'ss -ltn; exit 1\'   # then: isolane enter probe', 'isolane run --dry-run -- true'],
+  run: (parsed) => run(requestOf(parsed)),
+})
 
 export interface RunRequest {
   isolation: IsolationOptions
@@ -21,56 +49,31 @@ export interface RunRequest {
 }
 
 /**
- * Parses `[flags] -- CMD [ARGS...]`. With no kind flag, isolane's defaults apply (net, mnt, ipc,
- * uts, lo up, private /tmp and /dev/shm); with kind flags, exactly those kinds, as unshare(1).
+ * Parses `[options] [--] CMD [ARGS...]`. With no kind option, isolane's defaults apply (net, mnt,
+ * ipc, uts, lo up, private /tmp and /dev/shm); with kind options, exactly those kinds, as unshare(1).
  */
 export function parseRun(argv: readonly string[]): RunRequest {
-  const kinds: NamespaceKind[] = []
-  const tmpfs: string[] = []
-  let hostname: string | undefined
-  let way: WayChoice | undefined
-  let dryRun = false
-  let keep: string | undefined
-  let i = 0
-  const value = (flag: string) => {
-    const next = argv[++i]
-    if (next === undefined || next === '--') throw new UsageError(`${flag} needs a value`)
-    return next
-  }
-  for (; i < argv.length; i++) {
-    const arg = argv[i]!
-    if (arg === '--') {
-      i++
-      break
-    }
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined]
-    if (flag in KIND_FLAGS) kinds.push(KIND_FLAGS[flag]!)
-    else if (flag === '--hostname') hostname = inline ?? value(flag)
-    else if (flag === '--tmpfs') tmpfs.push(inline ?? value(flag))
-    else if (flag === '--way') way = wayOf(inline ?? value(flag))
-    else if (flag === '--dry-run') dryRun = true
-    else if (flag === '--keep') keep = inline ?? value(flag)
-    else if (!arg.startsWith('-')) break
-    else throw new UsageError(`unknown option ${arg} for isolane run`)
-  }
-  const [command, ...args] = argv.slice(i)
-  if (command === undefined) throw new UsageError('isolane run needs a command: isolane run [options] -- CMD [ARGS...]')
-  const isolation: IsolationOptions = kinds.length === 0 ? {} : { namespaces: kinds, tmpfs, mqueue: false }
-  if (kinds.length === 0 && tmpfs.length > 0) isolation.tmpfs = tmpfs
-  if (hostname !== undefined) isolation.hostname = hostname
-  if (way !== undefined) isolation.way = way
-  if (keep !== undefined && kinds.includes('pid')) throw new UsageError('--keep holds the namespaces with a process left in them, and with --pid every process ends with the command: leave out --pid or --keep')
-  return { isolation, dryRun, keep, command, args }
+  const parsed = parseCommandLine(runCommand, argv)
+  if (parsed === 'help') throw new UsageError('--help asks for the help, not for a command to run: isolane help run', 'run')
+  return requestOf(parsed)
 }
 
-function wayOf(value: string): WayChoice {
-  if ((WAY_CHOICES as readonly string[]).includes(value)) return value as WayChoice
-  throw new UsageError(`--way takes ${WAY_CHOICES.join(', ')}, not "${value}"`)
+function requestOf({ values, rest }: Parsed<typeof RUN_OPTIONS>): RunRequest {
+  const kinds: NamespaceKind[] = Object.entries(KIND_OPTIONS).filter(([option]) => values[option as keyof typeof KIND_OPTIONS]).map(([, kind]) => kind)
+  if (values.user) kinds.push('user')
+  const tmpfs = values.tmpfs ?? []
+  const [command, ...args] = rest ?? []
+  if (command === undefined) throw new UsageError('isolane run needs a command: isolane run [options] -- CMD [ARGS...]', 'run')
+  const isolation: IsolationOptions = kinds.length === 0 ? {} : { namespaces: kinds, tmpfs, mqueue: false }
+  if (kinds.length === 0 && tmpfs.length > 0) isolation.tmpfs = tmpfs
+  if (values.hostname !== undefined) isolation.hostname = values.hostname
+  if (values.way !== undefined) isolation.way = values.way as WayChoice
+  if (values.keep !== undefined && kinds.includes('pid')) throw new UsageError('--keep holds the namespaces with a process left in them, and with --pid every process ends with the command: leave out --pid or --keep', 'run')
+  return { isolation, dryRun: values['dry-run'] === true, keep: values.keep, command, args }
 }
 
 /** `isolane run`: CMD in fresh namespaces; resolves to CMD's exit status (128+N for signal N). */
-export async function run(argv: readonly string[]): Promise<number> {
-  const request = parseRun(argv)
+async function run(request: RunRequest): Promise<number> {
   const plan = createPlan(request.isolation)
   const verdict = chooseWay(plan)
   if (!verdict.ok) throw verdict.error
@@ -107,13 +110,11 @@ function describeWay(way: string, kinds: readonly NamespaceKind[]): string {
 }
 
 function spawnError(command: string, error: NodeJS.ErrnoException): Error {
-  if (error.code === 'ENOENT') return new UsageError(`command not found: ${command}`)
-  return error
+  return error.code === 'ENOENT' || error.code === 'EACCES' ? new CommandNotRun(command, error.code) : error
 }
 
 function signalNumber(signal: NodeJS.Signals | null): number {
   return signal ? (osSignals[signal] ?? 0) : 0
 }
 
-import { constants } from 'node:os'
 const osSignals = constants.signals as Record<string, number>
