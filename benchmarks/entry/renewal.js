@@ -18,6 +18,8 @@ const pools = Object.fromEntries(
   VARIANTS.map((v) => [v.name, createPool({ filename: TASK, minThreads: 1, maxThreads: 1, isolateWorkers: false, isolation: job.isolation, renewWorkers: v.renew, leftovers: v.checked ? 'stop' : 'keep' })]),
 )
 const taskOf = (v) => ({ leave: v.leave })
+// Renewed by the pool before each task too: its tasks time the call in a worker in the same state.
+const callPool = createPool({ filename: TASK, minThreads: 1, maxThreads: 1, isolateWorkers: false, isolation: job.isolation, renewWorkers: true, leftovers: 'keep' })
 
 // Warm-up, not counted: each worker started and its code loaded. The first tasks also say what
 // each variant's worker does: a renewed worker runs each task in a fresh net namespace and an
@@ -28,6 +30,7 @@ for (const v of VARIANTS) {
   for (let i = 0; i < Math.max(2, job.warmupTasks); i++) seen.push(await pools[v.name].run({ ...taskOf(v), look: i < 2 }))
   looks[v.name] = { netRenewed: seen[0].net !== seen[1].net, fileKept: v.leave ? seen[1].there : null }
 }
+for (let i = 0; i < job.warmupTasks; i++) await callPool.run({ timeRenewal: true })
 // The way the pools took here (their own choice, as a user's pool makes it).
 const verdict = chooseWay(createPlan(job.isolation))
 const way = verdict.ok ? verdict.way : `none: ${verdict.error.message}`
@@ -52,19 +55,30 @@ async function taskRound(v) {
   return us
 }
 
-const blocks = [...VARIANTS.map((v) => v.name), 'c']
+async function callRound() {
+  const call = { untouched: [], left: [] }
+  for (let i = 0; i < job.tasks; i++) {
+    const { untouched, left } = await callPool.run({ timeRenewal: true })
+    call.untouched.push(untouched)
+    call.left.push(left)
+  }
+  return call
+}
+
+const blocks = [...VARIANTS.map((v) => v.name), 'call', 'c']
 const rounds = []
 try {
   for (let i = 0; i < job.rounds; i++) {
     const round = {}
     for (const name of rotated(blocks, i)) {
       if (name === 'c') round.c = cRound()
+      else if (name === 'call') round.call = await callRound()
       else round[name] = await taskRound(VARIANTS.find((v) => v.name === name))
     }
     rounds.push(round)
     if ((i + 1) % 10 === 0) process.stderr.write(`  renewal: ${i + 1}/${job.rounds} rounds\n`)
   }
 } finally {
-  await Promise.all(Object.values(pools).map((pool) => pool.destroy()))
+  await Promise.all([...Object.values(pools), callPool].map((pool) => pool.destroy()))
 }
 process.stdout.write(JSON.stringify({ uid: process.getuid(), way, looks, rounds }))

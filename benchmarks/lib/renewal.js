@@ -98,9 +98,11 @@ export function checkLooks(looks) {
 }
 
 /**
- * The rounds (`[{ [variant]: [us per task], c: { [spec]: [us per renewal] } | null }]`) as each
- * variant's time per task and each cost: the paired difference per round between the median task
- * time with and without it, its ratio, and against the C floor's median renewal of the same round.
+ * The rounds (`[{ [variant]: [us per task], call: { [spec]: [us per renewIsolation()] },
+ * c: { [spec]: [us per renewal] } | null }]`) as each variant's time per task and each cost: the
+ * paired difference per round between the median task time with and without it, its ratio, and,
+ * for a renewal, the core's call itself and both against the C floor's median renewal of the same
+ * round.
  */
 export function summarizeRenewal(rounds) {
   const variants = VARIANTS.map((v) => ({ name: v.name, label: v.label, perTaskUs: rounded(summarize(rounds.flatMap((r) => r[v.name] ?? []))) }))
@@ -110,15 +112,19 @@ export function summarizeRenewal(rounds) {
     const withoutUs = both.map((r) => median(r[cost.without]))
     const differenceUs = withUs.map((v, k) => v - withoutUs[k])
     const out = { ...cost, rounds: both.length, differenceUs: rounded(summarize(differenceUs)), taskRatio: rounded(summarize(pairedRatios(withUs, withoutUs))) }
+    const withCall = cost.c ? rounds.filter((r) => r.call?.[cost.c]?.length) : []
+    if (withCall.length > 0) out.callUs = rounded(summarize(withCall.flatMap((r) => r.call[cost.c])))
     const withC = cost.c ? both.filter((r) => r.c?.[cost.c]?.length) : []
     if (withC.length === 0) return out
     const diffC = withC.map((r) => median(r[cost.with]) - median(r[cost.without]))
     const cUs = withC.map((r) => median(r.c[cost.c]))
+    const callAndC = withCall.filter((r) => r.c?.[cost.c]?.length)
     return {
       ...out,
       cUs: rounded(summarize(withC.flatMap((r) => r.c[cost.c]))),
       ratioToC: rounded(summarize(pairedRatios(diffC, cUs))),
       overCUs: rounded(summarize(diffC.map((v, k) => v - cUs[k]))),
+      ...(callAndC.length > 0 && { callRatioToC: rounded(summarize(pairedRatios(callAndC.map((r) => median(r.call[cost.c])), callAndC.map((r) => median(r.c[cost.c]))))) }),
     }
   })
   return { variants, costs }
