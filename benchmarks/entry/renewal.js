@@ -3,7 +3,8 @@
 // of a renewal. One @isolane/pool per variant, each with one reused worker (isolateWorkers: false)
 // started before the rounds; in each round every variant runs its block of tasks one after the
 // other (each task timed from run() to its result), and the C floor renews as many times, the
-// order rotating from round to round. Prints JSON.
+// order rotating from round to round. One more renewed worker's tasks time the core's
+// renewIsolation() itself, the call the pool makes before each task (the `call` block). Prints JSON.
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { chooseWay, createPlan } from '@isolane/core'
@@ -21,16 +22,6 @@ const taskOf = (v) => ({ leave: v.leave })
 // Renewed by the pool before each task too: its tasks time the call in a worker in the same state.
 const callPool = createPool({ filename: TASK, minThreads: 1, maxThreads: 1, isolateWorkers: false, isolation: job.isolation, renewWorkers: true, leftovers: 'keep' })
 
-// Warm-up, not counted: each worker started and its code loaded. The first tasks also say what
-// each variant's worker does: a renewed worker runs each task in a fresh net namespace and an
-// empty /tmp, one not renewed keeps both.
-const looks = {}
-for (const v of VARIANTS) {
-  const seen = []
-  for (let i = 0; i < Math.max(2, job.warmupTasks); i++) seen.push(await pools[v.name].run({ ...taskOf(v), look: i < 2 }))
-  looks[v.name] = { netRenewed: seen[0].net !== seen[1].net, fileKept: v.leave ? seen[1].there : null }
-}
-for (let i = 0; i < job.warmupTasks; i++) await callPool.run({ timeRenewal: true })
 // The way the pools took here (their own choice, as a user's pool makes it).
 const verdict = chooseWay(createPlan(job.isolation))
 const way = verdict.ok ? verdict.way : `none: ${verdict.error.message}`
@@ -66,8 +57,18 @@ async function callRound() {
 }
 
 const blocks = [...VARIANTS.map((v) => v.name), 'call', 'c']
+const looks = {}
 const rounds = []
 try {
+  // Warm-up, not counted: each worker started and its code loaded. The first tasks also say what
+  // each variant's worker does: a renewed worker runs each task in a fresh net namespace and an
+  // empty /tmp, one not renewed keeps both.
+  for (const v of VARIANTS) {
+    const seen = []
+    for (let i = 0; i < Math.max(2, job.warmupTasks); i++) seen.push(await pools[v.name].run({ ...taskOf(v), look: i < 2 }))
+    looks[v.name] = { netRenewed: seen[0].net !== seen[1].net, fileKept: v.leave ? seen[1].there : null }
+  }
+  for (let i = 0; i < job.warmupTasks; i++) await callPool.run({ timeRenewal: true })
   for (let i = 0; i < job.rounds; i++) {
     const round = {}
     for (const name of rotated(blocks, i)) {
