@@ -70,7 +70,7 @@ describe('the renewal section', () => {
     expect(table.note).toContain('No target')
     expect(renewalTable({ skipped: 'not built' })).toMatchObject({ note: 'skipped: not built', rows: [] })
     const bars = renewalGroup(section).bars
-    expect(bars.map((b) => b.label)).toEqual(['root: renewal per task, /tmp untouched / C', 'root: renewIsolation() itself, /tmp untouched / C', 'root: renewal per task, after a file left in /tmp / C', 'root: renewIsolation() itself, after a file left in /tmp / C', 'root: task with the leftovers check / without'])
+    expect(bars.map((b) => b.label)).toEqual(['root: renewal per task, /tmp kept / C', 'root: renewIsolation(), /tmp kept / C', 'root: renewal per task, fresh /tmp / C', 'root: renewIsolation(), fresh /tmp / C', 'root: leftovers check, task with / without'])
     expect(bars.every((b) => b.target === undefined)).toBe(true)
   })
 })

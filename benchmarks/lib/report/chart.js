@@ -133,10 +133,10 @@ export function renewalGroup(renewal) {
     const short = way.name === 'privileged' ? 'root' : 'no root'
     for (const cost of way.costs) {
       if (cost.c) {
-        const what = cost.c === 'left' ? 'after a file left in /tmp' : '/tmp untouched'
+        const what = cost.c === 'left' ? 'fresh /tmp' : '/tmp kept'
         bar(`${short}: renewal per task, ${what} / C`, cost.ratioToC)
-        bar(`${short}: renewIsolation() itself, ${what} / C`, cost.callRatioToC)
-      } else bar(`${short}: task with the leftovers check / without`, cost.taskRatio)
+        bar(`${short}: renewIsolation(), ${what} / C`, cost.callRatioToC)
+      } else bar(`${short}: leftovers check, task with / without`, cost.taskRatio)
     }
   }
   return { title: '5. Renewal of a reused worker: isolane / C floor (same syscalls); leftovers check: with / without', bars }
