@@ -1,30 +1,22 @@
-// What renewal between tasks and the leftovers check cost a reused worker, side by side in one run:
-// @isolane/pool with isolateWorkers: false, 100 trivial tasks a round, rounds alternated, medians
-// of 7 rounds. Not part of run.js yet (its own small shape). Usage: node benchmarks/renewal-cost.js
-import { createPool } from '../packages/pool/dist/index.js'
+#!/usr/bin/env node
+// Section 5 of `pnpm bench` alone: what renewal between tasks and the leftovers check cost a reused
+// worker, against the C floor of a renewal, the privileged way and the user-namespace way (as root:
+// as a user made for it). Prints the section's table and writes nothing; to keep the numbers in
+// results/latest.*, run `node benchmarks/run.js --only=renewal --merge`. benchmarks/README.md,
+// section 5, says what is measured.
+// Usage: node benchmarks/renewal-cost.js [--quick]
+import { probe } from '@isolane/core'
+import { buildCFloor } from './lib/c-floor.js'
+import { benchRenewal } from './lib/renewal.js'
+import { renewalTable } from './lib/report/tables.js'
+import { renderTerminal } from './lib/report/terminal.js'
 
-const filename = new URL('../fixtures/pool/returns-quickly.mjs', import.meta.url)
-const TASKS = 100
-const ROUNDS = 7
-
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
-
-async function msPerTask(options) {
-  const pool = createPool({ filename, minThreads: 1, maxThreads: 1, isolateWorkers: false, ...options })
-  await pool.run({}) // the worker's start is not what is measured
-  const started = performance.now()
-  for (let i = 0; i < TASKS; i++) await pool.run({})
-  const ms = (performance.now() - started) / TASKS
-  await pool.destroy()
-  return ms
+const args = process.argv.slice(2)
+if (args.some((a) => a !== '--quick')) {
+  process.stderr.write('usage: node benchmarks/renewal-cost.js [--quick]\n')
+  process.exit(2)
 }
-
-const variants = {
-  plain: { renewWorkers: false, leftovers: 'keep' },
-  leftoversChecked: { renewWorkers: false, leftovers: 'stop' },
-  renewed: { renewWorkers: true, leftovers: 'keep' },
-}
-const times = Object.fromEntries(Object.keys(variants).map((name) => [name, []]))
-for (let round = 0; round < ROUNDS; round++) for (const [name, options] of Object.entries(variants)) times[name].push(await msPerTask(options))
-const extra = (name) => median(times[name].map((ms, i) => ms - times.plain[i]))
-console.log(JSON.stringify({ uid: process.getuid(), msPerTask: Object.fromEntries(Object.entries(times).map(([n, t]) => [n, median(t)])), extraMsPerTask: { renewal: extra('renewed'), leftoversCheck: extra('leftoversChecked') } }))
+const cFloor = buildCFloor()
+if (cFloor.skipped) process.stderr.write(`  C floor: skipped: ${cFloor.skipped}\n`)
+const section = await benchRenewal({ mode: { quick: args.includes('--quick') }, probe: probe(), cFloor, log: (m) => process.stderr.write(`${m}\n`) })
+process.stdout.write(`${renderTerminal([renewalTable(section, { cFloor })])}\n`)

@@ -10,6 +10,7 @@ import { probe } from '@isolane/core'
 import { buildCFloor } from './lib/c-floor.js'
 import { renderChart } from './lib/report/chart.js'
 import { renderMarkdown } from './lib/report/markdown.js'
+import { benchRenewal } from './lib/renewal.js'
 import { buildTables } from './lib/report/tables.js'
 import { bold, renderTerminal } from './lib/report/terminal.js'
 import { benchRootlessStart } from './lib/rootless-start.js'
@@ -20,8 +21,8 @@ import { findBwrap, findTrue, findUnshare } from './lib/tools.js'
 import { benchWindows } from './lib/windows.js'
 import { benchWorkerStart } from './lib/worker-start.js'
 
-const SECTIONS = { windows: benchWindows, 'worker-start': benchWorkerStart, 'rootless-start': benchRootlessStart, sustained: benchSustained, suites: benchSuites }
-const KEYS = { windows: 'windows', 'worker-start': 'workerStart', 'rootless-start': 'rootlessStart', sustained: 'sustained', suites: 'suites' }
+const SECTIONS = { windows: benchWindows, 'worker-start': benchWorkerStart, 'rootless-start': benchRootlessStart, sustained: benchSustained, suites: benchSuites, renewal: benchRenewal }
+const KEYS = { windows: 'windows', 'worker-start': 'workerStart', 'rootless-start': 'rootlessStart', sustained: 'sustained', suites: 'suites', renewal: 'renewal' }
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url))
 // The windows are measured for a worker whose working directory lies outside any fresh tmpfs:
 // from a checkout under /tmp the core would add a bind of it to every plan, which the C floor,

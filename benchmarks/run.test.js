@@ -31,6 +31,32 @@ describe('run.js --quick', () => {
     expect({ ids: namespaceIds('self'), host: hostname(), mounts: readFileSync('/proc/self/mountinfo', 'utf8') }).toEqual(before)
   })
 
+  it('measures the renewal section both ways against the C floor, and leaves nothing behind', () => {
+    const userBefore = spawnSync('id', ['-u', 'isolane-bench']).status === 0
+    const before = { ids: namespaceIds('self'), host: hostname(), mounts: readFileSync('/proc/self/mountinfo', 'utf8') }
+    const run = spawnSync(process.execPath, [RUN, '--quick', '--only=renewal'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } })
+    expect(run.status, run.stderr).toBe(0)
+    expect(run.stdout).toContain('5. Renewal of a reused worker, and the leftovers check')
+
+    const { ways } = JSON.parse(readFileSync(`${RESULTS}quick.json`, 'utf8')).sections.renewal
+    const root = process.getuid?.() === 0
+    expect(ways.map((w) => w.name)).toEqual(['privileged', 'userNamespace'])
+    if (!root) expect(ways[0].skipped).toBe('not run as root')
+    // A way may be skipped where this machine cannot take it, with the reason; never because it broke.
+    for (const way of ways) expect(way.skipped ?? '').not.toMatch(/^failed/)
+    for (const way of ways.filter((w) => !w.skipped)) {
+      const renewal = way.costs.find((c) => c.name === 'renewal')
+      expect(renewal.differenceUs.n).toBe(3)
+      expect(renewal.callUs.median).toBeGreaterThan(0)
+      if (renewal.cUs) expect(renewal.cUs.n).toBe(30)
+    }
+    for (const way of ways.filter((w) => w.skipped)) console.log(`renewal section, ${way.label}: skipped: ${way.skipped}`)
+    if (!ways[0].skipped) expect(readFileSync(`${RESULTS}quick.md`, 'utf8')).toContain('| privileged way (root), as root | a task, no renewal, no check (the baseline) |')
+
+    expect({ ids: namespaceIds('self'), host: hostname(), mounts: readFileSync('/proc/self/mountinfo', 'utf8') }).toEqual(before)
+    expect(spawnSync('id', ['-u', 'isolane-bench']).status === 0).toBe(userBefore)
+  })
+
   it('rejects an unknown section before running anything', () => {
     const run = spawnSync(process.execPath, [RUN, '--only=windws'], { encoding: 'utf8' })
     expect(run.status).toBe(2)

@@ -1,4 +1,5 @@
-// Compiles the C floor (../c/ns-window.c) with the machine's cc into ../.build/ at bench time.
+// Compiles the C floor (../c/ns-window.c: the isolation window, and with --renew a reused worker's
+// renewal) with the machine's cc into ../.build/ at bench time.
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, renameSync, rmSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'

@@ -2,14 +2,17 @@
 // Progress goes to stderr, which is passed through; stdout carries only the result.
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { asUserArgv } from './as-user.js'
 
 export function entryPath(name) {
   return fileURLToPath(new URL(`../entry/${name}`, import.meta.url))
 }
 
-export function runEntry(name, job, { nodeArgs = [], timeoutMs = 600_000, cwd } = {}) {
+/** `runAs` (from as-user.js prepareUser): run the entry as that user instead of this process's own. */
+export function runEntry(name, job, { nodeArgs = [], timeoutMs = 600_000, cwd, runAs = null } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...nodeArgs, entryPath(name), JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'inherit'], cwd })
+    const [command, args] = asUserArgv(runAs, [process.execPath, ...nodeArgs, entryPath(name), JSON.stringify(job)])
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'], cwd })
     const chunks = []
     child.stdout.on('data', (chunk) => chunks.push(chunk))
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)

@@ -14,6 +14,9 @@ export const SUITES = [
   // quickArgs: a small run, for a script that has no --quick of its own (it gets those instead,
   // since an option it does not know could make it refuse to run). args: always passed.
   { name: 'vitest', script: 'benchmarks/vitest-suite.js', results: 'benchmarks/results/vitest-suite.json', isolane: /isolane/i, stock: /fork/i, serial: /serial|no.?parallel|single/i, quickArgs: ['--files=4', '--rounds=1'] },
+  // The same suite with Vitest's isolate: false for both runners (workers reused across files; the
+  // isolane pool renews them before every file).
+  { name: 'vitest (isolate: false)', id: 'vitest-no-isolate', script: 'benchmarks/vitest-suite.js', args: ['--no-isolate'], results: 'benchmarks/results/vitest-no-isolate-suite.json', isolane: /isolane/i, stock: /fork/i, serial: /serial|no.?parallel|single/i, quickArgs: ['--files=4', '--rounds=1'], target: TARGETS.suites },
   // The same suite run by a user without privilege (as root: a user made for it), whose pool takes
   // the user-namespace way.
   { name: 'vitest (no root)', id: 'vitest-rootless', script: 'benchmarks/vitest-suite.js', args: ['--rootless'], results: 'benchmarks/results/vitest-rootless-suite.json', isolane: /isolane/i, stock: /fork/i, serial: /serial|no.?parallel|single/i, quickArgs: ['--files=4', '--rounds=1'], target: TARGETS.rootlessSuites },

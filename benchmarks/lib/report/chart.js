@@ -10,7 +10,7 @@ const ROW = 24
 const COLORS = { met: '#2f9e44', missed: '#e8590c', neutral: '#4263eb', whisker: '#212529', grid: '#adb5bd', target: '#e03131' }
 
 export function renderChart(results) {
-  const groups = [windowGroup(results.sections.windows), spawnGroup(results.sections.windows), workerGroup(results.sections.workerStart), rootlessGroup(results.sections.rootlessStart), sustainedGroup(results.sections.sustained), suitesGroup(results.sections.suites)].filter((g) => g && g.bars.length > 0)
+  const groups = [windowGroup(results.sections.windows), spawnGroup(results.sections.windows), workerGroup(results.sections.workerStart), rootlessGroup(results.sections.rootlessStart), sustainedGroup(results.sections.sustained), suitesGroup(results.sections.suites), renewalGroup(results.sections.renewal)].filter((g) => g && g.bars.length > 0)
   // The label column fits the longest label; the plot and its value labels come after it.
   LABEL = Math.max(300, Math.ceil(Math.max(...groups.flatMap((g) => g.bars.map((b) => b.label.length))) * CHAR) + 24)
   WIDTH = LABEL + PLOT + 150
@@ -121,6 +121,25 @@ function suitesGroup(suites) {
     }
   }
   return { title: '4. Suites: wall time / stock parallel runner', bars }
+}
+
+/** Section 5: each renewal per task and the core's call over the C floor, and a task with the leftovers check over one without (no target). */
+export function renewalGroup(renewal) {
+  if (!renewal || renewal.skipped) return null
+  const bars = []
+  const bar = (label, s) => s && s.median !== null && bars.push({ label, value: s.median, p10: s.p10, p90: s.p90 })
+  for (const way of renewal.ways) {
+    if (way.skipped) continue
+    const short = way.name === 'privileged' ? 'root' : 'no root'
+    for (const cost of way.costs) {
+      if (cost.c) {
+        const what = cost.c === 'left' ? 'fresh /tmp' : '/tmp kept'
+        bar(`${short}: renewal per task, ${what} / C`, cost.ratioToC)
+        bar(`${short}: renewIsolation(), ${what} / C`, cost.callRatioToC)
+      } else bar(`${short}: leftovers check, task with / without`, cost.taskRatio)
+    }
+  }
+  return { title: '5. Renewal of a reused worker: isolane / C floor (same syscalls); leftovers check: with / without', bars }
 }
 
 function esc(text) {

@@ -9,8 +9,8 @@ const ratio = (s) => (s ? `${s.median}x [${s.p10}-${s.p90}]` : '-')
 const fix = (v) => (Math.abs(v) >= 100 ? Math.round(v) : Math.abs(v) >= 10 ? Number(v.toFixed(1)) : Number(v.toFixed(2)))
 
 export function buildTables(results) {
-  const { windows, workerStart, rootlessStart, sustained, suites } = results.sections
-  return [windowTable(windows, results.tools), spawnTable(windows, results.tools), workerStartTable(workerStart), rootlessStartTable(rootlessStart), rootlessStagesTable(rootlessStart), sustainedTable(sustained), sustainedBlocksTable(sustained), suitesTable(suites), targetsTable(results.targets)].filter(Boolean)
+  const { windows, workerStart, rootlessStart, sustained, suites, renewal } = results.sections
+  return [windowTable(windows, results.tools), spawnTable(windows, results.tools), workerStartTable(workerStart), rootlessStartTable(rootlessStart), rootlessStagesTable(rootlessStart), sustainedTable(sustained), sustainedBlocksTable(sustained), suitesTable(suites), renewalTable(renewal, results.tools), targetsTable(results.targets)].filter(Boolean)
 }
 
 function windowTable(windows, tools) {
@@ -150,9 +150,41 @@ function suitesTable(suites) {
   }
   const reused = suites.suites.filter((s) => s.reused).map((s) => `${s.name} from ${s.script}'s own run of ${s.reused}`)
   const rootless = suites.suites.find((s) => s.raw?.rootless && s.raw.runAs)
-  const targets = [...new Set(suites.suites.map((s) => s.target ?? TARGETS.suites))].length > 1 ? `Targets: isolane <= ${TARGETS.suites}x; without root, <= ${TARGETS.rootlessSuites}x.` : `Target: isolane <= ${TARGETS.suites}x.`
-  const note = `Run by benchmarks/vitest-suite.js and benchmarks/mocha-suite.js${reused.length ? ` (not re-run here: ${reused.join('; ')})` : ''}; ratio to the stock parallel runner of the same framework. No root: vitest-suite.js --rootless, both runners started by ${rootless ? rootless.raw.runAs : 'a user without privilege'}, the isolane pool taking the user-namespace way. ${targets}`
+  const targets = `Targets, isolane / the stock parallel runner: ${suites.suites.map((s) => `${s.name} <= ${s.target ?? TARGETS.suites}x`).join('; ')}.`
+  const noIsolate = suites.suites.some((s) => s.id === 'vitest-no-isolate') ? ' isolate: false: vitest-suite.js --no-isolate, both runners with Vitest\'s isolate: false (each worker reused across files; the isolane pool renews it before every file, section 5).' : ''
+  const note = `Run by benchmarks/vitest-suite.js and benchmarks/mocha-suite.js${reused.length ? ` (not re-run here: ${reused.join('; ')})` : ''}; ratio to the stock parallel runner of the same framework. No root: vitest-suite.js --rootless, both runners started by ${rootless ? rootless.raw.runAs : 'a user without privilege'}, the isolane pool taking the user-namespace way.${noIsolate} ${targets}`
   return { title: '4. Suites: wall time of the fixture suite, ms, median [p10-p90]', note, columns: ['suite', 'runner', 'wall time', 'to stock parallel'], rows }
+}
+
+/** Section 5: per way, each cost per task (paired differences), the core's call itself and the C floor. */
+export function renewalTable(renewal, tools) {
+  if (!renewal) return null
+  const title = '5. Renewal of a reused worker, and the leftovers check: microseconds per task, median [p10-p90]'
+  if (renewal.skipped) return { title, note: `skipped: ${renewal.skipped}`, columns: [], rows: [] }
+  const rows = []
+  for (const way of renewal.ways) {
+    if (way.skipped) {
+      rows.push([way.label, 'skipped', way.skipped, '', '', '', '', ''])
+      continue
+    }
+    const plain = way.variants.find((v) => v.name === 'plain')
+    rows.push([`${way.label}, as ${way.runAs}`, 'a task, no renewal, no check (the baseline)', spread(plain.perTaskUs), '-', '-', '-', '-', '-'])
+    for (const cost of way.costs)
+      rows.push(['', cost.label, spread(cost.differenceUs), cost.callUs ? spread(cost.callUs) : '-', cost.cUs ? spread(cost.cUs) : '-', cost.ratioToC ? ratio(cost.ratioToC) : '-', cost.callRatioToC ? ratio(cost.callRatioToC) : '-', ratio(cost.taskRatio)])
+  }
+  const settings = renewal.settings
+  const cNote = tools?.cFloor?.skipped ? `No C floor: ${tools.cFloor.skipped}. ` : 'C floor: benchmarks/c/ns-window.c --renew (the user-namespace way with --user-namespace, run as the same user), the same syscalls from one C process set up once as a worker is. '
+  return {
+    title,
+    note:
+      `@isolane/pool with isolateWorkers: false, one reused worker per variant (its plan: ${[].concat(renewal.isolation).join('; ')}); ${settings.rounds} rounds, in each every variant runs ${settings.tasks} tasks one after the other and the C floor renews ${settings.tasks} times of each kind, the order rotating. ` +
+      'Per task (column 3): the median task time (from run() to its result) with the renewal or the check, minus without, in the same round; the median over the rounds of that paired difference, [p10-p90] over the rounds. ' +
+      'The call itself: the core\'s renewIsolation() timed inside a worker\'s task (after a task that left /tmp untouched, then after it left a file there); all samples. ' +
+      `${cNote}isolane / C: per round, the per-task difference over the C floor's median renewal of the same round, median over the rounds; call / C likewise for the call itself. ` +
+      'The last column: the median task time with over without, paired by round. The leftovers check runs in every worker after each of its tasks, so its cost per worker is this cost per task times the tasks it runs. No target: issue 11 asks for these costs, not a bound.',
+    columns: ['way', 'what', 'per task, paired', 'the call itself', 'C floor', 'isolane / C', 'call / C', 'task with / without'],
+    rows,
+  }
 }
 
 function targetsTable(targets) {
