@@ -169,6 +169,10 @@ async function main() {
 }
 
 function ownExplanation(ownCosts, medians) {
+  if (noIsolate)
+    return (
+      `With isolate: false Vitest reuses each of its ${'two'} workers for file after file, as the forks pool does; the isolane pool forks each worker once inside an isolation window (${ownCosts.windowMs.toFixed(2)} ms) after one check of the machine (${ownCosts.checkMs.toFixed(1)} ms), and renews it before every file in the worker itself (a fresh net, uts and ipc namespace, lo up, /dev/mqueue, and /tmp and /dev/shm where the file changed them: benchmarks section 5 measures a renewal against its C floor), and stops what each file left running.`
+    )
   const ownMs = ownCosts.checkMs + fileCount * ownCosts.windowMs
   return (
     `The isolane pool is Vitest's own forks worker, forked inside an isolation window. What it adds, measured in this run: one check of the machine when the config loads (checkIsolation(), ${ownCosts.checkMs.toFixed(1)} ms) and one window per test file (${ownCosts.windowMs.toFixed(2)} ms each, ${fileCount} files), ` +
