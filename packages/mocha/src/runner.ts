@@ -72,9 +72,10 @@ export function createSpecFilePool(settings: PoolSettings): SpecFilePool {
 }
 
 /**
- * What the workers said of each spec file while it ran (entry/worker.ts): the events Mocha's
- * reporter will get with the file's result, kept until then, for a worker that dies first. Arms
- * each file's time limit when its worker begins it (files wait in the queue before that).
+ * What the workers said of each spec file while it ran (entry/worker.ts): its events as they were
+ * sent, kept until the file's result brings the rest (or, for a worker that dies first, all there
+ * is). With a time limit, arms each file's when its worker says it began it (files wait in the
+ * queue before that).
  */
 export class FileProgressLog {
   readonly #fileTimeout: number
@@ -90,8 +91,7 @@ export class FileProgressLog {
   heard({ worker, value }: ProgressReport): void {
     const progress = value as FileProgress
     if ('attempt' in progress) return void this.#attempts.push({ ...progress.attempt, file: progress.file, test: progress.test })
-    if ('events' in progress) return void this.#events.get(progress.file)?.push(...progress.events)
-    this.#events.set(progress.file, [])
+    if ('events' in progress) return void this.#eventsOf(progress.file).push(...progress.events)
     const { pid } = worker
     if (this.#fileTimeout <= 0 || pid === undefined) return
     const limit = setTimeout(() => {
@@ -104,6 +104,12 @@ export class FileProgressLog {
     }, this.#fileTimeout)
     limit.unref()
     this.#limits.set(progress.file, limit)
+  }
+
+  #eventsOf(file: string): unknown[] {
+    let events = this.#events.get(file)
+    if (!events) this.#events.set(file, (events = []))
+    return events
   }
 
   /** The file is done (or its worker died): what was said of it, and whether its time limit killed its worker. */
@@ -167,7 +173,7 @@ class MochaPoolShape implements BufferedPool {
   }
 
   async run(file: string, options: MochaArgs): Promise<SerializedWorkerResult> {
-    const task: SpecFileTask = { file, serializedOptions: BufferedWorkerPool.serializeOptions(options), networkHowToAllow: this.#networkHowToAllow, keep: this.#keep }
+    const task: SpecFileTask = { file, serializedOptions: BufferedWorkerPool.serializeOptions(options), networkHowToAllow: this.#networkHowToAllow, keep: this.#keep, announce: this.#progress.fileTimeout > 0 }
     let outcome: SpecFileOutcome
     this.#inFlight++
     try {

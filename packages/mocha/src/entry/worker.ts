@@ -32,14 +32,15 @@ interface WorkerMocha {
 }
 
 /**
- * What a worker tells its host while a file runs (reportProgress()): that the file began, then the
+ * What a worker tells its host while a file runs (reportProgress()): that the file began (when the
+ * host arms a time limit for each file, which starts then: files wait in the queue before), then the
  * events Mocha's parallel-buffered reporter buffers, serialized as it does, in batches: one when a
  * test begins (so that the host knows which test runs before it runs), with the events since the
  * last. The file's result then carries only the events not sent yet (its `events` the tail): the
  * host puts the two together (runner.ts), and no event is serialized or sent twice. If the worker
  * dies first, what was sent is all the host has to say which tests ran and which one was running
  * (a death in a test's afterEach hook is told as one in that test, as Mocha names such a hook's
- * failure after the test), and the start arms the file's time limit. A message a test, not one an
+ * failure after the test). A message a test, not one an
  * event: each is a message to encode, send and decode on both sides.
  */
 export type FileProgress =
@@ -80,6 +81,8 @@ export interface SpecFileTask {
   networkHowToAllow?: string
   /** Keep this worker's namespaces if the file fails (--isolane-keep on-failure). */
   keep?: boolean
+  /** Say when the file begins: the host then arms its time limit (--isolane-file-timeout). */
+  announce?: boolean
 }
 
 /** Sent by the host only to make the pool fork a worker (see runner.ts): does nothing. */
@@ -151,7 +154,7 @@ function watchNetwork(howToAllow: string): void {
   })
 }
 
-async function runSpecFile({ file, serializedOptions, networkHowToAllow, keep }: SpecFileTask): Promise<SpecFileOutcome> {
+async function runSpecFile({ file, serializedOptions, networkHowToAllow, keep, announce }: SpecFileTask): Promise<SpecFileOutcome> {
   if (networkHowToAllow !== undefined) watchNetwork(networkHowToAllow)
   running.file = file
   running.test = undefined
@@ -165,8 +168,7 @@ async function runSpecFile({ file, serializedOptions, networkHowToAllow, keep }:
     validateLegacyPlugin(options, 'ui', Mocha.interfaces)
   }
 
-  const began: FileProgress = { file, began: true }
-  reportProgress(began)
+  if (announce) reportProgress({ file, began: true } satisfies FileProgress)
   // A new Mocha instance per file, as in Mocha's worker: its own root suite, runner and reporter.
   const mocha = new Mocha(options).addFile(file)
   await mocha.loadFilesAsync()
