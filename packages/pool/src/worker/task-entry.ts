@@ -8,33 +8,72 @@ import { serializeTaskError } from '../shared/serialize-error.js'
 
 type Handler = (task: unknown) => unknown
 
+/**
+ * The renewal for the next task, made right after a task's answer is on its way (tinypool sends it
+ * once this module's promise settles: the renewal runs in the turn after), while the host takes
+ * the answer and sends the next task, off that task's path; or at the latest when the next task
+ * begins. One that fails fails the next task, with its error; after the worker's last task none comes.
+ */
+class NextRenewal {
+  #pending: NodeJS.Immediate | undefined
+  #failure: { error: unknown } | undefined
+
+  schedule(): void {
+    this.#pending ??= setImmediate(() => this.#run())
+  }
+
+  /** Before a task: the renewal made (now, if it has not run yet), or its error thrown. */
+  finish(): void {
+    if (this.#pending !== undefined) {
+      clearImmediate(this.#pending)
+      this.#run()
+    }
+    const failure = this.#failure
+    this.#failure = undefined
+    if (failure) throw failure.error
+  }
+
+  #run(): void {
+    this.#pending = undefined
+    try {
+      renewIsolation()
+    } catch (error) {
+      this.#failure = { error }
+    }
+  }
+}
+
 const handlers = new Map<string, Promise<Handler>>()
 // The plan to renew with, if the pool renews its workers: taken out of the environment at once.
 prepareRenewal()
-let tasksRun = 0
+const renewal = new NextRenewal()
 
 export default async function runTask(envelope: unknown): Promise<unknown> {
   if (!isTaskEnvelope(envelope)) throw carrier(new Error('@isolane/pool worker received a task without its envelope. This is a bug in isolane: please report it.'))
   if (isKick(envelope)) return null
   // The next task must not meet what the last one left: fresh net, uts, ipc, empty /tmp.
-  if (envelope.renew && tasksRun > 0) renewIsolation()
-  tasksRun++
+  renewal.finish()
   if (envelope.stopLeftovers) adoptOrphans()
-  let handler: Handler
   try {
-    handler = await handlerOf(envelope)
-  } catch (error) {
-    throw carrier(error, leftBehind(envelope))
+    let handler: Handler
+    try {
+      handler = await handlerOf(envelope)
+    } catch (error) {
+      throw carrier(error, leftBehind(envelope))
+    }
+    let value: unknown
+    try {
+      value = await handler(envelope.task)
+    } catch (error) {
+      throw carrier(error, leftBehind(envelope))
+    }
+    const result: ResultEnvelope = { __isolane_result__: true, value, left: leftBehind(envelope) }
+    return result
+  } finally {
+    if (envelope.renew) renewal.schedule()
   }
-  let value: unknown
-  try {
-    value = await handler(envelope.task)
-  } catch (error) {
-    throw carrier(error, leftBehind(envelope))
-  }
-  const result: ResultEnvelope = { __isolane_result__: true, value, left: leftBehind(envelope) }
-  return result
 }
+
 
 /** What the task left running, stopped now (unless the pool keeps it). */
 function leftBehind(envelope: TaskEnvelope): LeftProcess[] {
