@@ -20,6 +20,8 @@ const WORKER_ENTRIES = [
   ...['child-setup', 'exec'].map((name) => ({ source: `packages/core/src/entry/${name}.cts`, output: `packages/core/dist/entry/${name}.cjs` })),
   // `@isolane/core/worker`: what a pool's worker needs of core in itself, and only that.
   { source: 'packages/core/src/entry/worker.ts', output: 'packages/core/dist/entry/worker.cjs' },
+  // `@isolane/pool`'s worker entry, which tinypool loads in every worker (isolane-mocha's among them).
+  { source: 'packages/pool/src/worker/task-entry.ts', output: 'packages/pool/dist/worker/task-entry.cjs' },
   // The Vitest pool's agent, preloaded into every worker: its own modules inlined, core/worker outside.
   { source: 'packages/vitest/src/worker/agent.cts', output: 'packages/vitest/dist/worker/agent.cjs' },
 ]

@@ -13,6 +13,7 @@ const BUNDLES = {
   "core's exec entry (isolane run, spawnIsolated)": join(root, 'packages/core/dist/entry/exec.cjs'),
   "@isolane/core/worker (the pools' workers)": require.resolve('@isolane/core/worker'),
   "the Vitest pool's agent": join(root, 'packages/vitest/dist/worker/agent.cjs'),
+  "@isolane/pool's worker entry (tinypool's task module)": join(root, 'packages/pool/dist/worker/task-entry.cjs'),
 }
 
 describe('@isolane/core as the runners load it', () => {
@@ -36,7 +37,7 @@ describe('the scripts a worker loads first', () => {
       expect(code.startsWith('// isolane: bundled by scripts/build.js'), path).toBe(true)
       // Nothing of isolane's own left to load at run time, but core's worker part from the agent.
       const loads = [...code.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]!).filter((name) => name.startsWith('.') || name.startsWith('@isolane/'))
-      expect(loads).toEqual(path.endsWith('agent.cjs') ? ['@isolane/core/worker'] : [])
+      expect(loads).toEqual(path.endsWith('agent.cjs') || path.endsWith('task-entry.cjs') ? ['@isolane/core/worker'] : [])
     })
   }
 })

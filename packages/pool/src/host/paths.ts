@@ -10,8 +10,8 @@ const here = fileURLToPath(import.meta.url)
 const packageRoot = join(dirname(here), '..', '..')
 const workerDir = join(packageRoot, 'dist', 'worker')
 
-/** The tinypool worker module of every pool (worker/task-entry.ts). */
-export const TASK_ENTRY = join(workerDir, 'task-entry.js')
+/** The tinypool worker module of every pool (worker/task-entry.ts, bundled by scripts/build.js). */
+export const TASK_ENTRY = join(workerDir, 'task-entry.cjs')
 
 let tinypoolEntry: string | undefined
 
