@@ -1,0 +1,47 @@
+// Host side: the runner's options, from Jest's config (`runner: ['@isolane/jest', { ... }]`, which
+// Jest hands the runner as its third constructor argument). Isolation options are validated by
+// core's createPlan; the few that say how the run uses its workers are checked here. All of it
+// happens when Jest makes the runner, before any worker starts.
+import { createPlan, LEFTOVERS_MODES, type IsolationOptions, type LeftoversMode } from '@isolane/core'
+import { badFileTimeout, badLeftovers, badReuseWorkers, functionPluginInReusedWorkers, invalidRunnerOptions, notAnObject } from './errors.js'
+
+/** Options of the run that are not isolation options (core's createPlan would refuse them). */
+export interface RunModeOptions {
+  /**
+   * Run several test files in each worker, as Jest does, renewing its namespaces (net, uts, ipc,
+   * /tmp, /dev/shm) before each file. Default true; false: a fresh worker per file.
+   */
+  reuseWorkers?: boolean
+  /** What a test file leaves running: 'stop' (default, with a warning naming the file), 'fail' (the file fails too), 'keep'. */
+  leftovers?: LeftoversMode
+  /** Milliseconds a test file may run before its worker is killed and the file fails (default 0: no limit). */
+  fileTimeout?: number
+}
+
+/** The runner's options: isolation options and the run mode, side by side. */
+export type IsolaneJestOptions = IsolationOptions & RunModeOptions
+
+export interface RunnerSettings {
+  readonly isolation: IsolationOptions
+  readonly reuseWorkers: boolean
+  readonly leftovers: LeftoversMode
+  readonly fileTimeout: number
+}
+
+/** Validates the runner's options; throws an IsolaneError (ISOLANE_INVALID_OPTIONS) naming what is wrong. */
+export function resolveRunnerOptions(options: unknown): RunnerSettings {
+  if (options === undefined || options === null) options = {}
+  if (typeof options !== 'object' || Array.isArray(options)) throw notAnObject(options)
+  const { reuseWorkers = true, leftovers = 'stop', fileTimeout = 0, ...isolation } = options as IsolaneJestOptions
+  if (typeof reuseWorkers !== 'boolean') throw badReuseWorkers(reuseWorkers)
+  if (!LEFTOVERS_MODES.includes(leftovers)) throw badLeftovers(leftovers)
+  if (typeof fileTimeout !== 'number' || !Number.isFinite(fileTimeout) || fileTimeout < 0) throw badFileTimeout(fileTimeout)
+  try {
+    createPlan(isolation, { workerId: 1 })
+  } catch (error) {
+    throw invalidRunnerOptions(error instanceof Error ? error.message : String(error))
+  }
+  const inline = isolation.plugins?.find((plugin) => !('module' in plugin))
+  if (reuseWorkers && inline) throw functionPluginInReusedWorkers(inline.name)
+  return { isolation, reuseWorkers, leftovers, fileTimeout }
+}
