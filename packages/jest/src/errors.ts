@@ -11,18 +11,23 @@ export type JestAdapterErrorCode = 'ISOLANE_INVALID_OPTIONS' | 'ISOLANE_JEST_UNS
 const WHERE_OPTIONS = "`runner: ['@isolane/jest', { ... }]` in the Jest config"
 
 function adapterError(code: JestAdapterErrorCode, what: string, fix: string, cause?: unknown): IsolaneError {
-  return new IsolaneError(code, `${what}. To fix: ${fix}.`, { hint: fix, cause })
+  return withoutFrames(new IsolaneError(code, `${what}. To fix: ${fix}.`, { hint: fix, cause }))
+}
+
+/** Jest prints a refused run's stack: the frames would be the adapter's and Jest's, which say nothing about the config. */
+function withoutFrames(error: IsolaneError): IsolaneError {
+  error.stack = `${error.name}: ${error.message}`
+  return error
 }
 
 /** The machine cannot make the namespaces: core's reason (what failed, why, what to do), and the way out. */
 export function cannotIsolate(kinds: readonly NamespaceKind[], reason: IsolaneError): IsolaneError {
   const fix = `${reason.hint ?? 'see above'}; or run the files without isolation: the stock runner (leave \`runner\` out), or \`fallback: 'none'\` in ${WHERE_OPTIONS} to run them unisolated where isolation is impossible, saying so`
-  const error = new IsolaneError(reason.code, `@isolane/jest: the test workers cannot get fresh ${kinds.join(', ')} namespaces on this machine, so no test ran. ${reason.message}`, { hint: fix, cause: reason })
-  return error
+  return withoutFrames(new IsolaneError(reason.code, `@isolane/jest: the test workers cannot get fresh ${kinds.join(', ')} namespaces on this machine, so no test ran. ${reason.message}`, { hint: fix, cause: reason }))
 }
 
 export function invalidRunnerOptions(detail: string): IsolaneError {
-  return new IsolaneError('ISOLANE_INVALID_OPTIONS', `@isolane/jest: invalid runner options (${WHERE_OPTIONS}): ${detail}`, { hint: `correct the options in ${WHERE_OPTIONS}` })
+  return withoutFrames(new IsolaneError('ISOLANE_INVALID_OPTIONS', `@isolane/jest: invalid runner options (${WHERE_OPTIONS}): ${detail}`, { hint: `correct the options in ${WHERE_OPTIONS}` }))
 }
 
 export function notAnObject(value: unknown): IsolaneError {
@@ -51,10 +56,12 @@ export function functionPluginInReusedWorkers(name: string): IsolaneError {
 
 /** A test file's `@isolane-options` docblock pragma is not valid: refused before any worker starts. */
 export function invalidFileOptions(file: string, detail: string, cause: unknown): IsolaneError {
-  return new IsolaneError('ISOLANE_INVALID_OPTIONS', `@isolane/jest: the isolation options in the docblock of ${file} (\`@isolane-options\`) are invalid: ${detail}`, {
-    hint: 'correct the JSON after `@isolane-options` in that file\'s docblock, for example `@isolane-options {"hostname": "api-test"}`',
-    cause,
-  })
+  return withoutFrames(
+    new IsolaneError('ISOLANE_INVALID_OPTIONS', `@isolane/jest: the isolation options in the docblock of ${file} (\`@isolane-options\`) are invalid: ${detail}`, {
+      hint: 'correct the JSON after `@isolane-options` in that file\'s docblock, for example `@isolane-options {"hostname": "api-test"}`',
+      cause,
+    }),
+  )
 }
 
 export function fileHidden(file: string, tmpfs: string): IsolaneError {

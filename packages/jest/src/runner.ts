@@ -267,7 +267,8 @@ class CancelRun extends Error {
 }
 
 function failure(message: string): FileOutcome {
-  return { error: { message, stack: null, type: 'Error' } }
+  // A stack of no frames: Jest prints the message alone (frames of isolane's would say nothing of the file).
+  return { error: { message, stack: '', type: 'Error' } }
 }
 
 function asSerializable(error: unknown): SerializableError {
