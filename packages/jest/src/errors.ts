@@ -22,8 +22,10 @@ function withoutFrames(error: IsolaneError): IsolaneError {
 
 /** The machine cannot make the namespaces: core's reason (what failed, why, what to do), and the way out. */
 export function cannotIsolate(kinds: readonly NamespaceKind[], reason: IsolaneError): IsolaneError {
-  const fix = `${reason.hint ?? 'see above'}; or run the files without isolation: the stock runner (leave \`runner\` out), or \`fallback: 'none'\` in ${WHERE_OPTIONS} to run them unisolated where isolation is impossible, saying so`
-  return withoutFrames(new IsolaneError(reason.code, `@isolane/jest: the test workers cannot get fresh ${kinds.join(', ')} namespaces on this machine, so no test ran. ${reason.message}`, { hint: fix, cause: reason }))
+  const instead = `To run the tests without isolation instead, leave \`runner\` out of the Jest config (Jest's own runner), or set \`fallback: 'none'\` in ${WHERE_OPTIONS} to run them unisolated where isolation is impossible, saying so.`
+  return withoutFrames(
+    new IsolaneError(reason.code, `@isolane/jest: the test workers cannot get fresh ${kinds.join(', ')} namespaces on this machine, so no test ran. ${reason.message} ${instead}`, { hint: reason.hint, cause: reason }),
+  )
 }
 
 export function invalidRunnerOptions(detail: string): IsolaneError {
