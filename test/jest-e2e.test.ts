@@ -160,4 +160,33 @@ describe.skipIf(skipReason !== undefined)('jest with the isolane runner', () => 
       expect(run.status).toBe(1)
     }
   })
+
+  it("refuses, as a normal user, the privileged way, saying why and how to run anyway", async ({ skip }) => {
+    if (process.getuid?.() === 0) return skip('root has the privileged way (test/refusals.test.ts covers a machine that refuses root too)')
+    const run = await runJest('bad-options', [], { BAD: 'privileged' })
+    expect(run.stderr).toMatch(/@isolane\/jest: the test workers cannot get fresh net, mnt, ipc, uts namespaces on this machine, so no test ran\. .*`way: 'privileged'` was asked for/)
+    expect(run.stderr).toMatch(/set `fallback: 'none'`/)
+    expect(run.stderr).not.toMatch(/PASS/)
+    expect(run.status).toBe(1)
+  })
+
+  it('stops what a file leaves running and names the file; with leftovers: fail, the file fails', async () => {
+    const [stopped, failed] = await Promise.all([runJest('leaves-a-process', []), runJest('leaves-a-process', [], { LEFTOVERS: 'fail' })])
+    const pid = Number(/\[left\] (\d+)/.exec(stopped.stdout + stopped.stderr)?.[1])
+    expect(stopped.stderr).toMatch(new RegExp(`^@isolane/jest: starts-a-sleep\\.test\\.cjs left 1 process running: sleep 300 \\(pid ${pid}\\); stopped \\(SIGKILL\\)$`, 'm'))
+    expect(isRunning(pid)).toBe(false)
+    expect(stopped.status).toBe(0)
+    expect(failed.stderr).toMatch(/FAIL \.\/starts-a-sleep\.test\.cjs/)
+    expect(failed.stderr).toMatch(/left 1 process running: sleep 300/)
+    expect(failed.status).toBe(1)
+  })
 })
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}

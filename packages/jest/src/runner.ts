@@ -172,6 +172,8 @@ class TestFileRun {
     } catch (error) {
       const state = this.#running.get(test.path)
       if (isIsolaneError(error) && error.code === 'ISOLANE_WORKER_SETUP_FAILED') return failure(setupFailedMessage(error.cause))
+      // `leftovers: 'fail'`: the pool's error names what the file left, which is stopped by then.
+      if (isIsolaneError(error) && error.code === 'ISOLANE_LEFT_PROCESSES') return failure(`@isolane/jest: ${error.message}`)
       if (!isWorkerExit(error)) throw error
       // tinypool replaces a lost worker only for new tasks: queued files would wait for ever.
       if (reuse) pool.run({ startWorker: true } satisfies StartWorkerTask).catch(() => undefined)
