@@ -39,7 +39,8 @@ export function resolveRunnerOptions(options: unknown): RunnerSettings {
   try {
     createPlan(isolation, { workerId: 1 })
   } catch (error) {
-    throw invalidRunnerOptions(error instanceof Error ? error.message : String(error))
+    const reason = error instanceof Error ? error.message : String(error)
+    throw invalidRunnerOptions(/unknown option/.test(reason) ? `${reason} The runner also takes \`reuseWorkers\`, \`leftovers\` and \`fileTimeout\`.` : reason)
   }
   const inline = isolation.plugins?.find((plugin) => !('module' in plugin))
   if (reuseWorkers && inline) throw functionPluginInReusedWorkers(inline.name)
