@@ -149,6 +149,13 @@ describe.skipIf(skipReason !== undefined)('jest with the isolane runner', () => 
     expect(timedOut.run.status).toBe(1)
   })
 
+  it("fails every file whose worker's isolation setup fails, with the plugin's error", async () => {
+    const { run, results } = await runJson('plugin-fails', ['--maxWorkers=2'])
+    expect(results.testResults.map((file) => file.message)).toEqual([0, 1].map(() => expect.stringMatching(/@isolane\/jest: none of this file's tests ran: the isolation setup of its worker failed: Isolation plugin "db" failed: no route to the test database/)))
+    expect(counts(results)).toMatchObject({ numTotalTestSuites: 2, numFailedTestSuites: 2, numTotalTests: 0 })
+    expect(run.status).toBe(1)
+  })
+
   it('refuses bad runner options and bad docblock options before any file runs, saying what to do', async () => {
     const [kind, reuse, docblock] = await Promise.all(['kind', 'reuse', 'docblock'].map((bad) => runJest('bad-options', [], { BAD: bad })))
     expect(kind.stderr).toMatch(/IsolaneError: @isolane\/jest: invalid runner options \(`runner: \['@isolane\/jest', \{ \.\.\. \}\]` in the Jest config\): Invalid isolation options: unknown namespace kind "nope"\. To fix:/)
