@@ -149,6 +149,19 @@ describe.skipIf(skipReason !== undefined)('jest with the isolane runner', () => 
     expect(timedOut.run.status).toBe(1)
   })
 
+  it('says on the error of a test that reached outside its network what happened and how to allow it, and lists them at the end', async () => {
+    const [reported, quiet] = await Promise.all([runJest('tries-outside-network', ['--maxWorkers=2']), runJest('tries-outside-network', ['--maxWorkers=2'], { REPORT: 'false' })])
+    const note = (destination: string) => `[isolane: ${destination} is outside this worker's network namespace, which has only its own loopback. To allow it: give this file the host's network (\`@isolane-options {"share": ["net"]}\` in its docblock)`
+    expect(reported.stderr).toContain(`connect ENETUNREACH 192.0.2.10:80 - Local (0.0.0.0:0) ${note('192.0.2.10:80')}`)
+    expect(reported.stderr).toContain(`getaddrinfo EAI_AGAIN billing.example.com ${note('billing.example.com')}`)
+    expect(reported.stderr.split('[isolane: billing.example.com').length).toBe(2)
+    expect(reported.stderr).toMatch(/^@isolane\/jest: 2 tests tried to reach the network outside their workers \(each worker has only its own loopback\), and failed:\n {2}connects-to-an-address\.test\.cjs > opens a connection to the billing server: 192\.0\.2\.10:80 \(connect ENETUNREACH/m)
+    expect(reported.stderr).toMatch(/^ {2}looks-up-a-host-name\.test\.cjs > resolves the name of the billing server: billing\.example\.com \(getaddrinfo EAI_AGAIN billing\.example\.com\)$/m)
+    expect(reported.status).toBe(1)
+    expect(quiet.stderr).toMatch(/ENETUNREACH/)
+    expect(quiet.stderr).not.toMatch(/\[isolane:|tried to reach the network/)
+  })
+
   it("fails every file whose worker's isolation setup fails, with the plugin's error", async () => {
     const { run, results } = await runJson('plugin-fails', ['--maxWorkers=2'])
     expect(results.testResults.map((file) => file.message)).toEqual([0, 1].map(() => expect.stringMatching(/@isolane\/jest: none of this file's tests ran: the isolation setup of its worker failed: Isolation plugin "db" failed: no route to the test database/)))

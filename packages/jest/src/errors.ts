@@ -50,6 +50,17 @@ export function badFileTimeout(value: unknown): IsolaneError {
   return invalidRunnerOptions(`\`fileTimeout\` must be a number of milliseconds, 0 for no limit; got ${JSON.stringify(value)}. To fix: give for example \`fileTimeout: 60000\`, or leave it out.`)
 }
 
+export function badReportNetworkAttempts(value: unknown): IsolaneError {
+  return invalidRunnerOptions(`\`reportNetworkAttempts\` must be true or false, not ${JSON.stringify(value) ?? String(value)}. To fix: write \`reportNetworkAttempts: false\` to leave the notes and the list out, or leave it out.`)
+}
+
+/** Added to the error of a test that tried to reach outside its worker's network, and to the end-of-run list: how to allow it. */
+export const NETWORK_HOW_TO_ALLOW =
+  'give this file the host\'s network (`@isolane-options {"share": ["net"]}` in its docblock), or make the name resolve to an address the worker can reach with a host entry plugin (`plugins` in the runner options)'
+
+/** How to leave the end-of-run list of network attempts out. */
+export const NETWORK_OPT_OUT = `\`reportNetworkAttempts: false\` in ${WHERE_OPTIONS}`
+
 export function functionPluginInReusedWorkers(name: string): IsolaneError {
   return invalidRunnerOptions(
     `isolation plugin "${name}" is a function: workers reused across files renew their isolation themselves before each file, and a function cannot be sent to them. To fix: give the plugin as a module, \`{ name: "${name}", module: "/abs/path/plugin.cjs" }\` exporting \`setup(context)\` (a Jest config is data: a module is also the only form it can hold), or set \`reuseWorkers: false\`.`,

@@ -15,22 +15,23 @@ function refusal(options: unknown): string {
 
 describe('resolveRunnerOptions', () => {
   it("defaults to reused workers, stopped leftovers, no file time limit and core's default isolation", () => {
-    expect(resolveRunnerOptions(undefined)).toEqual({ isolation: {}, reuseWorkers: true, leftovers: 'stop', fileTimeout: 0 })
+    expect(resolveRunnerOptions(undefined)).toEqual({ isolation: {}, reuseWorkers: true, leftovers: 'stop', fileTimeout: 0, reportNetworkAttempts: true })
     expect(resolveRunnerOptions({})).toEqual(resolveRunnerOptions(undefined))
   })
 
   it('splits the run mode from the isolation options', () => {
-    expect(resolveRunnerOptions({ hostname: 'w-{workerId}', reuseWorkers: false, leftovers: 'fail', fileTimeout: 5000 })).toEqual({
+    expect(resolveRunnerOptions({ hostname: 'w-{workerId}', reuseWorkers: false, leftovers: 'fail', fileTimeout: 5000, reportNetworkAttempts: false })).toEqual({
       isolation: { hostname: 'w-{workerId}' },
       reuseWorkers: false,
       leftovers: 'fail',
       fileTimeout: 5000,
+      reportNetworkAttempts: false,
     })
   })
 
   it("refuses bad isolation options with core's reason, and says where the options are", () => {
     expect(refusal({ namespaces: ['net', 'nope'] })).toMatch(/^@isolane\/jest: invalid runner options \(`runner: \['@isolane\/jest', \{ \.\.\. \}\]` in the Jest config\): Invalid isolation options: unknown namespace kind "nope"/)
-    expect(refusal({ color: 'blue' })).toMatch(/unknown option `color`.*The runner also takes `reuseWorkers`, `leftovers` and `fileTimeout`/)
+    expect(refusal({ color: 'blue' })).toMatch(/unknown option `color`.*The runner also takes `reuseWorkers`, `leftovers`, `fileTimeout` and `reportNetworkAttempts`/)
   })
 
   it('refuses a bad run mode, saying what to write', () => {
@@ -38,6 +39,7 @@ describe('resolveRunnerOptions', () => {
     expect(refusal({ reuseWorkers: 'yes' })).toMatch(/`reuseWorkers` must be true or false, not "yes"/)
     expect(refusal({ leftovers: 'ignore' })).toMatch(/`leftovers` must be stop, fail or keep, not "ignore"/)
     expect(refusal({ fileTimeout: -1 })).toMatch(/`fileTimeout` must be a number of milliseconds, 0 for no limit; got -1/)
+    expect(refusal({ reportNetworkAttempts: 'no' })).toMatch(/`reportNetworkAttempts` must be true or false, not "no"/)
   })
 
   it('refuses a function plugin in reused workers, which renew their isolation themselves', () => {

@@ -3,7 +3,7 @@
 // core's createPlan; the few that say how the run uses its workers are checked here. All of it
 // happens when Jest makes the runner, before any worker starts.
 import { createPlan, LEFTOVERS_MODES, type IsolationOptions, type LeftoversMode } from '@isolane/core'
-import { badFileTimeout, badLeftovers, badReuseWorkers, functionPluginInReusedWorkers, invalidRunnerOptions, notAnObject } from './errors.js'
+import { badFileTimeout, badLeftovers, badReportNetworkAttempts, badReuseWorkers, functionPluginInReusedWorkers, invalidRunnerOptions, notAnObject } from './errors.js'
 
 /** Options of the run that are not isolation options (core's createPlan would refuse them). */
 export interface RunModeOptions {
@@ -16,6 +16,8 @@ export interface RunModeOptions {
   leftovers?: LeftoversMode
   /** Milliseconds a test file may run before its worker is killed and the file fails (default 0: no limit). */
   fileTimeout?: number
+  /** Default true: a test's failed attempt to reach outside its worker's network says so on its error, and the run ends with a list of them (on stderr). */
+  reportNetworkAttempts?: boolean
 }
 
 /** The runner's options: isolation options and the run mode, side by side. */
@@ -26,23 +28,25 @@ export interface RunnerSettings {
   readonly reuseWorkers: boolean
   readonly leftovers: LeftoversMode
   readonly fileTimeout: number
+  readonly reportNetworkAttempts: boolean
 }
 
 /** Validates the runner's options; throws an IsolaneError (ISOLANE_INVALID_OPTIONS) naming what is wrong. */
 export function resolveRunnerOptions(options: unknown): RunnerSettings {
   if (options === undefined || options === null) options = {}
   if (typeof options !== 'object' || Array.isArray(options)) throw notAnObject(options)
-  const { reuseWorkers = true, leftovers = 'stop', fileTimeout = 0, ...isolation } = options as IsolaneJestOptions
+  const { reuseWorkers = true, leftovers = 'stop', fileTimeout = 0, reportNetworkAttempts = true, ...isolation } = options as IsolaneJestOptions
   if (typeof reuseWorkers !== 'boolean') throw badReuseWorkers(reuseWorkers)
   if (!LEFTOVERS_MODES.includes(leftovers)) throw badLeftovers(leftovers)
   if (typeof fileTimeout !== 'number' || !Number.isFinite(fileTimeout) || fileTimeout < 0) throw badFileTimeout(fileTimeout)
+  if (typeof reportNetworkAttempts !== 'boolean') throw badReportNetworkAttempts(reportNetworkAttempts)
   try {
     createPlan(isolation, { workerId: 1 })
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error)
-    throw invalidRunnerOptions(/unknown option/.test(reason) ? `${reason} The runner also takes \`reuseWorkers\`, \`leftovers\` and \`fileTimeout\`.` : reason)
+    throw invalidRunnerOptions(/unknown option/.test(reason) ? `${reason} The runner also takes \`reuseWorkers\`, \`leftovers\`, \`fileTimeout\` and \`reportNetworkAttempts\`.` : reason)
   }
   const inline = isolation.plugins?.find((plugin) => !('module' in plugin))
   if (reuseWorkers && inline) throw functionPluginInReusedWorkers(inline.name)
-  return { isolation, reuseWorkers, leftovers, fileTimeout }
+  return { isolation, reuseWorkers, leftovers, fileTimeout, reportNetworkAttempts }
 }

@@ -6,11 +6,11 @@
 import { mkdirSync, readFileSync } from 'node:fs'
 import { relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { chooseWay, createPlan, hiddenBy, isIsolaneError, mergeFileOptions, type BindMount, type IsolationOptions } from '@isolane/core'
+import { chooseWay, createPlan, describeNetworkAttempts, hiddenBy, isIsolaneError, mergeFileOptions, type BindMount, type IsolationOptions, type TestNetworkAttempt } from '@isolane/core'
 import { createPool, describeLeftovers, type IsolatedPool, type ProgressReport, type WorkerExitedError } from '@isolane/pool'
 import { jestRunnerPath, requireBeside, type GlobalConfig, type SerializableError, type Test, type TestEvents, type TestRunnerContext, type TestWatcher } from './_jest.js'
 import type { FileOutcome, FileProgress, StartWorkerTask, TestFileTask } from './entry/worker.js'
-import { cannotIsolate, deadWorkerMessage, fileHidden, invalidFileOptions, jestRunnerNotFound, setupFailedMessage, type WorkerDeath } from './errors.js'
+import { cannotIsolate, deadWorkerMessage, fileHidden, invalidFileOptions, jestRunnerNotFound, NETWORK_HOW_TO_ALLOW, NETWORK_OPT_OUT, setupFailedMessage, type WorkerDeath } from './errors.js'
 import { resolveRunnerOptions, type RunnerSettings } from './options.js'
 
 const WORKER_ENTRY = fileURLToPath(new URL('./entry/worker.js', import.meta.url))
@@ -76,7 +76,7 @@ export default class IsolaneJestRunner {
         slots.take(async () => {
           if (watcher.isInterrupted()) throw new CancelRun()
           await this.#emit('test-file-start', [test])
-          return run.runFile(test, isolation, this.#task(test))
+          return run.runFile(test, isolation, this.#task(test, isolation))
         }).then(
           (outcome) => ('result' in outcome ? this.#emit('test-file-success', [test, outcome.result]) : this.#emit('test-file-failure', [test, outcome.error])),
           (error: unknown) => (error instanceof CancelRun ? undefined : this.#emit('test-file-failure', [test, asSerializable(error)])),
@@ -88,6 +88,8 @@ export default class IsolaneJestRunner {
     } finally {
       await run.destroy()
     }
+    const attempts = run.networkAttempts
+    if (attempts.length > 0) process.stderr.write(describeNetworkAttempts(attempts, { tool: '@isolane/jest', root: process.cwd(), howToAllow: NETWORK_HOW_TO_ALLOW, optOut: NETWORK_OPT_OUT }))
   }
 
   /** The isolation of `test`'s workers: the runner's, the file's docblock choices applied, Jest's cache shown. */
@@ -104,10 +106,11 @@ export default class IsolaneJestRunner {
         throw invalidFileOptions(relative(process.cwd(), test.path), error instanceof Error ? error.message : String(error), error)
       }
     }
-    return { options: withCacheShown(isolation, test.context.config.cacheDirectory), own: pragma !== undefined }
+    const { kinds } = createPlan(isolation, { workerId: 1 })
+    return { options: withCacheShown(isolation, test.context.config.cacheDirectory), own: pragma !== undefined, ownNetwork: kinds.includes('net') }
   }
 
-  #task(test: Test): TestFileTask {
+  #task(test: Test, isolation: FileIsolation): TestFileTask {
     const { changedFiles, sourcesRelatedToTestsInChangedFiles } = this.#context
     return {
       path: test.path,
@@ -116,6 +119,7 @@ export default class IsolaneJestRunner {
       context: { changedFiles: changedFiles && [...changedFiles], sourcesRelatedToTestsInChangedFiles: sourcesRelatedToTestsInChangedFiles && [...sourcesRelatedToTestsInChangedFiles] },
       moduleMap: test.context.moduleMap.toJSON(),
       jestRunner: this.#jestRunner,
+      networkHowToAllow: this.#settings.reportNetworkAttempts && isolation.ownNetwork ? NETWORK_HOW_TO_ALLOW : undefined,
     }
   }
 }
@@ -144,6 +148,8 @@ function withCacheShown(isolation: IsolationOptions, cacheDirectory: string): Is
 interface FileIsolation {
   readonly options: IsolationOptions
   readonly own: boolean
+  /** Whether its worker has a network namespace of its own (where attempts outside it are noted). */
+  readonly ownNetwork: boolean
 }
 
 /** A run's pools: the runner's (reused workers, renewed per file), and one a docblock's own options. */
@@ -154,6 +160,7 @@ class TestFileRun {
   readonly #pools = new Map<string, IsolatedPool>()
   /** Per file: the test that is running, as the worker said, and whether its time limit killed its worker. */
   readonly #running = new Map<string, { test: string | undefined; limit: NodeJS.Timeout | undefined; timedOut: boolean }>()
+  readonly #attempts: TestNetworkAttempt[] = []
 
   constructor(settings: RunnerSettings, workers: number, emit: Emit) {
     this.#settings = settings
@@ -212,6 +219,7 @@ class TestFileRun {
 
   #heard({ worker, value }: ProgressReport): void {
     const progress = value as FileProgress
+    if ('attempt' in progress) return void this.#attempts.push({ ...progress.attempt, file: progress.path, test: progress.test })
     const state = this.#running.get(progress.path)
     if (!state) return
     if ('began' in progress) {
@@ -235,6 +243,11 @@ class TestFileRun {
       state.test = undefined
       void this.#emit('test-case-result', [progress.path, progress.payload as TestEvents['test-case-result'][1]])
     }
+  }
+
+  /** What the run's tests tried to reach outside their workers' network, in the order heard. */
+  get networkAttempts(): readonly TestNetworkAttempt[] {
+    return this.#attempts
   }
 
   async destroy(): Promise<void> {

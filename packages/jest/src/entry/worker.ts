@@ -6,6 +6,7 @@
 // worker sees. Test case events go to the host as they happen (reportProgress): the host hands
 // them to Jest's reporters, and knows the test that was running if the worker dies.
 import { createRequire } from 'node:module'
+import { watchNetworkAttempts, type NetworkAttempt } from '@isolane/core/worker'
 import { reportProgress } from '@isolane/pool/worker'
 import type { GlobalConfig, ProjectConfig, SerializableError, TestResult } from '../_jest.js'
 
@@ -20,6 +21,8 @@ export interface TestFileTask {
   readonly moduleMap: unknown
   /** jest-runner's main module, of the Jest that runs the host. */
   readonly jestRunner: string
+  /** Set when the worker has a network namespace of its own and attempts outside it are reported: how to allow one. */
+  readonly networkHowToAllow?: string | undefined
 }
 
 /** Sent by the host only to make the pool fork a worker (a kept worker died with files queued): does nothing. */
@@ -27,10 +30,15 @@ export interface StartWorkerTask {
   readonly startWorker: true
 }
 
-/** What the worker tells the host while a file runs: that it began, then each test case's start and result. */
+/**
+ * What the worker tells the host while a file runs: that it began (which arms its time limit), each
+ * test case's start and result (for Jest's reporters, and the test running if the worker dies),
+ * and each attempt to reach outside the worker's network.
+ */
 export type FileProgress =
   | { readonly path: string; readonly began: true }
   | { readonly path: string; readonly event: 'test-case-start' | 'test-case-result'; readonly payload: unknown }
+  | { readonly path: string; readonly attempt: NetworkAttempt; readonly test: string | undefined }
 
 export type FileOutcome = { readonly result: TestResult } | { readonly error: SerializableError }
 
@@ -68,6 +76,24 @@ function loadJest(jestRunner: string): NonNullable<typeof jest> {
   return (jest = { runner, createResolver })
 }
 
+/** The file and test running now in this worker: what a network attempt is reported with. */
+const running: { path: string | undefined; test: string | undefined } = { path: undefined, test: undefined }
+let watchingNetwork = false
+
+/** From the first file that asks on, for the worker's life: tests that try to reach outside its network are noted. */
+function watchNetwork(howToAllow: string): void {
+  if (watchingNetwork) return
+  watchingNetwork = true
+  watchNetworkAttempts({
+    howToAllow,
+    onAttempt: (attempt) => {
+      if (running.path === undefined) return
+      const progress: FileProgress = { path: running.path, attempt, test: running.test }
+      reportProgress(progress)
+    },
+  })
+}
+
 export default async function runTask(task: TestFileTask | StartWorkerTask): Promise<FileOutcome | null> {
   return 'startWorker' in task ? null : runTestFile(task)
 }
@@ -75,6 +101,9 @@ export default async function runTask(task: TestFileTask | StartWorkerTask): Pro
 async function runTestFile(task: TestFileTask): Promise<FileOutcome> {
   const { runner, createResolver } = loadJest(task.jestRunner)
   const { path, config, globalConfig } = task
+  if (task.networkHowToAllow !== undefined) watchNetwork(task.networkHowToAllow)
+  running.path = path
+  running.test = undefined
   let resolver = resolvers.get(config.id)
   if (!resolver) {
     resolver = createResolver(config, task.moduleMap)
@@ -92,6 +121,7 @@ async function runTestFile(task: TestFileTask): Promise<FileOutcome> {
   inBand.on('test-file-failure', ([, error]) => void (outcome = { error: serializableError(error) }))
   for (const event of ['test-case-start', 'test-case-result'] as const) {
     inBand.on(event, ([, payload]) => {
+      running.test = event === 'test-case-start' ? (payload as { fullName?: string }).fullName : undefined
       const progress: FileProgress = { path, event, payload }
       reportProgress(progress)
     })
@@ -101,9 +131,9 @@ async function runTestFile(task: TestFileTask): Promise<FileOutcome> {
   // The in-band run says it is worker 1 (JEST_WORKER_ID), synchronously as it starts: this
   // worker's own number is put back before any of the file's code runs.
   const workerId = process.env.JEST_WORKER_ID
-  const running = inBand.runTests([test], { isInterrupted: () => false }, { serial: true })
+  const done = inBand.runTests([test], { isInterrupted: () => false }, { serial: true })
   process.env.JEST_WORKER_ID = workerId
-  await running
+  await done
   if (!outcome) throw new Error(`@isolane/jest: Jest's runner ended without a result for ${path}. This is a bug in isolane: please report it with your Jest version.`)
   return outcome
 }
