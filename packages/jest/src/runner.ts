@@ -6,7 +6,7 @@
 import { mkdirSync, readFileSync } from 'node:fs'
 import { relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { chooseWay, createPlan, describeNetworkAttempts, hiddenBy, isIsolaneError, mergeFileOptions, type BindMount, type IsolationOptions, type TestNetworkAttempt } from '@isolane/core'
+import { chooseWay, createPlan, describeNetworkAttempts, hiddenBy, isIsolaneError, mergeFileOptions, type BindMount, type IsolationOptions, type IsolationPlan, type TestNetworkAttempt } from '@isolane/core'
 import { createPool, describeLeftovers, type IsolatedPool, type ProgressReport, type WorkerExitedError } from '@isolane/pool'
 import { jestRunnerPath, requireBeside, type GlobalConfig, type SerializableError, type Test, type TestEvents, type TestRunnerContext, type TestWatcher } from './_jest.js'
 import type { FileOutcome, FileProgress, StartWorkerTask, TestFileTask } from './entry/worker.js'
@@ -32,6 +32,8 @@ export default class IsolaneJestRunner {
   readonly #globalConfig: GlobalConfig
   readonly #context: TestRunnerContext
   readonly #settings: RunnerSettings
+  /** The plan of the runner's own options (worker 1's): what files are checked against. */
+  readonly #plan: IsolationPlan
   readonly #jestRunner: string
   readonly #listeners = new Map<keyof TestEvents, Set<(data: never) => void | Promise<void>>>()
 
@@ -39,9 +41,9 @@ export default class IsolaneJestRunner {
     this.#globalConfig = globalConfig
     this.#context = context
     this.#settings = resolveRunnerOptions(options)
-    const plan = createPlan(this.#settings.isolation, { workerId: 1 })
-    const verdict = chooseWay(plan)
-    if (!verdict.ok) throw cannotIsolate(plan.kinds, verdict.error)
+    this.#plan = createPlan(this.#settings.isolation, { workerId: 1 })
+    const verdict = chooseWay(this.#plan)
+    if (!verdict.ok) throw cannotIsolate(this.#plan.kinds, verdict.error)
     const jestRunner = jestRunnerPath(globalConfig.rootDir)
     if (jestRunner === undefined) throw jestRunnerNotFound(globalConfig.rootDir)
     this.#jestRunner = jestRunner
@@ -94,20 +96,20 @@ export default class IsolaneJestRunner {
 
   /** The isolation of `test`'s workers: the runner's, the file's docblock choices applied, Jest's cache shown. */
   #isolationOf(test: Test): FileIsolation {
-    const hidden = hiddenBy(createPlan(this.#settings.isolation, { workerId: 1 }), test.path)
+    const hidden = hiddenBy(this.#plan, test.path)
     if (hidden !== undefined) throw fileHidden(test.path, hidden)
     let isolation = this.#settings.isolation
+    let plan = this.#plan
     const pragma = fileOptionsPragma(this.#jestRunner, test.path)
     if (pragma !== undefined) {
       try {
         isolation = mergeFileOptions(isolation, JSON.parse(pragma))
-        createPlan(isolation, { workerId: 1 })
+        plan = createPlan(isolation, { workerId: 1 })
       } catch (error) {
         throw invalidFileOptions(relative(process.cwd(), test.path), error instanceof Error ? error.message : String(error), error)
       }
     }
-    const { kinds } = createPlan(isolation, { workerId: 1 })
-    return { options: withCacheShown(isolation, test.context.config.cacheDirectory), own: pragma !== undefined, ownNetwork: kinds.includes('net') }
+    return { options: withCacheShown(isolation, plan, test.context.config.cacheDirectory), own: pragma !== undefined, ownNetwork: plan.kinds.includes('net') }
   }
 
   #task(test: Test, isolation: FileIsolation): TestFileTask {
@@ -137,8 +139,8 @@ function fileOptionsPragma(jestRunner: string, path: string): string | undefined
  * Jest's cache (transformed modules, written by the workers) is under /tmp by default, which each
  * worker gets fresh and empty: shown again by a bind, so that the workers share it as Jest's do.
  */
-function withCacheShown(isolation: IsolationOptions, cacheDirectory: string): IsolationOptions {
-  if (hiddenBy(createPlan(isolation, { workerId: 1 }), cacheDirectory) === undefined) return isolation
+function withCacheShown(isolation: IsolationOptions, plan: IsolationPlan, cacheDirectory: string): IsolationOptions {
+  if (hiddenBy(plan, cacheDirectory) === undefined) return isolation
   mkdirSync(cacheDirectory, { recursive: true })
   const bind: BindMount = { source: cacheDirectory, target: cacheDirectory }
   return { ...isolation, binds: [...(isolation.binds ?? []), bind] }
@@ -166,6 +168,23 @@ class TestFileRun {
     this.#settings = settings
     this.#workers = workers
     this.#emit = emit
+    process.on('exit', this.#killWorkers)
+  }
+
+  /**
+   * Jest ends its process at once on --bail (and a reporter or a global teardown may call
+   * process.exit()): the workers, and the files they still run, end with it, not after it.
+   */
+  readonly #killWorkers = (): void => {
+    for (const pool of this.#pools.values()) {
+      for (const { pid } of pool.workers) {
+        try {
+          if (pid !== undefined) process.kill(pid, 'SIGKILL')
+        } catch {
+          // Gone already.
+        }
+      }
+    }
   }
 
   async runFile(test: Test, isolation: FileIsolation, task: TestFileTask): Promise<FileOutcome> {
@@ -251,7 +270,11 @@ class TestFileRun {
   }
 
   async destroy(): Promise<void> {
-    await Promise.all([...this.#pools.values()].map((pool) => pool.destroy()))
+    try {
+      await Promise.all([...this.#pools.values()].map((pool) => pool.destroy()))
+    } finally {
+      process.off('exit', this.#killWorkers)
+    }
   }
 }
 
