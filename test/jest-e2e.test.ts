@@ -2,8 +2,8 @@
 // runner (JEST_STOCK=1 in the fixtures' configs), checked as a user would see them (the reporter's
 // output, --json results, exit codes). Each run gets a fresh cache directory: with cached timings
 // Jest would run a few fast files in band, and the stock runs would not run the files at once.
-import { execFile } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { execFile, spawn } from 'node:child_process'
+import { appendFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer, type AddressInfo, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -136,6 +136,42 @@ describe.skipIf(skipReason !== undefined)('jest with the isolane runner', () => 
     expect(summary(bailed)).toBe('Test Suites: 1 failed, 2 passed, 3 of 4 total')
     expect(summary(bailed)).toBe(summary(stockBailed))
     expect(bailed.status).toBe(1)
+  })
+
+  it('runs again through the isolane runner in watch mode when a file changes', async () => {
+    // A copy, under a name fixtures/jest/.gitignore ignores: the test changes a file in it.
+    const project = mkdtempSync(join(fixtures, 'many-files-watch-'))
+    cpSync(join(fixtures, 'binds-port-3000'), project, { recursive: true })
+    const child = spawn(process.execPath, [jest, '--watchAll', '--maxWorkers=4', `--cacheDirectory=${join(scratch, 'cache-watch')}`], { cwd: project, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' } })
+    let stderr = ''
+    const runs = (count: number) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`watch mode ran ${stderr.split('Ran all test suites').length - 1} times, not ${count}:\n${stderr}`)), 60_000)
+        const check = () => {
+          if (stderr.split('Ran all test suites').length - 1 < count) return
+          clearTimeout(timer)
+          child.stderr.off('data', listen)
+          resolve()
+        }
+        const listen = (data: Buffer) => {
+          stderr += String(data)
+          check()
+        }
+        child.stderr.on('data', listen)
+        check()
+      })
+    try {
+      await runs(1)
+      appendFileSync(join(project, 'listens-on-3000-a.test.cjs'), '\n// changed\n')
+      await runs(2)
+      const second = stderr.slice(stderr.indexOf('Ran all test suites') + 1)
+      expect(second).toMatch(/PASS \.\/listens-on-3000-a\.test\.cjs/)
+      expect(stderr).not.toMatch(/EADDRINUSE|FAIL/)
+    } finally {
+      // Between runs the runner has no worker: each run's pool is gone when the run ends.
+      child.kill('SIGKILL')
+      rmSync(project, { recursive: true, force: true })
+    }
   })
 
   it('fails the file whose worker dies, naming it, how and the test that ran; the other files run on', async () => {
