@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chooseWay, createPlan } from '@isolane/core'
+import { isAlive } from '../packages/pool/src/test-support/processes.js'
 
 const root = join(import.meta.dirname, '..')
 const fixtures = join(root, 'fixtures/jest')
@@ -233,19 +234,10 @@ describe.skipIf(skipReason !== undefined)('jest with the isolane runner', () => 
     const [stopped, failed] = await Promise.all([runJest('leaves-a-process', []), runJest('leaves-a-process', [], { LEFTOVERS: 'fail' })])
     const pid = Number(/\[left\] (\d+)/.exec(stopped.stdout + stopped.stderr)?.[1])
     expect(stopped.stderr).toMatch(new RegExp(`^@isolane/jest: starts-a-sleep\\.test\\.cjs left 1 process running: sleep 300 \\(pid ${pid}\\); stopped \\(SIGKILL\\)$`, 'm'))
-    expect(isRunning(pid)).toBe(false)
+    expect(isAlive(pid)).toBe(false)
     expect(stopped.status).toBe(0)
     expect(failed.stderr).toMatch(/FAIL \.\/starts-a-sleep\.test\.cjs/)
     expect(failed.stderr).toMatch(/left 1 process running: sleep 300/)
     expect(failed.status).toBe(1)
   })
 })
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
