@@ -54,6 +54,16 @@ export function badReportNetworkAttempts(value: unknown): IsolaneError {
   return invalidRunnerOptions(`\`reportNetworkAttempts\` must be true or false, not ${JSON.stringify(value) ?? String(value)}. To fix: write \`reportNetworkAttempts: false\` to leave the notes and the list out, or leave it out.`)
 }
 
+export function badKeep(value: unknown): IsolaneError {
+  return invalidRunnerOptions(`\`keep\` must be never or on-failure, not ${JSON.stringify(value)}. To fix: use \`keep: 'on-failure'\` to keep a failed file's worker for \`isolane enter\`, or leave it out.`)
+}
+
+export function keepWithPid(): IsolaneError {
+  return invalidRunnerOptions(
+    "`keep: 'on-failure'` keeps a failed worker's namespaces through a process left in them, and with the pid kind every process of a worker ends with it. To fix: leave pid out of `namespaces` while you keep workers, or leave `keep` out.",
+  )
+}
+
 /** Added to the error of a test that tried to reach outside its worker's network, and to the end-of-run list: how to allow it. */
 export const NETWORK_HOW_TO_ALLOW =
   'give this file the host\'s network (`@isolane-options {"share": ["net"]}` in its docblock), or make the name resolve to an address the worker can reach with a host entry plugin (`plugins` in the runner options)'

@@ -15,7 +15,7 @@ function refusal(options: unknown): string {
 
 describe('resolveRunnerOptions', () => {
   it("defaults to reused workers, stopped leftovers, no file time limit and core's default isolation", () => {
-    expect(resolveRunnerOptions(undefined)).toEqual({ isolation: {}, reuseWorkers: true, leftovers: 'stop', fileTimeout: 0, reportNetworkAttempts: true })
+    expect(resolveRunnerOptions(undefined)).toEqual({ isolation: {}, reuseWorkers: true, leftovers: 'stop', fileTimeout: 0, reportNetworkAttempts: true, keep: false })
     expect(resolveRunnerOptions({})).toEqual(resolveRunnerOptions(undefined))
   })
 
@@ -26,12 +26,13 @@ describe('resolveRunnerOptions', () => {
       leftovers: 'fail',
       fileTimeout: 5000,
       reportNetworkAttempts: false,
+      keep: false,
     })
   })
 
   it("refuses bad isolation options with core's reason, and says where the options are", () => {
     expect(refusal({ namespaces: ['net', 'nope'] })).toMatch(/^@isolane\/jest: invalid runner options \(`runner: \['@isolane\/jest', \{ \.\.\. \}\]` in the Jest config\): Invalid isolation options: unknown namespace kind "nope"/)
-    expect(refusal({ color: 'blue' })).toMatch(/unknown option `color`.*The runner also takes `reuseWorkers`, `leftovers`, `fileTimeout` and `reportNetworkAttempts`/)
+    expect(refusal({ color: 'blue' })).toMatch(/unknown option `color`.*The runner also takes `reuseWorkers`, `leftovers`, `fileTimeout`, `reportNetworkAttempts` and `keep`/)
   })
 
   it('refuses a bad run mode, saying what to write', () => {
@@ -40,6 +41,13 @@ describe('resolveRunnerOptions', () => {
     expect(refusal({ leftovers: 'ignore' })).toMatch(/`leftovers` must be stop, fail or keep, not "ignore"/)
     expect(refusal({ fileTimeout: -1 })).toMatch(/`fileTimeout` must be a number of milliseconds, 0 for no limit; got -1/)
     expect(refusal({ reportNetworkAttempts: 'no' })).toMatch(/`reportNetworkAttempts` must be true or false, not "no"/)
+  })
+
+  it("keeps failed files' workers with keep: 'on-failure', each file in a fresh worker; not with the pid kind", () => {
+    expect(resolveRunnerOptions({ keep: 'on-failure' })).toMatchObject({ keep: true, reuseWorkers: false })
+    expect(resolveRunnerOptions({ keep: 'on-failure', namespaces: [] })).toMatchObject({ keep: false })
+    expect(refusal({ keep: 'always' })).toMatch(/`keep` must be never or on-failure, not "always"/)
+    expect(refusal({ keep: 'on-failure', namespaces: ['net', 'mnt', 'pid'] })).toMatch(/with the pid kind every process of a worker ends with it/)
   })
 
   it('refuses a function plugin in reused workers, which renew their isolation themselves', () => {

@@ -3,7 +3,7 @@
 // core's createPlan; the few that say how the run uses its workers are checked here. All of it
 // happens when Jest makes the runner, before any worker starts.
 import { createPlan, LEFTOVERS_MODES, type IsolationOptions, type LeftoversMode } from '@isolane/core'
-import { badFileTimeout, badLeftovers, badReportNetworkAttempts, badReuseWorkers, functionPluginInReusedWorkers, invalidRunnerOptions, notAnObject } from './errors.js'
+import { badFileTimeout, badKeep, badLeftovers, badReportNetworkAttempts, keepWithPid, badReuseWorkers, functionPluginInReusedWorkers, invalidRunnerOptions, notAnObject } from './errors.js'
 
 /** Options of the run that are not isolation options (core's createPlan would refuse them). */
 export interface RunModeOptions {
@@ -18,6 +18,8 @@ export interface RunModeOptions {
   fileTimeout?: number
   /** Default true: a test's failed attempt to reach outside its worker's network says so on its error, and the run ends with a list of them (on stderr). */
   reportNetworkAttempts?: boolean
+  /** 'on-failure': keep the namespaces of a worker whose file failed, for `isolane enter` (each file then gets a fresh worker). Default 'never'. */
+  keep?: 'never' | 'on-failure'
 }
 
 /** The runner's options: isolation options and the run mode, side by side. */
@@ -29,24 +31,30 @@ export interface RunnerSettings {
   readonly leftovers: LeftoversMode
   readonly fileTimeout: number
   readonly reportNetworkAttempts: boolean
+  readonly keep: boolean
 }
 
 /** Validates the runner's options; throws an IsolaneError (ISOLANE_INVALID_OPTIONS) naming what is wrong. */
 export function resolveRunnerOptions(options: unknown): RunnerSettings {
   if (options === undefined || options === null) options = {}
   if (typeof options !== 'object' || Array.isArray(options)) throw notAnObject(options)
-  const { reuseWorkers = true, leftovers = 'stop', fileTimeout = 0, reportNetworkAttempts = true, ...isolation } = options as IsolaneJestOptions
-  if (typeof reuseWorkers !== 'boolean') throw badReuseWorkers(reuseWorkers)
+  const { reuseWorkers: reuseAsked = true, leftovers = 'stop', fileTimeout = 0, reportNetworkAttempts = true, keep = 'never', ...isolation } = options as IsolaneJestOptions
+  if (typeof reuseAsked !== 'boolean') throw badReuseWorkers(reuseAsked)
+  if (keep !== 'never' && keep !== 'on-failure') throw badKeep(keep)
   if (!LEFTOVERS_MODES.includes(leftovers)) throw badLeftovers(leftovers)
   if (typeof fileTimeout !== 'number' || !Number.isFinite(fileTimeout) || fileTimeout < 0) throw badFileTimeout(fileTimeout)
   if (typeof reportNetworkAttempts !== 'boolean') throw badReportNetworkAttempts(reportNetworkAttempts)
+  let kinds: readonly string[]
   try {
-    createPlan(isolation, { workerId: 1 })
+    kinds = createPlan(isolation, { workerId: 1 }).kinds
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error)
-    throw invalidRunnerOptions(/unknown option/.test(reason) ? `${reason} The runner also takes \`reuseWorkers\`, \`leftovers\`, \`fileTimeout\` and \`reportNetworkAttempts\`.` : reason)
+    throw invalidRunnerOptions(/unknown option/.test(reason) ? `${reason} The runner also takes \`reuseWorkers\`, \`leftovers\`, \`fileTimeout\`, \`reportNetworkAttempts\` and \`keep\`.` : reason)
   }
+  if (keep === 'on-failure' && kinds.includes('pid')) throw keepWithPid()
+  // A kept worker's /tmp is the failed file's only if no later file runs in its mount namespace: each file gets a fresh worker.
+  const reuseWorkers = keep === 'on-failure' ? false : reuseAsked
   const inline = isolation.plugins?.find((plugin) => !('module' in plugin))
   if (reuseWorkers && inline) throw functionPluginInReusedWorkers(inline.name)
-  return { isolation, reuseWorkers, leftovers, fileTimeout, reportNetworkAttempts }
+  return { isolation, reuseWorkers, leftovers, fileTimeout, reportNetworkAttempts, keep: keep === 'on-failure' && kinds.length > 0 }
 }

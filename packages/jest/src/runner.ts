@@ -4,12 +4,12 @@
 // /tmp, /dev/shm), as Jest's own workers are reused. Global setup and teardown, --shard, --bail,
 // watch mode, reporters and snapshot summaries stay with jest-core around the runner.
 import { mkdirSync, readFileSync } from 'node:fs'
-import { relative } from 'node:path'
+import { basename, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { chooseWay, createPlan, describeNetworkAttempts, hiddenBy, isIsolaneError, mergeFileOptions, type BindMount, type IsolationOptions, type IsolationPlan, type TestNetworkAttempt } from '@isolane/core'
+import { chooseWay, createPlan, describeKept, describeNetworkAttempts, hiddenBy, isIsolaneError, KEPT_KINDS, mergeFileOptions, recordKept, type BindMount, type IsolationOptions, type IsolationPlan, type KeptWorker, type NamespaceKind, type TestNetworkAttempt } from '@isolane/core'
 import { createPool, describeLeftovers, type IsolatedPool, type ProgressReport, type WorkerExitedError } from '@isolane/pool'
 import { jestRunnerPath, requireBeside, type GlobalConfig, type SerializableError, type Test, type TestEvents, type TestRunnerContext, type TestWatcher } from './_jest.js'
-import type { FileOutcome, FileProgress, StartWorkerTask, TestFileTask } from './entry/worker.js'
+import type { FileOutcome, FileProgress, KeptNamespaces, StartWorkerTask, TestFileTask } from './entry/worker.js'
 import { cannotIsolate, deadWorkerMessage, fileHidden, invalidFileOptions, jestRunnerNotFound, NETWORK_HOW_TO_ALLOW, NETWORK_OPT_OUT, setupFailedMessage, type WorkerDeath } from './errors.js'
 import { resolveRunnerOptions, type RunnerSettings } from './options.js'
 
@@ -35,6 +35,8 @@ export default class IsolaneJestRunner {
   /** The plan of the runner's own options (worker 1's): what files are checked against. */
   readonly #plan: IsolationPlan
   readonly #jestRunner: string
+  /** How the workers' namespaces are made here: what a kept worker's record says. */
+  readonly #way: 'privileged' | 'user-namespace'
   readonly #listeners = new Map<keyof TestEvents, Set<(data: never) => void | Promise<void>>>()
 
   constructor(globalConfig: GlobalConfig, context: TestRunnerContext = {}, options?: Record<string, unknown>) {
@@ -44,6 +46,7 @@ export default class IsolaneJestRunner {
     this.#plan = createPlan(this.#settings.isolation, { workerId: 1 })
     const verdict = chooseWay(this.#plan)
     if (!verdict.ok) throw cannotIsolate(this.#plan.kinds, verdict.error)
+    this.#way = verdict.way === 'user-namespace' ? 'user-namespace' : 'privileged'
     const jestRunner = jestRunnerPath(globalConfig.rootDir)
     if (jestRunner === undefined) throw jestRunnerNotFound(globalConfig.rootDir)
     this.#jestRunner = jestRunner
@@ -65,7 +68,7 @@ export default class IsolaneJestRunner {
     const workers = options.serial ? 1 : Math.max(1, this.#globalConfig.maxWorkers)
     // Every file's options are read and checked before any worker starts.
     const planned = tests.map((test) => ({ test, isolation: this.#isolationOf(test) }))
-    const run = new TestFileRun(this.#settings, workers, (eventName, eventData) => this.#emit(eventName, eventData))
+    const run = new TestFileRun(this.#settings, workers, this.#way, (eventName, eventData) => this.#emit(eventName, eventData))
     const interrupted = new Promise<never>((_resolve, reject) => {
       watcher.on('change', (state) => {
         if (state.interrupted) reject(new CancelRun())
@@ -90,6 +93,7 @@ export default class IsolaneJestRunner {
     } finally {
       await run.destroy()
     }
+    if (run.kept.length > 0) process.stderr.write(describeKept(run.kept, '@isolane/jest'))
     const attempts = run.networkAttempts
     if (attempts.length > 0) process.stderr.write(describeNetworkAttempts(attempts, { tool: '@isolane/jest', root: process.cwd(), howToAllow: NETWORK_HOW_TO_ALLOW, optOut: NETWORK_OPT_OUT }))
   }
@@ -109,7 +113,7 @@ export default class IsolaneJestRunner {
         throw invalidFileOptions(relative(process.cwd(), test.path), error instanceof Error ? error.message : String(error), error)
       }
     }
-    return { options: withCacheShown(isolation, plan, test.context.config.cacheDirectory), own: pragma !== undefined, ownNetwork: plan.kinds.includes('net') }
+    return { options: withCacheShown(isolation, plan, test.context.config.cacheDirectory), own: pragma !== undefined, kinds: plan.kinds }
   }
 
   #task(test: Test, isolation: FileIsolation): TestFileTask {
@@ -121,7 +125,8 @@ export default class IsolaneJestRunner {
       context: { changedFiles: changedFiles && [...changedFiles], sourcesRelatedToTestsInChangedFiles: sourcesRelatedToTestsInChangedFiles && [...sourcesRelatedToTestsInChangedFiles] },
       moduleMap: test.context.moduleMap.toJSON(),
       jestRunner: this.#jestRunner,
-      networkHowToAllow: this.#settings.reportNetworkAttempts && isolation.ownNetwork ? NETWORK_HOW_TO_ALLOW : undefined,
+      networkHowToAllow: this.#settings.reportNetworkAttempts && isolation.kinds.includes('net') ? NETWORK_HOW_TO_ALLOW : undefined,
+      keep: this.#settings.keep,
     }
   }
 }
@@ -150,8 +155,8 @@ function withCacheShown(isolation: IsolationOptions, plan: IsolationPlan, cacheD
 interface FileIsolation {
   readonly options: IsolationOptions
   readonly own: boolean
-  /** Whether its worker has a network namespace of its own (where attempts outside it are noted). */
-  readonly ownNetwork: boolean
+  /** The kinds of namespaces its worker gets. */
+  readonly kinds: readonly NamespaceKind[]
 }
 
 /** A run's pools: the runner's (reused workers, renewed per file), and one a docblock's own options. */
@@ -163,10 +168,14 @@ class TestFileRun {
   /** Per file: the test that is running, as the worker said, and whether its time limit killed its worker. */
   readonly #running = new Map<string, { test: string | undefined; limit: NodeJS.Timeout | undefined; timedOut: boolean }>()
   readonly #attempts: TestNetworkAttempt[] = []
+  readonly #way: 'privileged' | 'user-namespace'
+  /** The workers kept so far (`keep: 'on-failure'`). */
+  readonly kept: KeptWorker[] = []
 
-  constructor(settings: RunnerSettings, workers: number, emit: Emit) {
+  constructor(settings: RunnerSettings, workers: number, way: 'privileged' | 'user-namespace', emit: Emit) {
     this.#settings = settings
     this.#workers = workers
+    this.#way = way
     this.#emit = emit
     process.on('exit', this.#killWorkers)
   }
@@ -194,7 +203,9 @@ class TestFileRun {
     const pool = this.#poolFor(isolation.options, reuse)
     this.#running.set(test.path, { test: undefined, limit: undefined, timedOut: false })
     try {
-      return await pool.run<FileOutcome>(task)
+      const outcome = await pool.run<FileOutcome>(task)
+      if (outcome.kept) this.kept.push(this.#recordKept(test.path, isolation.kinds, outcome.kept))
+      return outcome
     } catch (error) {
       const state = this.#running.get(test.path)
       if (isIsolaneError(error) && error.code === 'ISOLANE_WORKER_SETUP_FAILED') return failure(setupFailedMessage(error.cause))
@@ -213,6 +224,12 @@ class TestFileRun {
       clearTimeout(this.#running.get(test.path)?.limit)
       this.#running.delete(test.path)
     }
+  }
+
+  /** The record of a worker kept after `path` failed: named for the file and the worker. */
+  #recordKept(path: string, kinds: readonly NamespaceKind[], kept: KeptNamespaces): KeptWorker {
+    const stem = basename(path).replace(/\.[cm]?[jt]sx?$/, '').replace(/\.(test|spec)$/, '')
+    return recordKept({ name: `${stem}-w${kept.workerId ?? 0}`, pid: kept.holder, file: relative(process.cwd(), path), kinds: kinds.filter((kind) => KEPT_KINDS.includes(kind)), way: this.#way, hostname: kept.hostname })
   }
 
   #poolFor(isolation: IsolationOptions, reuse: boolean): IsolatedPool {

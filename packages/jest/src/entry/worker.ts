@@ -6,7 +6,8 @@
 // worker sees. Test case events go to the host as they happen (reportProgress): the host hands
 // them to Jest's reporters, and knows the test that was running if the worker dies.
 import { createRequire } from 'node:module'
-import { watchNetworkAttempts, type NetworkAttempt } from '@isolane/core/worker'
+import { hostname } from 'node:os'
+import { holdNamespaces, watchNetworkAttempts, type NetworkAttempt } from '@isolane/core/worker'
 import { reportProgress } from '@isolane/pool/worker'
 import type { GlobalConfig, ProjectConfig, SerializableError, TestResult } from '../_jest.js'
 
@@ -23,6 +24,8 @@ export interface TestFileTask {
   readonly jestRunner: string
   /** Set when the worker has a network namespace of its own and attempts outside it are reported: how to allow one. */
   readonly networkHowToAllow?: string | undefined
+  /** Keep this worker's namespaces if the file fails (`keep: 'on-failure'`; the worker then serves no other file). */
+  readonly keep?: boolean
 }
 
 /** Sent by the host only to make the pool fork a worker (a kept worker died with files queued): does nothing. */
@@ -40,7 +43,14 @@ export type FileProgress =
   | { readonly path: string; readonly event: 'test-case-start' | 'test-case-result'; readonly payload: unknown }
   | { readonly path: string; readonly attempt: NetworkAttempt; readonly test: string | undefined }
 
-export type FileOutcome = { readonly result: TestResult } | { readonly error: SerializableError }
+/** The file's result or why it could not run; and when it failed and its namespaces are kept, the process that holds them. */
+export type FileOutcome = ({ readonly result: TestResult } | { readonly error: SerializableError }) & { readonly kept?: KeptNamespaces }
+
+export interface KeptNamespaces {
+  readonly holder: number
+  readonly hostname: string
+  readonly workerId: number | undefined
+}
 
 interface JestRunnerModule {
   default: new (globalConfig: GlobalConfig, context: Record<string, unknown>) => InBandRunner
@@ -130,12 +140,22 @@ async function runTestFile(task: TestFileTask): Promise<FileOutcome> {
   reportProgress(began)
   // The in-band run says it is worker 1 (JEST_WORKER_ID), synchronously as it starts: this
   // worker's own number is put back before any of the file's code runs.
-  const workerId = process.env.JEST_WORKER_ID
+  const jestWorkerId = process.env.JEST_WORKER_ID
   const done = inBand.runTests([test], { isInterrupted: () => false }, { serial: true })
-  process.env.JEST_WORKER_ID = workerId
+  process.env.JEST_WORKER_ID = jestWorkerId
   await done
   if (!outcome) throw new Error(`@isolane/jest: Jest's runner ended without a result for ${path}. This is a bug in isolane: please report it with your Jest version.`)
-  return outcome
+  if (!task.keep || !failed(outcome)) return outcome
+  // Kept from here: the holder stays when this worker ends, and is no leftover of the file.
+  const workerId = Number(process.env.ISOLANE_WORKER_ID)
+  return { ...outcome, kept: { holder: holdNamespaces(), hostname: hostname(), workerId: Number.isInteger(workerId) ? workerId : undefined } }
+}
+
+/** As Jest counts a failed file: one that could not run, or with a failed test or a run error. */
+function failed(outcome: FileOutcome): boolean {
+  if ('error' in outcome) return true
+  const { numFailingTests, testExecError } = outcome.result as { numFailingTests?: number; testExecError?: unknown }
+  return (numFailingTests ?? 0) > 0 || testExecError !== undefined
 }
 
 /** As testWorker.js formatError: what Jest's scheduler expects of a file that failed to run. */
