@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { chooseWay, createPlan, describeKept, describeNetworkAttempts, hiddenBy, isIsolaneError, KEPT_KINDS, mergeFileOptions, recordKept, type BindMount, type IsolationOptions, type IsolationPlan, type KeptWorker, type NamespaceKind, type TestNetworkAttempt } from '@isolane/core'
 import { createPool, describeLeftovers, type IsolatedPool, type ProgressReport, type WorkerExitedError } from '@isolane/pool'
 import { jestRunnerPath, requireBeside, type GlobalConfig, type SerializableError, type Test, type TestEvents, type TestRunnerContext, type TestWatcher } from './_jest.js'
-import type { FileOutcome, FileProgress, KeptNamespaces, StartWorkerTask, TestFileTask } from './entry/worker.js'
+import type { FileOutcome, FileProgress, KeptNamespaces, TestFileTask } from './entry/worker.js'
 import { cannotIsolate, deadWorkerMessage, fileHidden, invalidFileOptions, jestRunnerNotFound, NETWORK_HOW_TO_ALLOW, NETWORK_OPT_OUT, setupFailedMessage, type WorkerDeath } from './errors.js'
 import { resolveRunnerOptions, type RunnerSettings } from './options.js'
 
@@ -211,9 +211,9 @@ class TestFileRun {
       if (isIsolaneError(error) && error.code === 'ISOLANE_WORKER_SETUP_FAILED') return failure(setupFailedMessage(error.cause))
       // `leftovers: 'fail'`: the pool's error names what the file left, which is stopped by then.
       if (isIsolaneError(error) && error.code === 'ISOLANE_LEFT_PROCESSES') return failure(`@isolane/jest: ${error.message}`)
+      // No file waits in the pool's queue (at most as many files as workers are handed to it), so
+      // the next file is simply given a new worker, in fresh namespaces.
       if (!isWorkerExit(error)) throw error
-      // tinypool replaces a lost worker only for new tasks: queued files would wait for ever.
-      if (reuse) pool.run({ startWorker: true } satisfies StartWorkerTask).catch(() => undefined)
       const death: WorkerDeath = state?.timedOut
         ? { kind: 'timeout', pid: error.pid, ms: this.#settings.fileTimeout }
         : error.signal

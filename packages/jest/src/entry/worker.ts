@@ -28,11 +28,6 @@ export interface TestFileTask {
   readonly keep?: boolean
 }
 
-/** Sent by the host only to make the pool fork a worker (a kept worker died with files queued): does nothing. */
-export interface StartWorkerTask {
-  readonly startWorker: true
-}
-
 /**
  * What the worker tells the host while a file runs: that it began (which arms its time limit), each
  * test case's start and result (for Jest's reporters, and the test running if the worker dies),
@@ -104,11 +99,7 @@ function watchNetwork(howToAllow: string): void {
   })
 }
 
-export default async function runTask(task: TestFileTask | StartWorkerTask): Promise<FileOutcome | null> {
-  return 'startWorker' in task ? null : runTestFile(task)
-}
-
-async function runTestFile(task: TestFileTask): Promise<FileOutcome> {
+export default async function runTestFile(task: TestFileTask): Promise<FileOutcome> {
   const { runner, createResolver } = loadJest(task.jestRunner)
   const { path, config, globalConfig } = task
   if (task.networkHowToAllow !== undefined) watchNetwork(task.networkHowToAllow)
