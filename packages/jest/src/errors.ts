@@ -5,7 +5,7 @@
 // shows any file whose run failed.
 import { IsolaneError, signalCause, type NamespaceKind } from '@isolane/core'
 
-export type JestAdapterErrorCode = 'ISOLANE_INVALID_OPTIONS' | 'ISOLANE_JEST_UNSUPPORTED' | 'ISOLANE_JEST_NOT_FOUND'
+export type JestAdapterErrorCode = 'ISOLANE_INVALID_OPTIONS' | 'ISOLANE_JEST_NOT_FOUND'
 
 /** How to set the runner's options, said in fixes. */
 const WHERE_OPTIONS = "`runner: ['@isolane/jest', { ... }]` in the Jest config"
