@@ -1,7 +1,13 @@
 #!/usr/bin/env node
 // The demo: one small Vitest project whose four files all listen on 127.0.0.1:3000 at the same
-// time (fixtures/vitest/binds-port-3000), run three ways, side by side. Exits 0 when the outcomes
-// are the expected ones: the stock forks pool clashes, both isolane ways pass.
+// time (fixtures/vitest/binds-port-3000), run three ways, side by side; then the same with Jest
+// (fixtures/jest/binds-port-3000), stock and with the isolane runner. Exits 0 when the outcomes
+// are the expected ones: the stock runners clash, the isolane ways pass.
+import { execFile } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { chooseWay, createPlan, launcherArgs, DEFAULT_KINDS } from '@isolane/core'
 import pc from 'picocolors'
 import { MODES, runVitest } from '../fixtures/vitest/run-vitest.js'
@@ -66,7 +72,46 @@ for (const row of rows) {
   console.log(pc.dim(`  ${''.padEnd(width)}   ${''.padEnd(12)}   config: ${row.config}`))
 }
 
-const ok = rows.every((row) => row.asExpected)
+// Jest: the same four files (as Jest tests), Jest's own runner and the isolane runner, 4 workers.
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+const jestRuns = [
+  { label: 'stock Jest (jest-runner)', env: { JEST_STOCK: '1' }, expect: 'clash', config: 'Jest\'s default runner' },
+  { label: 'isolane runner', env: {}, expect: 'pass', config: "runner: '@isolane/jest'" },
+]
+const jestRows = []
+const jestCache = mkdtempSync(join(tmpdir(), 'isolane-demo-jest-'))
+try {
+  for (const run of jestRuns) {
+    process.stdout.write(pc.dim(`running Jest with the ${run.label}... `))
+    const started = Date.now()
+    const output = await new Promise((resolve) =>
+      execFile(
+        process.execPath,
+        [join(ROOT, 'node_modules/jest/bin/jest.js'), '--ci', '--maxWorkers=4', `--cacheDirectory=${join(jestCache, run.label.split(' ')[0])}`],
+        { cwd: join(ROOT, 'fixtures/jest', FIXTURE), env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...run.env } },
+        (error, stdout, stderr) => resolve({ code: error ? error.code : 0, text: `${stdout}${stderr}` }),
+      ),
+    )
+    process.stdout.write(pc.dim(`${((Date.now() - started) / 1000).toFixed(1)} s\n`))
+    const passed = (output.text.match(/^PASS /gm) ?? []).length
+    const failed = (output.text.match(/^FAIL /gm) ?? []).length
+    const clashed = output.text.includes('EADDRINUSE') ? failed : 0
+    const total = passed + failed
+    const asExpected = run.expect === 'clash' ? clashed > 0 && output.code !== 0 : total === 4 && passed === 4 && output.code === 0
+    jestRows.push({ ...run, passed, clashed, total, asExpected, output: output.text })
+  }
+} finally {
+  rmSync(jestCache, { recursive: true, force: true })
+}
+const jestWidth = Math.max(width, ...jestRuns.map((run) => run.label.length))
+console.log(`\n  ${pc.bold('how Jest runs the files'.padEnd(jestWidth))}   ${pc.bold('files passed')}   ${pc.bold('what happened')}`)
+for (const row of jestRows) {
+  const what = row.clashed > 0 ? pc.red(`${row.clashed} failed: listen EADDRINUSE 127.0.0.1:3000`) : row.passed === row.total && row.total > 0 ? pc.green('all passed, each on its own 127.0.0.1:3000') : pc.yellow(`${row.total - row.passed} failed`)
+  console.log(`  ${row.label.padEnd(jestWidth)}   ${`${row.passed} of ${row.total}`.padEnd(12)}   ${what}  ${row.asExpected ? pc.dim('(as expected)') : pc.red('(unexpected!)')}`)
+  console.log(pc.dim(`  ${''.padEnd(jestWidth)}   ${''.padEnd(12)}   config: ${row.config}`))
+}
+
+const ok = rows.every((row) => row.asExpected) && jestRows.every((row) => row.asExpected)
 console.log()
 if (ok) {
   console.log(`The stock pool shares one loopback between all workers, so only one file can hold the port.`)
@@ -76,6 +121,10 @@ if (ok) {
 } else {
   for (const row of rows.filter((r) => !r.asExpected)) {
     console.log(pc.red(`Unexpected outcome with ${MODES[row.mode].label}. Vitest's output:`))
+    console.log(row.output)
+  }
+  for (const row of jestRows.filter((r) => !r.asExpected)) {
+    console.log(pc.red(`Unexpected outcome with the Jest ${row.label}. Jest's output:`))
     console.log(row.output)
   }
 }

@@ -1,5 +1,5 @@
 // End to end: keep: 'on-failure' keeps the namespaces of a worker whose file failed (Vitest pool,
-// isolane-mocha; `isolane run --keep NAME` for a command), `isolane ls` lists them, `isolane enter`
+// isolane-mocha, the Jest runner; `isolane run --keep NAME` for a command), `isolane ls` lists them, `isolane enter`
 // steps in (the failed file's /tmp, its hostname), and `isolane rm --all` leaves nothing behind.
 import { execFile } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
@@ -12,6 +12,7 @@ import { cleanEnv, runVitest } from '../fixtures/vitest/run-vitest.js'
 const root = join(import.meta.dirname, '..')
 const cli = join(root, 'packages/cli/bin/isolane.js')
 const isolaneMocha = join(root, 'packages/mocha/bin/isolane-mocha.js')
+const jest = join(root, 'node_modules/jest/bin/jest.js')
 const verdict = chooseWay(createPlan({}))
 const skip = verdict.ok ? undefined : `skipped: workers cannot get fresh namespaces here (${verdict.error.code}: ${verdict.error.message})`
 if (skip) console.warn(skip)
@@ -80,6 +81,15 @@ describe.skipIf(skip)("keep: 'on-failure'", () => {
       expect(result.stderr).toMatch(/isolane-mocha: kept the namespaces of the worker of 1 failed file/)
       const hostname = /hostname (kept-\d+)/.exec(result.stderr)![1]!
       await checkKeptAndRelease({ name: /^fails-with-evidence-w\d+ /, file: 'fails-with-evidence.spec.cjs', hostname, note: 'what the failed test saw\n', notePath: '/tmp/evidence.txt' })
+    })
+
+    it(`keeps the failed file's worker under the Jest runner (way: ${way})`, async () => {
+      const result = await run(process.execPath, [jest, '--ci', '--maxWorkers=2', `--cacheDirectory=${join(runtime, 'jest-cache')}`], { cwd: join(root, 'fixtures/jest/keeps-failed-worker'), env: { ISOLANE_WAY: way } })
+      expect(result.stderr).toMatch(/Tests: {7}1 failed, 1 passed, 2 total/)
+      expect(result.stderr).toMatch(/@isolane\/jest: kept the namespaces of the worker of 1 failed file \(network, \/tmp, hostname, IPC\):\n {2}fails-with-evidence-w\d+: fails-with-evidence\.test\.cjs, hostname kept-\d+\nStep in: isolane enter NAME/)
+      expect(result.status).toBe(1)
+      const hostname = /hostname (kept-\d+)/.exec(result.stderr)![1]!
+      await checkKeptAndRelease({ name: /^fails-with-evidence-w\d+ /, file: 'fails-with-evidence.test.cjs', hostname, note: 'what the failed test saw\n', notePath: '/tmp/evidence.txt' })
     })
 
     it(`keeps a command's namespaces with isolane run --keep NAME, whatever its status (way: ${way})`, async () => {

@@ -11,6 +11,7 @@ import { runVitest } from '../fixtures/vitest/run-vitest.js'
 const root = join(import.meta.dirname, '..')
 const bin = join(root, 'packages/cli/bin/isolane.js')
 const mochaBin = join(root, 'packages/mocha/bin/isolane-mocha.js')
+const jestBin = join(root, 'node_modules/jest/bin/jest.js')
 const node = process.execPath
 let build = ''
 let filtered = ''
@@ -59,6 +60,17 @@ describe('under a seccomp filter that refuses unshare(2)', () => {
     expect(vitest.output).toMatch(/isolane pool: the test workers cannot get fresh net, mnt, ipc, uts namespaces on this machine, so no test ran\./)
     expect(vitest.output).toMatch(seccomp)
     expect(vitest.code).toBe(1)
+  })
+
+  it('the Jest runner refuses once, before any worker, and Jest exits with 1', ({ skip: skipTest }) => {
+    if (skip) return skipTest(skip)
+    const jest = under([node, jestBin, '--ci', `--cacheDirectory=${join(build, 'jest-cache')}`], join(root, 'fixtures/jest/binds-port-3000'))
+    expect(jest.stderr).not.toMatch(/PASS|FAIL/)
+    expect(jest.stderr.match(/seccomp filter refuses unshare/g)).toHaveLength(1)
+    expect(jest.stderr).toMatch(/@isolane\/jest: the test workers cannot get fresh net, mnt, ipc, uts namespaces on this machine, so no test ran\./)
+    expect(jest.stderr).toMatch(seccomp)
+    expect(jest.stderr).toMatch(/set `fallback: 'none'` in `runner: \['@isolane\/jest', \{ \.\.\. \}\]`/)
+    expect(jest.status).toBe(1)
   })
 
   it("with fallback: 'none', runs the suite without isolation and says so once, at the start", ({ skip: skipTest }) => {

@@ -21,6 +21,7 @@ export const SUITES = [
   // the user-namespace way.
   { name: 'vitest (no root)', id: 'vitest-rootless', script: 'benchmarks/vitest-suite.js', args: ['--rootless'], results: 'benchmarks/results/vitest-rootless-suite.json', isolane: /isolane/i, stock: /fork/i, serial: /serial|no.?parallel|single/i, quickArgs: ['--files=4', '--rounds=1'], target: TARGETS.rootlessSuites },
   { name: 'mocha', script: 'benchmarks/mocha-suite.js', results: 'benchmarks/results/mocha-suite.json', isolane: /isolane/i, stock: /parallel/i, serial: /serial/i, quickArgs: ['--files=4', '--rounds=1'], target: TARGETS.mochaSuite },
+  { name: 'jest', script: 'benchmarks/jest-suite.js', results: 'benchmarks/results/jest-suite.json', isolane: /isolane/i, stock: /stock/i, serial: /serial|runInBand/i, quickArgs: ['--files=4', '--rounds=1'], target: TARGETS.jestSuite },
 ]
 
 export async function benchSuites({ mode, log }) {

@@ -13,6 +13,8 @@ export const TARGETS = {
   rootlessSuites: 1.08,
   // isolane-mocha's default (reused workers renewed per file) against mocha --parallel (issue 11).
   mochaSuite: 1.1,
+  // The isolane Jest runner against stock Jest, same --maxWorkers (issue 14).
+  jestSuite: 1.1,
 }
 
 const signed = (v) => (v > 0 ? `+${v}` : String(v))

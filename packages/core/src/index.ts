@@ -2,6 +2,7 @@ export { ALL_KINDS, DEFAULT_KINDS, NAMESPACE_KINDS, cloneFlags, isNamespaceKind,
 export { IsolaneError, deserializeError, errnoName, isIsolaneError, serializeError, type IsolaneErrorCode, type SerializedIsolaneError } from './errors.js'
 export { differingKinds, namespaceId, namespaceIds, namespacePath, sharesNamespace, type NamespaceIds, type NamespaceTarget } from './inspect.js'
 export { createPlan, describePlan, hiddenBy, hostnameOf, withOwnFilesVisible, FALLBACKS, WAY_CHOICES, type IsolationOptions, type IsolationPlan, type PlanContext, type SetupStep, type StepContext, type IsolanePlugin, type FunctionPlugin, type ModulePlugin, type BindMount, type IsolationWay, type WayChoice, type Fallback } from './plan.js'
+export { mergeFileOptions, shareKinds, type IsolaneFileOptions } from './file-options.js'
 export { enterIsolation, withIsolation, isPlan, type IsolationWindow } from './window.js'
 export { isFsContextUnshared } from './fs-context.js'
 export { isLinux } from './platform.js'

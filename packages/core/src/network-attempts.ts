@@ -51,9 +51,12 @@ export function watchNetworkAttempts({ howToAllow, onAttempt }: WatchNetworkOpti
     const host = failure.hostname ?? (socket as { _host?: unknown } | undefined)?._host
     const attempt: NetworkAttempt = { host: typeof host === 'string' ? host : undefined, address: failure.address, port: failure.port, error: failure.message }
     const said = failure.message
+    // Read first: V8 formats a stack on its first read, from the message as it is then (an error
+    // never read yet, as dns.promises' are, would get the note twice).
+    const stack = failure.stack
     failure.message += ` [isolane: ${describeDestination(attempt)} is outside this worker's network namespace, which has only its own loopback. To allow it: ${howToAllow}.]`
     // Reporters that print the stack's first lines as the message (Mocha's) see it too.
-    if (typeof failure.stack === 'string') failure.stack = failure.stack.replace(said, failure.message)
+    if (typeof stack === 'string') failure.stack = stack.replace(said, failure.message)
     onAttempt(attempt)
   }
 
