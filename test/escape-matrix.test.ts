@@ -39,7 +39,10 @@ function whyNot(way: Way): string | undefined {
     return verdict.ok ? undefined : `root cannot make namespaces here (${verdict.code}): ${verdict.reason}`
   }
   const answer = checkUserNamespaceWay([...WITH_PID])
-  return answer.usable ? undefined : `user namespaces are not usable here (${answer.code}): ${answer.reason}`
+  if (!answer.usable) return `user namespaces are not usable here (${answer.code}): ${answer.reason}`
+  if (isRoot && spawnSync('setpriv', [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', 'test', '-r', join(fixtures, 'probe.cjs')]).status !== 0)
+    return `nobody (uid ${NOBODY}) cannot read ${fixtures} (check the permissions of its parent folders)`
+  return undefined
 }
 
 // The host's side of every row, made once before the runs, shared by both ways (readable and
@@ -76,7 +79,9 @@ beforeAll(async () => {
   const shmMarker = `/dev/shm/${mark}`
   const projectMarker = join(sharedDir, 'from-the-host')
   for (const marker of [tmpMarker, shmMarker, projectMarker]) writeFileSync(marker, mark, { mode: 0o644 })
-  sysvId = /(\d+)\s*$/.exec(spawnSync('ipcmk', ['-Q'], { encoding: 'utf8' }).stdout)![1]!
+  const made = spawnSync('ipcmk', ['-Q'], { encoding: 'utf8' })
+  sysvId = /id: (\d+)/.exec(made.stdout)?.[1] ?? ''
+  if (!sysvId) throw new Error(`ipcmk -Q made no System V message queue for the host (status ${made.status}): ${made.stdout}${made.stderr}`)
   const queue = readFileSync('/proc/sysvipc/msg', 'utf8').split('\n').map((line) => line.trim().split(/\s+/)).find((fields) => fields[1] === sysvId)!
   // Lowered on the runner itself (prlimit), to a value of its own: the workers should inherit it.
   const hard = Number(/^Max open files\s+\d+\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'))![1])
