@@ -110,6 +110,10 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
+  // Had a row failed, the probe's attempt would be on the host: undo it, so that nothing is left behind.
+  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n'))
+    if (line.includes(` - tmpfs ${mark} `)) spawnSync('umount', ['--lazy', line.split(' ')[4]!])
+  if (hostHostname && hostname() !== hostHostname && isRoot) writeFileSync('/proc/sys/kernel/hostname', hostHostname)
   for (const server of servers) await new Promise((resolve) => server.close(resolve))
   if (sysvId) spawnSync('ipcrm', ['-q', sysvId])
   for (const path of [`/tmp/${mark}`, `/tmp/${mark}.from-worker`, `/dev/shm/${mark}`, `/dev/shm/${mark}.from-worker`, `/dev/mqueue/${mark}`, sharedDir]) rmSync(path, { recursive: true, force: true })
