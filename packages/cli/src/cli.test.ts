@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readlinkSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readlinkSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -70,6 +70,15 @@ describe('isolane (the command line)', () => {
     // Which way depends on who runs it: this process's own window as root, a user namespace otherwise.
     expect(way).toMatch(/^way: (privileged \(this process makes the namespaces in a window on its own thread\)|user namespace \(unshare --user --map-current-user --keep-caps --net --uts, then these steps in the child, then all capabilities dropped\))$/)
     expect(steps).toEqual(['unshare CLONE_NEWNET|CLONE_NEWUTS', 'bring lo up', 'set hostname dry', 'exec true', ''])
+  })
+
+  it('mounts a fresh /dev/mqueue with kind options only when asked (--mqueue), and refuses it without --ipc and --mount', () => {
+    const asked = isolane('run', '--ipc', '--mount', '--mqueue', '--dry-run', '--', 'true')
+    // Where the machine has no /dev/mqueue (the project's own has none), it is refused, saying so.
+    if (existsSync('/dev/mqueue')) expect(asked.stdout).toMatch(/^mount a fresh mqueue on \/dev\/mqueue$/m)
+    else expect(asked).toMatchObject({ status: 125, stderr: expect.stringMatching(/mqueue path "\/dev\/mqueue" does not exist/) })
+    expect(isolane('run', '--ipc', '--mount', '--dry-run', '--', 'true').stdout).not.toMatch(/mqueue/)
+    expect(isolane('run', '--ipc', '--mqueue', '--dry-run', '--', 'true')).toMatchObject({ status: 125, stderr: expect.stringMatching(/`mqueue: true` needs fresh mount and IPC namespaces/) })
   })
 
   describe.skipIf(skip)('with namespaces', () => {

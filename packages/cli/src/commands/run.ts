@@ -19,6 +19,7 @@ const RUN_OPTIONS = {
   user: { type: 'boolean', help: 'refused, with why: a Node process cannot make a user namespace; where that is the way (no root), isolane starts CMD in one of its own (--way user-namespace)' },
   hostname: { type: 'string', value: 'NAME', help: 'hostname in the fresh UTS namespace' },
   tmpfs: { type: 'string', multiple: true, value: 'PATH', help: 'a fresh tmpfs on PATH (repeatable; default without kind options: /tmp and /dev/shm)' },
+  mqueue: { type: 'boolean', help: "a fresh mqueue file system on /dev/mqueue, showing the fresh IPC namespace's POSIX message queues (needs --ipc and --mount; default without kind options: on where /dev/mqueue exists)" },
   way: { type: 'string', value: 'WAY', choices: WAY_CHOICES, help: 'auto (default), privileged, or user-namespace: how the namespaces are made (privileged needs root or CAP_SYS_ADMIN; user-namespace works for any user where the kernel allows it)' },
   keep: { type: 'string', value: 'NAME', help: 'keep the namespaces after CMD ends, whatever its status, for isolane enter NAME (not with --pid)' },
   'dry-run': { type: 'boolean', help: 'print which way and the setup steps, run nothing' },
@@ -64,7 +65,7 @@ function requestOf({ values, rest }: Parsed<typeof RUN_OPTIONS>): RunRequest {
   const tmpfs = values.tmpfs ?? []
   const [command, ...args] = rest ?? []
   if (command === undefined) throw new UsageError('isolane run needs a command: isolane run [options] -- CMD [ARGS...]', 'run')
-  const isolation: IsolationOptions = kinds.length === 0 ? {} : { namespaces: kinds, tmpfs, mqueue: false }
+  const isolation: IsolationOptions = kinds.length === 0 ? {} : { namespaces: kinds, tmpfs, mqueue: values.mqueue === true }
   if (kinds.length === 0 && tmpfs.length > 0) isolation.tmpfs = tmpfs
   if (values.hostname !== undefined) isolation.hostname = values.hostname
   if (values.way !== undefined) isolation.way = values.way as WayChoice
