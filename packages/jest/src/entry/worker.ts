@@ -7,9 +7,13 @@
 // them to Jest's reporters, and knows the test that was running if the worker dies.
 import { createRequire } from 'node:module'
 import { hostname } from 'node:os'
-import { holdNamespaces, watchNetworkAttempts, type NetworkAttempt } from '@isolane/core/worker'
 import { reportProgress } from '@isolane/pool/worker'
 import type { GlobalConfig, ProjectConfig, SerializableError, TestResult } from '../_jest.js'
+
+// core's worker part is one CommonJS file: required, as an import would have Node's CommonJS
+// lexer read all of it for its names (tens of ms of CPU in a worker's start, most of it compiling the lexer).
+type NetworkAttempt = import('@isolane/core/worker').NetworkAttempt
+const { holdNamespaces, watchNetworkAttempts } = createRequire(import.meta.url)('@isolane/core/worker') as typeof import('@isolane/core/worker')
 
 /** The task the host sends for one test file. */
 export interface TestFileTask {

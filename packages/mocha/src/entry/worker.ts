@@ -8,11 +8,14 @@
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { resolve } from 'node:path'
-import { holdNamespaces, watchNetworkAttempts, type NetworkAttempt } from '@isolane/core/worker'
 import { hostname } from 'node:os'
 import { reportProgress } from '@isolane/pool/worker'
 
 const require = createRequire(import.meta.url)
+// core's worker part is one CommonJS file: required, as an import would have Node's CommonJS
+// lexer read all of it for its names (tens of ms of CPU in a worker's start, most of it compiling the lexer).
+type NetworkAttempt = import('@isolane/core/worker').NetworkAttempt
+const { holdNamespaces, watchNetworkAttempts } = require('@isolane/core/worker') as typeof import('@isolane/core/worker')
 const Mocha = require('mocha/lib/mocha.cjs') as (new (options: Record<string, unknown>) => WorkerMocha) & { interfaces: Record<string, unknown> }
 const { PluginLoader } = require('mocha/lib/plugin-loader.js') as { PluginLoader: { create(options: { ignore: string[] }): PluginLoaderInstance } }
 const { requireOrImport } = require('mocha/lib/nodejs/esm-utils.cjs') as { requireOrImport(path: string): Promise<unknown> }
