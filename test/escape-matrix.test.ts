@@ -1,16 +1,16 @@
 // What isolane promises, row by row (README, "What isolane isolates"), each tried from inside a real
-// worker of each runner (isolane run, a Vitest pool worker, an isolane-mocha worker), both ways: as
-// root (privileged) and as a normal user (user namespace). The host prepares its side of every row
-// first (a server, an abstract and a path-based unix socket, markers in /tmp and /dev/shm, a System V
-// message queue, a process, an rlimit, an environment variable, another isolated worker with servers
-// of its own); fixtures/escape/probe.cjs, in the worker, tries each and writes what it saw into the
-// project directory; each row below asserts the README's answer. Not promised, and asserted as such:
-// root code leaves its namespaces at will (nsenter, /proc/PID/root), the project directory and
-// path-based unix sockets are shared.
+// worker of each runner (isolane run, a Vitest pool worker, an isolane-mocha worker, an @isolane/jest
+// worker), both ways: as root (privileged) and as a normal user (user namespace). The host prepares
+// its side of every row first (a server, an abstract and a path-based unix socket, markers in /tmp
+// and /dev/shm, a System V message queue, a process, an rlimit, an environment variable, another
+// isolated worker with servers of its own); fixtures/escape/probe.cjs, in the worker, tries each and
+// writes what it saw into the project directory; each row below asserts the README's answer. Not
+// promised, and asserted as such: root code leaves its namespaces at will (nsenter, /proc/PID/root),
+// the project directory and path-based unix sockets are shared.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type AddressInfo, type Server } from 'node:net'
-import { hostname, networkInterfaces } from 'node:os'
+import { hostname, networkInterfaces, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { checkIsolation, checkUserNamespaceWay, DEFAULT_KINDS } from '@isolane/core'
@@ -20,12 +20,14 @@ const root = join(import.meta.dirname, '..')
 const fixtures = join(root, 'fixtures/escape')
 const cli = join(root, 'packages/cli/bin/isolane.js')
 const isolaneMocha = join(root, 'packages/mocha/bin/isolane-mocha.js')
+const jest = join(root, 'node_modules/jest/bin/jest.js')
 const WITH_PID = [...DEFAULT_KINDS, 'pid'] as const
 const NOBODY = 65534
 const has = (command: string) => spawnSync('sh', ['-c', `command -v ${command}`]).status === 0
 
 type Way = 'privileged' | 'user-namespace'
-type Runner = 'isolane run' | 'vitest' | 'mocha'
+const RUNNERS = ['isolane run', 'vitest', 'mocha', 'jest'] as const
+type Runner = (typeof RUNNERS)[number]
 type Seen = Record<string, string>
 
 // As root, the user-namespace way runs everything as nobody (setpriv); as a normal user, as that user.
@@ -156,6 +158,18 @@ async function probeIn(runner: Runner, way: Way, pid: boolean): Promise<Seen> {
     const child = start(way, [isolaneMocha, ...kinds, 'fixtures/escape/mocha'], env)
     child.stdin!.end()
     outcome = await finish(child)
+  } else if (runner === 'jest') {
+    // A cache directory of its own under /tmp, as Jest's default is (the workers are shown it again),
+    // that nobody can write too; Jest's default one may be root's.
+    const cacheDirectory = mkdtempSync(join(tmpdir(), 'isolane-escape-jest-'))
+    chmodSync(cacheDirectory, 0o777)
+    try {
+      const child = start(way, [jest, '--ci', `--cacheDirectory=${cacheDirectory}`, '--config', join(fixtures, 'jest/jest.config.cjs')], env)
+      child.stdin!.end()
+      outcome = await finish(child)
+    } finally {
+      rmSync(cacheDirectory, { recursive: true, force: true })
+    }
   } else {
     // With kind options `isolane run` makes exactly those, as unshare(1): the private /tmp and /dev/shm are asked for too.
     const kinds = pid ? ['--net', '--mount', '--ipc', '--uts', '--pid', '--tmpfs', '/tmp', '--tmpfs', '/dev/shm'] : []
@@ -245,9 +259,9 @@ for (const way of ['privileged', 'user-namespace'] as const) {
         void ended.then(({ code, output }) => reject(new Error(`the other worker ended before it was ready (${code}):\n${output}`)))
       })
       // One run a runner, then one with the pid kind, one after the other (each starts workers of its own).
-      for (const runner of ['isolane run', 'vitest', 'mocha'] as const)
+      for (const runner of RUNNERS)
         for (const pid of [false, true]) answers.set(`${runner}${pid}`, await probeIn(runner, way, pid))
-    }, 240_000)
+    }, 300_000)
 
     afterAll(async () => {
       sleeper?.kill()
@@ -258,7 +272,7 @@ for (const way of ['privileged', 'user-namespace'] as const) {
       }
     })
 
-    for (const runner of ['isolane run', 'vitest', 'mocha'] as const) {
+    for (const runner of RUNNERS) {
       describe(`from a worker of ${runner}`, () => {
         for (const [rows, title] of ROWS) {
           it(title, ({ skip: skipTest }) => {
