@@ -6,19 +6,42 @@
 // serialized by Mocha's serializer. As there, the module cache is kept between files: modules a
 // spec file shares with the files before it in the same worker are not loaded again.
 import { existsSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import { resolve } from 'node:path'
 import { holdNamespaces, watchNetworkAttempts, type NetworkAttempt } from '@isolane/core/worker'
 import { hostname } from 'node:os'
 import { reportProgress } from '@isolane/pool/worker'
+import { mochaAt } from '../mocha-package.js'
 
-const require = createRequire(import.meta.url)
-const Mocha = require('mocha/lib/mocha.cjs') as (new (options: Record<string, unknown>) => WorkerMocha) & { interfaces: Record<string, unknown> }
-const { PluginLoader } = require('mocha/lib/plugin-loader.js') as { PluginLoader: { create(options: { ignore: string[] }): PluginLoaderInstance } }
-const { requireOrImport } = require('mocha/lib/nodejs/esm-utils.cjs') as { requireOrImport(path: string): Promise<unknown> }
-const { serialize, SerializableEvent } = require('mocha/lib/nodejs/serializer.js') as {
+/** The modules of the project's Mocha this worker uses: the one the host runs (its directory comes with each task). */
+interface WorkerMochaModules {
+  Mocha: (new (options: Record<string, unknown>) => WorkerMocha) & { interfaces: Record<string, unknown> }
+  PluginLoader: { create(options: { ignore: string[] }): PluginLoaderInstance }
+  requireOrImport(path: string): Promise<unknown>
   serialize(value: unknown): unknown
   SerializableEvent: { create(eventName: string, runnable: unknown, error?: unknown): { serialize(): unknown } }
+  validateLegacyPlugin(options: Record<string, unknown>, type: 'ui', map: Record<string, unknown>): void
+}
+
+function pluginLoaderOf(module: { PluginLoader?: WorkerMochaModules['PluginLoader'] } & WorkerMochaModules['PluginLoader']): WorkerMochaModules['PluginLoader'] {
+  return module.PluginLoader ?? module
+}
+
+let loaded: { dir: string; modules: WorkerMochaModules } | undefined
+
+function mochaModules(dir: string): WorkerMochaModules {
+  if (loaded?.dir === dir) return loaded.modules
+  const mocha = mochaAt(dir)
+  const modules: WorkerMochaModules = {
+    Mocha: mocha.load('mocha'),
+    // Mocha 12: `export { PluginLoader }`; 10 and 11: `module.exports = PluginLoader`.
+    PluginLoader: pluginLoaderOf(mocha.load('plugin-loader')),
+    requireOrImport: mocha.load<Pick<WorkerMochaModules, 'requireOrImport'>>('nodejs/esm-utils').requireOrImport,
+    ...mocha.load<Pick<WorkerMochaModules, 'serialize' | 'SerializableEvent'>>('nodejs/serializer'),
+    // Loaded only for a custom interface: run-helpers also loads Mocha's watch machinery.
+    validateLegacyPlugin: (...args) => mocha.load<Pick<WorkerMochaModules, 'validateLegacyPlugin'>>('cli/run-helpers').validateLegacyPlugin(...args),
+  }
+  loaded = { dir, modules }
+  return modules
 }
 
 interface PluginLoaderInstance {
@@ -56,6 +79,8 @@ export interface SpecFileTask {
   networkHowToAllow?: string
   /** Keep this worker's namespaces if the file fails (--isolane-keep on-failure). */
   keep?: boolean
+  /** The directory of the project's Mocha, which the host runs: the worker runs the file with it. */
+  mochaDir: string
 }
 
 /** Sent by the host only to make the pool fork a worker (see runner.ts): does nothing. */
@@ -76,7 +101,7 @@ export interface SpecFileOutcome {
  * run-helpers itself would also load Mocha's watch machinery (chokidar, glob), about 0.1 s of CPU
  * in every worker, and every spec file has a worker of its own. Global fixtures belong to the parent.
  */
-async function loadRequires(requires: unknown): Promise<{ rootHooks?: unknown }> {
+async function loadRequires(requires: unknown, { PluginLoader, requireOrImport }: WorkerMochaModules): Promise<{ rootHooks?: unknown }> {
   const loader = PluginLoader.create({ ignore: ['mochaGlobalSetup', 'mochaGlobalTeardown'] })
   for (const mod of Array.isArray(requires) ? (requires as string[]) : []) {
     // As Mocha: relative to the cwd when such a file exists, else a module name.
@@ -93,13 +118,13 @@ async function loadRequires(requires: unknown): Promise<{ rootHooks?: unknown }>
  */
 let bootstrapped: Promise<{ rootHooks?: unknown }> | undefined
 
-function bootstrap(options: Record<string, unknown>): Promise<{ rootHooks?: unknown }> {
+function bootstrap(options: Record<string, unknown>, mocha: WorkerMochaModules): Promise<{ rootHooks?: unknown }> {
   if (bootstrapped) return bootstrapped
   // Mocha's pool numbers its workers from 0 in MOCHA_WORKER_ID; the isolane pool numbers every
   // worker it forks from 1 in ISOLANE_WORKER_ID. Tests that use Mocha's variable keep working.
   const isolaneWorkerId = Number(process.env.ISOLANE_WORKER_ID)
   if (process.env.MOCHA_WORKER_ID === undefined && Number.isInteger(isolaneWorkerId)) process.env.MOCHA_WORKER_ID = String(isolaneWorkerId - 1)
-  bootstrapped = loadRequires(options.require)
+  bootstrapped = loadRequires(options.require, mocha)
   // As Mocha's bootstrap, which marks itself done only once it succeeded: the next file tries again.
   bootstrapped.catch(() => (bootstrapped = undefined))
   return bootstrapped
@@ -127,17 +152,17 @@ function watchNetwork(howToAllow: string): void {
   })
 }
 
-async function runSpecFile({ file, serializedOptions, networkHowToAllow, keep }: SpecFileTask): Promise<SpecFileOutcome> {
+async function runSpecFile({ file, serializedOptions, networkHowToAllow, keep, mochaDir }: SpecFileTask): Promise<SpecFileOutcome> {
+  const { Mocha, serialize, SerializableEvent, validateLegacyPlugin } = mochaModules(mochaDir)
   if (networkHowToAllow !== undefined) watchNetwork(networkHowToAllow)
   running.file = file
   running.test = undefined
   // serialize-javascript output (it keeps RegExps such as `grep`); evaluated as Mocha's worker does.
   const argv = (0, eval)(`(${serializedOptions})`) as Record<string, unknown>
   const options: Record<string, unknown> = { ui: 'bdd', ...argv, parallel: false, forbidOnly: true, isWorker: true }
-  options.rootHooks = (await bootstrap(options)).rootHooks
+  options.rootHooks = (await bootstrap(options, mochaModules(mochaDir))).rootHooks
   if (typeof options.ui === 'string' && !Mocha.interfaces[options.ui]) {
     // A custom interface: Mocha's own lookup (which also tries a path relative to the cwd).
-    const { validateLegacyPlugin } = require('mocha/lib/cli/run-helpers.cjs') as { validateLegacyPlugin(o: Record<string, unknown>, type: 'ui', map: Record<string, unknown>): void }
     validateLegacyPlugin(options, 'ui', Mocha.interfaces)
   }
 
