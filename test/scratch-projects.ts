@@ -86,11 +86,11 @@ export class ScratchArea {
    * with --ignore-scripts: no install script (koffi's) runs, as with npm 11's default for scripts
    * not allowed, and isolane must work without it.
    */
-  async project(name: string, dependencies: Record<string, string>, fixtures: Record<string, string> = {}): Promise<ScratchProject> {
+  async project(name: string, dependencies: Record<string, string>, fixtures: Record<string, string> = {}, npmFlags: readonly string[] = []): Promise<ScratchProject> {
     const dir = join(this.dir, name)
     await fse.outputJson(join(dir, 'package.json'), { name: `scratch-${name}`, private: true, type: 'module' }, { spaces: 2 })
     const specs = Object.entries(dependencies).map(([pkg, version]) => (version.endsWith('.tgz') ? version : `${pkg}@${version}`))
-    const installed = await runIn(dir, 'npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--save-exact', ...specs])
+    const installed = await runIn(dir, 'npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--save-exact', ...npmFlags, ...specs])
     if (installed.code !== 0) throw new Error(`npm install in ${dir} failed (${installed.code}):\n${installed.stderr.slice(-4000)}`)
     for (const [from, to] of Object.entries(fixtures)) await fse.copy(join(workspaceRoot, 'fixtures', from), join(dir, to))
     return new ScratchProject(dir)
