@@ -33,6 +33,10 @@ beforeAll(async () => {
     project.catch(() => {})
     projects.set(version, project)
   }
+  // Without Mocha at all: npm installs a missing peer dependency itself, unless told not to.
+  const bare = area.project('no-mocha', isolaneMocha, {}, ['--legacy-peer-deps'])
+  bare.catch(() => {})
+  projects.set('none', bare)
 }, 120_000)
 
 afterAll(() => area?.remove())
@@ -100,14 +104,23 @@ describe.each(MOCHAS)('isolane-mocha with the project’s Mocha %s', { timeout: 
   })
 })
 
-describe('isolane-mocha with a Mocha outside the range', () => {
+describe('isolane-mocha with a Mocha outside the range, or none', () => {
   it(`refuses Mocha ${TOO_OLD} at start, naming the range and what to do`, { timeout: 240_000 }, async ({ skip }) => {
     if (skipReason) return skip(skipReason)
     const project = await projects.get(TOO_OLD)!
     const result = await isolaneMocha(project, [])
-    expect(result.stderr).toContain(`isolane-mocha: isolane-mocha supports Mocha ^10.0.0 || ^11.0.0 || ^12.0.0, and this project has mocha ${TOO_OLD}`)
+    expect(result.stderr).toContain(`isolane-mocha: This project has mocha ${TOO_OLD} (${project.dir}/node_modules/mocha), and isolane-mocha supports Mocha ^10.0.0 || ^11.0.0 || ^12.0.0`)
     expect(result.stderr).toContain('To fix: install a supported Mocha, for example `npm install --save-dev mocha@12`.')
     expect(result.stdout).toBe('')
+    expect(result.code).toBe(1)
+  })
+
+  it('refuses to start where the project has no Mocha, saying it is a peer dependency to install', { timeout: 240_000 }, async ({ skip }) => {
+    if (skipReason) return skip(skipReason)
+    const project = await projects.get('none')!
+    const result = await isolaneMocha(project, [])
+    expect(result.stderr).toContain(`isolane-mocha: No Mocha found from ${project.dir}: isolane-mocha runs the project's own Mocha, a peer dependency (^10.0.0 || ^11.0.0 || ^12.0.0)`)
+    expect(result.stderr).toContain('To fix: install it in the project, `npm install --save-dev mocha`')
     expect(result.code).toBe(1)
   })
 })

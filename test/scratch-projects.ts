@@ -21,9 +21,14 @@ export interface CommandResult {
   stderr: string
 }
 
-/** A user's shell: no variables of the outer Vitest run, nor of pnpm's (which would point npm at the workspace). */
+/**
+ * A user's shell: no variables of the outer Vitest run, nor of pnpm's: its npm_config_local_prefix
+ * would point npm at the workspace, and the NODE_PATH its bin shims set would let the project
+ * resolve the workspace's packages (a Mocha, a Vitest) that it does not have itself.
+ */
 export function userEnv(extra: Record<string, string> = {}): Record<string, string | undefined> {
   const env = cleanEnv()
+  delete env.NODE_PATH
   for (const key of Object.keys(env)) {
     if (/^(npm_|pnpm_|PNPM_|INIT_CWD$)/i.test(key) && !/^npm_config_(registry|cache|cafile|userconfig|globalconfig|https?_proxy|proxy|noproxy|strict_ssl)$/i.test(key)) delete env[key]
   }

@@ -157,14 +157,14 @@ export function functionPluginInReusedWorkers(name: string): IsolaneError {
 // The project's Mocha is missing or outside the range: core's ISOLANE_UNSUPPORTED_VERSION, as the Vitest adapter says it.
 export function mochaNotInstalled(cwd: string, range: string): IsolaneError {
   return versionError(
-    `isolane-mocha runs the project's own Mocha, and found none from ${cwd}: mocha is a peer dependency (${range})`,
+    `No Mocha found from ${cwd}: isolane-mocha runs the project's own Mocha, a peer dependency (${range})`,
     'install it in the project, `npm install --save-dev mocha`, and run isolane-mocha from the project directory',
   )
 }
 
 export function mochaVersionUnsupported(version: string, dir: string, range: string): IsolaneError {
   return versionError(
-    `isolane-mocha supports Mocha ${range}, and this project has mocha ${version} (${dir}): it runs the suite with Mocha's own parallel runner and reporters, whose private modules it is checked against for those versions only`,
+    `This project has mocha ${version} (${dir}), and isolane-mocha supports Mocha ${range}: it runs the suite with Mocha's own parallel runner and reporters, whose private modules it is checked against for those versions only`,
     'install a supported Mocha, for example `npm install --save-dev mocha@12`',
   )
 }
