@@ -44,7 +44,8 @@ export function runIn(cwd: string, command: string, args: readonly string[], env
     child.stdout.on('data', (chunk) => (stdout += chunk))
     child.stderr.on('data', (chunk) => (stderr += chunk))
     child.on('error', reject)
-    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? null : code), stdout, stderr }))
+    // A command killed (past timeoutMs) has no code: null.
+    child.on('close', (code) => resolve({ code, stdout, stderr }))
   })
 }
 
