@@ -20,6 +20,8 @@ export type IsolaneErrorCode =
   | 'ISOLANE_SECCOMP'
   | 'ISOLANE_NODE_TOO_OLD'
   | 'ISOLANE_PLUGIN_NOT_SENDABLE'
+  /** The test framework installed (Vitest, Mocha) is outside the versions an adapter supports. */
+  | 'ISOLANE_UNSUPPORTED_VERSION'
 
 const BRAND = Symbol.for('isolane.error')
 

@@ -1,12 +1,11 @@
 // The `isolane-mocha` command: `mocha`'s command line, with every spec file in a fresh isolated
 // worker (or isolated workers reused across files, with --isolane-reuse-workers). Errors are printed the way `mocha` prints them, and the exit code follows its rules.
+// The project's Mocha is loaded once the help is out of the way: where there is none, or none that
+// isolane-mocha supports, that is said as any other error.
 import { createRequire } from 'node:module'
 import { isIsolaneError } from '@isolane/core'
-import { mochaVersion } from './_mocha.js'
-import { runMocha } from './run.js'
 
 const require = createRequire(import.meta.url)
-const { logSymbols } = require('mocha/lib/utils.cjs') as { logSymbols: { error: string } }
 const ownVersion = (require('../package.json') as { version: string }).version
 
 const USAGE = `Usage: isolane-mocha [mocha options] [spec..]
@@ -64,27 +63,38 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(USAGE)
     return 0
   }
-  if (argv.includes('--version') || argv.includes('-V')) {
-    process.stdout.write(`isolane-mocha ${ownVersion} (mocha ${mochaVersion})\n`)
-    return 0
-  }
   try {
+    if (argv.includes('--version') || argv.includes('-V')) {
+      const { mochaVersion } = await import('./_mocha.js')
+      process.stdout.write(`isolane-mocha ${ownVersion} (mocha ${mochaVersion})\n`)
+      return 0
+    }
+    const { runMocha } = await import('./run.js')
     const result = await runMocha({ argv })
     if (result.forceExit) exitAfterDrain(result.exitCode)
     return result.exitCode
   } catch (error) {
-    return reportError(error)
+    return reportError(error, await errorMark())
   }
 }
 
-function reportError(error: unknown): number {
+/** Mocha's own mark for errors, or the same sign where its Mocha could not be loaded. */
+async function errorMark(): Promise<string> {
+  try {
+    return (await import('./_mocha.js')).logSymbols.error
+  } catch {
+    return '✖'
+  }
+}
+
+function reportError(error: unknown, mark: string): number {
   if (isIsolaneError(error)) {
-    process.stderr.write(`\n${logSymbols.error} isolane-mocha: ${error.message}\n`)
+    process.stderr.write(`\n${mark} isolane-mocha: ${error.message}\n`)
   } else if (isMochaError(error)) {
     // As lib/cli/cli.js fail(): Mocha's own message for options it refuses.
-    process.stderr.write(`\n${logSymbols.error} ERROR: ${error.message}\n`)
+    process.stderr.write(`\n${mark} ERROR: ${error.message}\n`)
   } else {
-    process.stderr.write(`\n${logSymbols.error} ERROR: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+    process.stderr.write(`\n${mark} ERROR: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
   }
   return 1
 }

@@ -169,3 +169,22 @@ export function functionPluginInReusedWorkers(name: string): IsolaneError {
     { hint: fix },
   )
 }
+
+// The project's Mocha is missing or outside the range: core's ISOLANE_UNSUPPORTED_VERSION, as the Vitest adapter says it.
+export function mochaNotInstalled(cwd: string, range: string): IsolaneError {
+  return versionError(
+    `No Mocha found from ${cwd}: isolane-mocha runs the project's own Mocha, a peer dependency (${range})`,
+    'install it in the project, `npm install --save-dev mocha`, and run isolane-mocha from the project directory',
+  )
+}
+
+export function mochaVersionUnsupported(version: string, dir: string, range: string): IsolaneError {
+  return versionError(
+    `This project has mocha ${version} (${dir}), and isolane-mocha supports Mocha ${range}: it runs the suite with Mocha's own parallel runner and reporters, whose private modules it is checked against for those versions only`,
+    'install a supported Mocha, for example `npm install --save-dev mocha@12`',
+  )
+}
+
+function versionError(what: string, fix: string): IsolaneError {
+  return new IsolaneError('ISOLANE_UNSUPPORTED_VERSION', `${what}. To fix: ${fix}.`, { hint: fix })
+}

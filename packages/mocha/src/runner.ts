@@ -6,7 +6,7 @@ import { basename, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createPlan, isIsolaneError, KEPT_KINDS, namespaceId, recordKept, type IsolationOptions, type KeptWorker, type LeftoversMode, type TestNetworkAttempt } from '@isolane/core'
 import { createPool, describeLeftovers, type IsolatedPool, type ProgressReport, type WorkerExitedError } from '@isolane/pool'
-import { BufferedWorkerPool, ParallelBufferedRunner, deserialize, type BufferedPool, type MochaArgs, type ParallelBufferedRunnerClass, type SerializedWorkerResult } from './_mocha.js'
+import { BufferedWorkerPool, ParallelBufferedRunner, deserialize, mochaPackage, type BufferedPool, type MochaArgs, type ParallelBufferedRunnerClass, type SerializedWorkerResult } from './_mocha.js'
 import type { FileProgress, SpecFileOutcome, SpecFileTask, StartWorkerTask } from './entry/worker.js'
 import { deadWorkerMessage, functionPluginInReusedWorkers, NETWORK_HOW_TO_ALLOW, workerExited, workerSetupFailed, type WorkerDeath } from './errors.js'
 
@@ -173,7 +173,7 @@ class MochaPoolShape implements BufferedPool {
   }
 
   async run(file: string, options: MochaArgs): Promise<SerializedWorkerResult> {
-    const task: SpecFileTask = { file, serializedOptions: BufferedWorkerPool.serializeOptions(options), networkHowToAllow: this.#networkHowToAllow, keep: this.#keep, announce: this.#progress.fileTimeout > 0 }
+    const task: SpecFileTask = { file, serializedOptions: BufferedWorkerPool.serializeOptions(options), networkHowToAllow: this.#networkHowToAllow, keep: this.#keep, mochaDir: mochaPackage.dir, announce: this.#progress.fileTimeout > 0 }
     let outcome: SpecFileOutcome
     this.#inFlight++
     try {

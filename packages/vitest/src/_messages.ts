@@ -114,3 +114,14 @@ export function keepMessage(value: unknown): string {
 export function keepWithPidMessage(): string {
   return "isolane pool: `keep: 'on-failure'` keeps a failed worker's namespaces through a process left in them, and with the pid kind every process of a worker ends with it. To fix: leave `pid` out of `namespaces` while you keep workers, or leave `keep` out."
 }
+
+/** The Vitest versions the adapter is checked against (test/vitest-versions.test.ts): the peer range. */
+export const SUPPORTED_VITEST_RANGE = '^4.1.12 || ^5.0.0'
+
+export function vitestVersionMessage(version: string): string {
+  return (
+    `isolane pool: this project runs Vitest ${version}, and @isolane/vitest supports Vitest ${SUPPORTED_VITEST_RANGE}: ` +
+    "it implements Vitest's pool interface of Vitest 4 and 5 (Vitest 3 has another), and uses some of its internals checked on those versions. " +
+    'To fix: install a supported Vitest (`npm install --save-dev vitest@5`, on Node 22 or later; `vitest@4` on Node 20), or use the stock pool.'
+  )
+}

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { canIsolate, checkUserNamespaceWay, DEFAULT_KINDS, isIsolaneError, probe } from '@isolane/core'
 import { describe, expect, it } from 'vitest'
-import { isolane } from './pool.js'
+import { checkVitestVersion, isolane } from './pool.js'
 
 const verdict = canIsolate(DEFAULT_KINDS, probe())
 if (!verdict.ok) console.log(`skipping the accepted-options test: ${verdict.kind} namespaces are not usable here (${verdict.code}: ${verdict.reason})`)
@@ -41,6 +41,20 @@ describe('isolane() in a Vitest config', () => {
       expect(isIsolaneError(error), JSON.stringify(options)).toBe(true)
       expect((error as { code: string }).code).toBe(code)
       expect((error as Error).message).toMatch(message)
+    }
+  })
+})
+
+describe('the Vitest versions the pool supports', () => {
+  it('takes Vitest 4 from 4.1.12 and Vitest 5', () => {
+    for (const version of ['4.1.12', '4.2.0', '5.0.0', '5.1.2', '5.2.0-beta.1']) expect(() => checkVitestVersion(version), version).not.toThrow()
+  })
+
+  it('refuses another Vitest when the config loads, naming the range', () => {
+    for (const version of ['3.2.7', '4.1.11', '4.0.0', '6.0.0']) {
+      const error = thrown(() => checkVitestVersion(version))
+      expect(error, version).toMatchObject({ code: 'ISOLANE_UNSUPPORTED_VERSION' })
+      expect((error as Error).message).toContain(`this project runs Vitest ${version}, and @isolane/vitest supports Vitest ^4.1.12 || ^5.0.0`)
     }
   })
 })

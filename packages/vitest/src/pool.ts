@@ -1,8 +1,8 @@
 // `isolane()`: the pool a user puts in `test.pool`. Everything that can be wrong with the options
 // or the machine is found here, when the config loads, before any worker starts.
 import { announceOnce, chooseWay, createPlan, describeKept, describeNetworkAttempts, IsolaneError, LEFTOVERS_MODES, type IsolationOptions, type KeptWorker, type LeftoversMode, type TestNetworkAttempt } from '@isolane/core'
-import type { PoolOptions, PoolRunnerInitializer, PoolWorker, TestProject } from 'vitest/node'
-import { cannotIsolateMessage, fileTimeoutMessage, keepMessage, keepWithPidMessage, NETWORK_HOW_TO_ALLOW, POOL_NAME } from './_messages.js'
+import { version as vitestVersion, type PoolOptions, type PoolRunnerInitializer, type PoolWorker, type TestProject } from 'vitest/node'
+import { cannotIsolateMessage, fileTimeoutMessage, keepMessage, keepWithPidMessage, NETWORK_HOW_TO_ALLOW, POOL_NAME, vitestVersionMessage } from './_messages.js'
 import { IsolanePoolWorker } from './pool-worker.js'
 
 /** What a run's workers report for its end: what tests tried to reach outside their network, what was kept. Said once, when Vitest closes. */
@@ -59,6 +59,7 @@ export interface IsolanePoolOptions extends IsolationOptions {
  * (net, mnt, ipc, uts by default, `lo` up, a private /tmp and /dev/shm).
  */
 export function isolane({ leftovers = 'stop', fileTimeout = 0, reportNetworkAttempts = true, keep = 'never', ...options }: IsolanePoolOptions = {}): PoolRunnerInitializer {
+  checkVitestVersion(vitestVersion)
   if (!LEFTOVERS_MODES.includes(leftovers))
     throw new IsolaneError('ISOLANE_INVALID_OPTIONS', `isolane pool: \`leftovers\` must be "stop", "fail" or "keep", got ${JSON.stringify(leftovers)}. To fix: use "stop" (the default), "fail" or "keep".`, { hint: 'use "stop", "fail" or "keep"' })
   if (typeof fileTimeout !== 'number' || !Number.isFinite(fileTimeout) || fileTimeout < 0) throw new IsolaneError('ISOLANE_INVALID_OPTIONS', fileTimeoutMessage(fileTimeout), { hint: 'give a number of milliseconds' })
@@ -82,4 +83,11 @@ export function isolane({ leftovers = 'stop', fileTimeout = 0, reportNetworkAtte
       return new IsolanePoolWorker(poolOptions, options, workers, { leftovers, fileTimeout, reportNetworkAttempts, onNetworkAttempts, keep, onKept })
     },
   }
+}
+
+/** Vitest 4.1.12 and later 4.x, and 5.x (SUPPORTED_VITEST_RANGE): refused before any worker starts otherwise. */
+export function checkVitestVersion(version: string): void {
+  const [major = 0, minor = 0, patch = 0] = version.split(/[.-]/).map((part) => Number.parseInt(part, 10))
+  const supported = major === 5 || (major === 4 && (minor > 1 || (minor === 1 && patch >= 12)))
+  if (!supported) throw new IsolaneError('ISOLANE_UNSUPPORTED_VERSION', vitestVersionMessage(version), { hint: 'install Vitest 4 (from 4.1.12) or 5' })
 }

@@ -1,8 +1,9 @@
 // What the pool uses of Vitest beyond its public pool interface, in one place. Checked against
-// Vitest 4.1.12: the run's state (`vitest.state`: its files by path, `clearFiles()` that registers
+// Vitest 4.1.12 and 5.1.2, where each is the same: the run's state (`vitest.state`: its files by path, `clearFiles()` that registers
 // a file Vitest has not heard of, `cancelFiles()`), the run's reporting (`vitest._testRun`: what a
 // worker's own reports go through) and `vitest.isCancelling`. test/vitest-seams.test.ts fails
-// loudly when an installed Vitest no longer has one of them.
+// loudly when the workspace's Vitest no longer has one of them, test/packed-packages.test.ts when
+// Vitest 5 does.
 import type { TestProject } from 'vitest/node'
 
 /** A test or suite of Vitest's runner, as much of it as the pool reads and writes. */

@@ -10,17 +10,42 @@ import { createRequire } from 'node:module'
 import { resolve } from 'node:path'
 import { hostname } from 'node:os'
 import { reportProgress } from '@isolane/pool/worker'
+import { mochaAt } from '../mocha-package.js'
 
-const require = createRequire(import.meta.url)
 // core's worker part is one CommonJS file: required, as an import would have Node's CommonJS
 // lexer read all of it for its names (tens of ms of CPU in a worker's start, most of it compiling the lexer).
 type NetworkAttempt = import('@isolane/core/worker').NetworkAttempt
-const { holdNamespaces, watchNetworkAttempts } = require('@isolane/core/worker') as typeof import('@isolane/core/worker')
-const Mocha = require('mocha/lib/mocha.cjs') as (new (options: Record<string, unknown>) => WorkerMocha) & { interfaces: Record<string, unknown> }
-const { PluginLoader } = require('mocha/lib/plugin-loader.js') as { PluginLoader: { create(options: { ignore: string[] }): PluginLoaderInstance } }
-const { requireOrImport } = require('mocha/lib/nodejs/esm-utils.cjs') as { requireOrImport(path: string): Promise<unknown> }
-const { SerializableEvent } = require('mocha/lib/nodejs/serializer.js') as {
+const { holdNamespaces, watchNetworkAttempts } = createRequire(import.meta.url)('@isolane/core/worker') as typeof import('@isolane/core/worker')
+
+/** The modules of the project's Mocha this worker uses: the one the host runs (its directory comes with each task). */
+interface WorkerMochaModules {
+  Mocha: (new (options: Record<string, unknown>) => WorkerMocha) & { interfaces: Record<string, unknown> }
+  PluginLoader: { create(options: { ignore: string[] }): PluginLoaderInstance }
+  requireOrImport(path: string): Promise<unknown>
   SerializableEvent: { create(eventName: string, runnable: unknown, error?: unknown): { serialize(): unknown } }
+  validateLegacyPlugin(options: Record<string, unknown>, type: 'ui', map: Record<string, unknown>): void
+}
+
+function pluginLoaderOf(module: { PluginLoader?: WorkerMochaModules['PluginLoader'] } & WorkerMochaModules['PluginLoader']): WorkerMochaModules['PluginLoader'] {
+  return module.PluginLoader ?? module
+}
+
+let loaded: { dir: string; modules: WorkerMochaModules } | undefined
+
+function mochaModules(dir: string): WorkerMochaModules {
+  if (loaded?.dir === dir) return loaded.modules
+  const mocha = mochaAt(dir)
+  const modules: WorkerMochaModules = {
+    Mocha: mocha.load('mocha'),
+    // Mocha 12: `export { PluginLoader }`; 10 and 11: `module.exports = PluginLoader`.
+    PluginLoader: pluginLoaderOf(mocha.load('plugin-loader')),
+    requireOrImport: mocha.load<Pick<WorkerMochaModules, 'requireOrImport'>>('nodejs/esm-utils').requireOrImport,
+    ...mocha.load<Pick<WorkerMochaModules, 'SerializableEvent'>>('nodejs/serializer'),
+    // Loaded only for a custom interface: run-helpers also loads Mocha's watch machinery.
+    validateLegacyPlugin: (...args) => mocha.load<Pick<WorkerMochaModules, 'validateLegacyPlugin'>>('cli/run-helpers').validateLegacyPlugin(...args),
+  }
+  loaded = { dir, modules }
+  return modules
 }
 
 interface PluginLoaderInstance {
@@ -57,14 +82,16 @@ const STREAMED_EVENTS = ['suite', 'suite end', 'test', 'pending', 'fail', 'pass'
 /** A file's events on their way to the host (see FileProgress): serialized as they happen, sent a test at a time. */
 class EventStream {
   readonly #file: string
+  readonly #events: WorkerMochaModules['SerializableEvent']
   #batch: unknown[] = []
 
-  constructor(file: string) {
+  constructor(file: string, events: WorkerMochaModules['SerializableEvent']) {
     this.#file = file
+    this.#events = events
   }
 
   add(name: string, runnable: unknown, error: unknown): void {
-    this.#batch.push(SerializableEvent.create(name, runnable, error).serialize())
+    this.#batch.push(this.#events.create(name, runnable, error).serialize())
     if (name === 'test') reportProgress({ file: this.#file, events: this.unsent() } satisfies FileProgress)
   }
 
@@ -86,6 +113,8 @@ export interface SpecFileTask {
   keep?: boolean
   /** Say when the file begins: the host then arms its time limit (--isolane-file-timeout). */
   announce?: boolean
+  /** The directory of the project's Mocha, which the host runs: the worker runs the file with it. */
+  mochaDir: string
 }
 
 /** Sent by the host only to make the pool fork a worker (see runner.ts): does nothing. */
@@ -106,7 +135,7 @@ export interface SpecFileOutcome {
  * run-helpers itself would also load Mocha's watch machinery (chokidar, glob), about 0.1 s of CPU
  * in every worker, and every spec file has a worker of its own. Global fixtures belong to the parent.
  */
-async function loadRequires(requires: unknown): Promise<{ rootHooks?: unknown }> {
+async function loadRequires(requires: unknown, { PluginLoader, requireOrImport }: WorkerMochaModules): Promise<{ rootHooks?: unknown }> {
   const loader = PluginLoader.create({ ignore: ['mochaGlobalSetup', 'mochaGlobalTeardown'] })
   for (const mod of Array.isArray(requires) ? (requires as string[]) : []) {
     // As Mocha: relative to the cwd when such a file exists, else a module name.
@@ -123,13 +152,13 @@ async function loadRequires(requires: unknown): Promise<{ rootHooks?: unknown }>
  */
 let bootstrapped: Promise<{ rootHooks?: unknown }> | undefined
 
-function bootstrap(options: Record<string, unknown>): Promise<{ rootHooks?: unknown }> {
+function bootstrap(options: Record<string, unknown>, mocha: WorkerMochaModules): Promise<{ rootHooks?: unknown }> {
   if (bootstrapped) return bootstrapped
   // Mocha's pool numbers its workers from 0 in MOCHA_WORKER_ID; the isolane pool numbers every
   // worker it forks from 1 in ISOLANE_WORKER_ID. Tests that use Mocha's variable keep working.
   const isolaneWorkerId = Number(process.env.ISOLANE_WORKER_ID)
   if (process.env.MOCHA_WORKER_ID === undefined && Number.isInteger(isolaneWorkerId)) process.env.MOCHA_WORKER_ID = String(isolaneWorkerId - 1)
-  bootstrapped = loadRequires(options.require)
+  bootstrapped = loadRequires(options.require, mocha)
   // As Mocha's bootstrap, which marks itself done only once it succeeded: the next file tries again.
   bootstrapped.catch(() => (bootstrapped = undefined))
   return bootstrapped
@@ -157,17 +186,17 @@ function watchNetwork(howToAllow: string): void {
   })
 }
 
-async function runSpecFile({ file, serializedOptions, networkHowToAllow, keep, announce }: SpecFileTask): Promise<SpecFileOutcome> {
+async function runSpecFile({ file, serializedOptions, networkHowToAllow, keep, mochaDir, announce }: SpecFileTask): Promise<SpecFileOutcome> {
+  const { Mocha, SerializableEvent, validateLegacyPlugin } = mochaModules(mochaDir)
   if (networkHowToAllow !== undefined) watchNetwork(networkHowToAllow)
   running.file = file
   running.test = undefined
   // serialize-javascript output (it keeps RegExps such as `grep`); evaluated as Mocha's worker does.
   const argv = (0, eval)(`(${serializedOptions})`) as Record<string, unknown>
   const options: Record<string, unknown> = { ui: 'bdd', ...argv, parallel: false, forbidOnly: true, isWorker: true }
-  options.rootHooks = (await bootstrap(options)).rootHooks
+  options.rootHooks = (await bootstrap(options, mochaModules(mochaDir))).rootHooks
   if (typeof options.ui === 'string' && !Mocha.interfaces[options.ui]) {
     // A custom interface: Mocha's own lookup (which also tries a path relative to the cwd).
-    const { validateLegacyPlugin } = require('mocha/lib/cli/run-helpers.cjs') as { validateLegacyPlugin(o: Record<string, unknown>, type: 'ui', map: Record<string, unknown>): void }
     validateLegacyPlugin(options, 'ui', Mocha.interfaces)
   }
 
@@ -175,7 +204,7 @@ async function runSpecFile({ file, serializedOptions, networkHowToAllow, keep, a
   // A new Mocha instance per file, as in Mocha's worker: its own root suite, runner and reporter.
   const mocha = new Mocha(options).addFile(file)
   await mocha.loadFilesAsync()
-  const events = new EventStream(file)
+  const events = new EventStream(file, SerializableEvent)
   const result = await new Promise<unknown>((resolve) => {
     const runner = mocha.run((runResult) => {
       // Mocha's runner leaves its handlers behind; the worker's own must not outlive the run.
