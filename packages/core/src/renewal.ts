@@ -5,8 +5,9 @@
 // the main thread a filesystem context of its own: fs-context.ts). What the previous file left
 // (servers, sockets, timers, files in /tmp) is then out of reach of the next, and blocks nothing.
 // A tmpfs the previous file left as it was mounted (empty but for the plan's binds in it, nothing
-// else mounted on it, its size, mode and owner unchanged) is kept, binds and all, rather than replaced: the next file could not tell the two apart, and an
-// unmount is the dearest part of a renewal (the kernel waits out an RCU grace period for each).
+// else mounted on it, its size, mode and owner unchanged) is kept, binds and all, rather than
+// replaced: the next file could not tell the two apart, and an unmount is the dearest part of a
+// renewal (the kernel waits out an RCU grace period for each).
 // Not renewed: memory, the module cache, globals, open descriptors, and the namespaces of threads
 // that already exist (libuv's threadpool keeps the worker's first net, uts and ipc namespaces: a
 // dns.lookup() made there still sees only a loopback, as before).
