@@ -26,7 +26,7 @@ describe.skipIf(skip)('a worker that dies under a file', () => {
     ['one reused worker', { ISOLANE_ISOLATE: 'false' }, ['--maxWorkers=1']],
   ] as const) {
     it(`fails that file, named with how its worker died and the test that ran, and the run goes on (${label})`, async () => {
-      const run = await runVitest('worker-dies', { env: { ISOLANE_FILE_TIMEOUT: '3000', ...env }, args: [...args] })
+      const run = await runVitest('worker-dies', { env: { ISOLANE_FILE_TIMEOUT: '5000', ...env }, args: [...args] })
       expect(run.files.map((file) => [file.name, file.status])).toEqual(EXPECTED)
       expect(run.code).toBe(1)
       expect(run.output).toMatch(/Test Files\s+3 failed \| 3 passed \(6\)/)
@@ -35,7 +35,7 @@ describe.skipIf(skip)('a worker that dies under a file', () => {
       expect(run.output).toMatch(/✓ runs before the worker is killed/)
       expect(run.output).toContain('IsolaneError: did not finish: the worker running this file')
       expect(run.output).toMatch(/ended with status 3[^\n]*so the file could not finish/)
-      expect(run.output).toContain('this file ran past its time limit of 3000 ms (`fileTimeout` in isolane({ ... })), so the worker running this file')
+      expect(run.output).toContain('this file ran past its time limit of 5000 ms (`fileTimeout` in isolane({ ... })), so the worker running this file')
       // Not an error of the run: no "Worker exited unexpectedly", no unhandled errors.
       expect(run.output).not.toContain('exited unexpectedly')
       expect(run.output).not.toContain('Unhandled')
