@@ -7,13 +7,13 @@
 // them to Jest's reporters, and knows the test that was running if the worker dies.
 import { createRequire } from 'node:module'
 import { hostname } from 'node:os'
-import { reportProgress } from '@isolane/pool/worker'
+import { reportNetworkAttempts, reportProgress } from '@isolane/pool/worker'
 import type { GlobalConfig, ProjectConfig, SerializableError, TestResult } from '../_jest.js'
 
 // core's worker part is one CommonJS file: required, as an import would have Node's CommonJS
 // lexer read all of it for its names (tens of ms of CPU in a worker's start, most of it compiling the lexer).
 type NetworkAttempt = import('@isolane/core/worker').NetworkAttempt
-const { holdNamespaces, watchNetworkAttempts } = createRequire(import.meta.url)('@isolane/core/worker') as typeof import('@isolane/core/worker')
+const { holdNamespaces } = createRequire(import.meta.url)('@isolane/core/worker') as typeof import('@isolane/core/worker')
 
 /** The task the host sends for one test file. */
 export interface TestFileTask {
@@ -87,26 +87,11 @@ function loadJest(jestRunner: string): NonNullable<typeof jest> {
 
 /** The file and test running now in this worker: what a network attempt is reported with. */
 const running: { path: string | undefined; test: string | undefined } = { path: undefined, test: undefined }
-let watchingNetwork = false
-
-/** From the first file that asks on, for the worker's life: tests that try to reach outside its network are noted. */
-function watchNetwork(howToAllow: string): void {
-  if (watchingNetwork) return
-  watchingNetwork = true
-  watchNetworkAttempts({
-    howToAllow,
-    onAttempt: (attempt) => {
-      if (running.path === undefined) return
-      const progress: FileProgress = { path: running.path, attempt, test: running.test }
-      reportProgress(progress)
-    },
-  })
-}
 
 export default async function runTestFile(task: TestFileTask): Promise<FileOutcome> {
   const { runner, createResolver } = loadJest(task.jestRunner)
   const { path, config, globalConfig } = task
-  if (task.networkHowToAllow !== undefined) watchNetwork(task.networkHowToAllow)
+  if (task.networkHowToAllow !== undefined) reportNetworkAttempts(task.networkHowToAllow, (attempt) => (running.path === undefined ? undefined : ({ path: running.path, attempt, test: running.test } satisfies FileProgress)))
   running.path = path
   running.test = undefined
   let resolver = resolvers.get(config.id)

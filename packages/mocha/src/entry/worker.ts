@@ -9,13 +9,13 @@ import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { resolve } from 'node:path'
 import { hostname } from 'node:os'
-import { reportProgress } from '@isolane/pool/worker'
+import { reportNetworkAttempts, reportProgress } from '@isolane/pool/worker'
 import { mochaAt } from '../mocha-package.js'
 
 // core's worker part is one CommonJS file: required, as an import would have Node's CommonJS
 // lexer read all of it for its names (tens of ms of CPU in a worker's start, most of it compiling the lexer).
 type NetworkAttempt = import('@isolane/core/worker').NetworkAttempt
-const { holdNamespaces, watchNetworkAttempts } = createRequire(import.meta.url)('@isolane/core/worker') as typeof import('@isolane/core/worker')
+const { holdNamespaces } = createRequire(import.meta.url)('@isolane/core/worker') as typeof import('@isolane/core/worker')
 
 /** The modules of the project's Mocha this worker uses: the one the host runs (its directory comes with each task). */
 interface WorkerMochaModules {
@@ -170,25 +170,10 @@ export default async function runTask(task: SpecFileTask | StartWorkerTask): Pro
 
 /** The file and test running now in this worker: what a network attempt is reported with. */
 const running: { file: string | undefined; test: string | undefined } = { file: undefined, test: undefined }
-let watchingNetwork = false
-
-/** From the first file on, for the worker's life: tests that try to reach outside its network are noted. */
-function watchNetwork(howToAllow: string): void {
-  if (watchingNetwork) return
-  watchingNetwork = true
-  watchNetworkAttempts({
-    howToAllow,
-    onAttempt: (attempt) => {
-      if (running.file === undefined) return
-      const progress: FileProgress = { file: running.file, attempt, test: running.test }
-      reportProgress(progress)
-    },
-  })
-}
 
 async function runSpecFile({ file, serializedOptions, networkHowToAllow, keep, mochaDir, announce }: SpecFileTask): Promise<SpecFileOutcome> {
   const { Mocha, SerializableEvent, validateLegacyPlugin } = mochaModules(mochaDir)
-  if (networkHowToAllow !== undefined) watchNetwork(networkHowToAllow)
+  if (networkHowToAllow !== undefined) reportNetworkAttempts(networkHowToAllow, (attempt) => (running.file === undefined ? undefined : ({ file: running.file, attempt, test: running.test } satisfies FileProgress)))
   running.file = file
   running.test = undefined
   // serialize-javascript output (it keeps RegExps such as `grep`); evaluated as Mocha's worker does.
