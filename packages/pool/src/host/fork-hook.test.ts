@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { POOL_TOKEN_ENV } from '../shared/protocol.js'
 import { childPids, fixture } from '../test-support/processes.js'
 import { isForkHookInstalled, registerPool, unregisterPool } from './fork-hook.js'
-import { tinypoolProcessEntry } from './paths.js'
+import { tinypoolProcessEntry } from './tinypool-internals.js'
 import { isStandInWorker, standInWorker } from './stand-in-worker.js'
 
 const calls: Array<{ modulePath: string; args: readonly string[]; options: ForkOptions }> = []

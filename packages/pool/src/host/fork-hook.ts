@@ -12,7 +12,7 @@ import type { ChildProcess, ForkOptions } from 'node:child_process'
 import { syncBuiltinESMExports } from 'node:module'
 import { resolve } from 'node:path'
 import { POOL_TOKEN_ENV } from '../shared/protocol.js'
-import { childProcessModule, originalFork } from './_child-process.js'
+import { childProcessModule, originalFork } from './builtin-child-process.js'
 import { poolDestroyed, unexpectedFork } from './errors.js'
 import { standInWorker } from './stand-in-worker.js'
 

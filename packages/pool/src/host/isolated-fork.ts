@@ -6,7 +6,7 @@ import type { ChildProcess, ForkOptions, SpawnOptions } from 'node:child_process
 import { announceOnce, chooseWay, createPlan, forkIn, spawnIn, type IsolationOptions, type IsolationPlan, type LaunchWay } from '@isolane/core'
 import { cannotIsolate } from './errors.js'
 import { WORKER_ID_ENV } from '../shared/protocol.js'
-import { originalFork, originalSpawn } from './_child-process.js'
+import { originalFork, originalSpawn } from './builtin-child-process.js'
 import { invalidPoolOptions } from './errors.js'
 
 export interface IsolatedChildOptions {

@@ -5,17 +5,12 @@
 // becomes ready leaves its task queued for good. The stand-in is a worker that becomes ready,
 // answers each task with the error, and exits when tinypool terminates it. No process runs.
 //
-// It speaks tinypool 2.2.0's child_process protocol (dist/entry/process.js) and offers the part of
-// ChildProcess that tinypool's ProcessWorker uses (send, kill, pid, stdout/stderr, ref/unref).
+// It speaks tinypool's child_process protocol (answerTo() of tinypool-internals.ts) and offers the
+// part of ChildProcess that tinypool's ProcessWorker uses (send, kill, pid, stdout/stderr, ref/unref).
 import type { ChildProcess } from 'node:child_process'
 import { EventEmitter } from 'node:events'
 import { serializeTaskError } from '../shared/serialize-error.js'
-
-interface TinypoolMessage {
-  readonly __tinypool_worker_message__?: true
-  readonly source?: 'pool' | 'port'
-  readonly taskId?: number
-}
+import { answerTo, isTinypoolRequest } from './tinypool-internals.js'
 
 class StandInWorker extends EventEmitter {
   readonly pid = undefined
@@ -35,13 +30,11 @@ class StandInWorker extends EventEmitter {
     super()
   }
 
-  send(message: TinypoolMessage): boolean {
-    if (!message?.__tinypool_worker_message__ || !this.connected) return false
-    if (message.source === 'pool') this.reply({ ready: true, source: 'pool', __tinypool_worker_message__: true })
-    else if (message.source === 'port' && typeof message.taskId === 'number') {
-      this.reply({ source: 'port', __tinypool_worker_message__: true, taskId: message.taskId, result: null, error: serializeTaskError(this.error), usedMemory: 0 })
-      this.onTaskAnswered?.()
-    }
+  send(message: unknown): boolean {
+    if (!isTinypoolRequest(message) || !this.connected) return false
+    const answer = answerTo(message, serializeTaskError(this.error))
+    if (answer) this.reply(answer)
+    if (message.source === 'port' && answer) this.onTaskAnswered?.()
     return true
   }
 

@@ -1,6 +1,29 @@
-// Turning what a task failed with back into errors the user can read and recognise.
+// Turning what a task failed with back into errors the user can read and recognise: the worker's
+// own error rebuilt, and tinypool's errors (tinypool-internals.ts) said as the pool's own.
 import { IsolaneError } from '@isolane/core'
 import { isSerializedTaskError, type SerializedTaskError } from '../shared/protocol.js'
+import { poolDestroyed, workerExited, type WorkerExit } from './errors.js'
+import { isCancelError, isTerminatingError } from './tinypool-internals.js'
+
+/** What the pool knows when a task fails, to say why. */
+export interface TaskFailureContext {
+  /** How the worker behind tinypool's "Worker exited unexpectedly" ended (worker-health.ts). */
+  exitOf(error: object): WorkerExit | undefined
+  readonly destroying: boolean
+  /** Why the pool last cancelled the queued tasks (only the pool cancels tasks: a CancelError is its doing). */
+  readonly cancelledBecause: Error | undefined
+}
+
+/** The error a task's caller gets for what tinypool rejected it with. */
+export function taskFailure(reason: unknown, context: TaskFailureContext): unknown {
+  if (typeof reason === 'object' && reason !== null) {
+    const exit = context.exitOf(reason)
+    if (exit) return workerExited(exit, reason)
+    if (context.destroying && isTerminatingError(reason)) return Object.assign(poolDestroyed(), { cause: reason })
+    if (context.cancelledBecause && isCancelError(reason)) return context.cancelledBecause
+  }
+  return toTaskError(reason)
+}
 
 /** What tinypool rejected a task with, as an Error: the worker's error rebuilt, or as it came. */
 export function toTaskError(reason: unknown): unknown {
