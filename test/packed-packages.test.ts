@@ -119,7 +119,7 @@ function vitestChecks(versions: { vitest: string; vite: string }, nodeFor: () =>
     expect(isolated.code).toBe(stock.code)
   })
 
-  it('the Vitest internals the pool uses are there (vitest-seams)', async ({ skip }) => {
+  it('the Vitest internals the pool uses are there (vitest-internals)', async ({ skip }) => {
     if (skipReason) return skip(skipReason)
     const [project, node] = await Promise.all([projectWith(versions), nodeFor()])
     const script = join(project.dir, 'check-seams.mjs')
@@ -127,9 +127,9 @@ function vitestChecks(versions: { vitest: string; vite: string }, nodeFor: () =>
     await fse.outputFile(
       script,
       `import { createVitest } from 'vitest/node'
-import { missingSeams } from ${JSON.stringify(pathToFileURL(join(project.dir, 'node_modules/@isolane/vitest/dist/vitest-seams.js')).href)}
+import { missingVitestInternals } from ${JSON.stringify(pathToFileURL(join(project.dir, 'node_modules/@isolane/vitest/dist/vitest-internals.js')).href)}
 const vitest = await createVitest('test', { root: ${JSON.stringify(join(project.dir, 'vitest-port'))}, watch: false, reporters: [] })
-try { console.log(JSON.stringify(missingSeams(vitest.projects[0]))) } finally { await vitest.close() }
+try { console.log(JSON.stringify(missingVitestInternals(vitest.projects[0]))) } finally { await vitest.close() }
 `,
     )
     const result = await project.node([script], { node })

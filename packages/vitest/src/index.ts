@@ -1,4 +1,2 @@
 export { isolane, type IsolanePoolOptions } from './pool.js'
-export { IsolanePoolWorker } from './pool-worker.js'
-export { ENVIRONMENT_NAME, mergeFileOptions, shareKinds, type IsolaneFileOptions } from './options.js'
-export { HANDOFF_VARIABLE, readHandoff, type WorkerHandoff } from './handoff.js'
+export type { IsolaneFileOptions } from './options.js'

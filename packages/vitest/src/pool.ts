@@ -2,7 +2,7 @@
 // or the machine is found here, when the config loads, before any worker starts.
 import { announceOnce, chooseWay, createPlan, describeKept, describeNetworkAttempts, IsolaneError, LEFTOVERS_MODES, type IsolationOptions, type KeptWorker, type LeftoversMode, type TestNetworkAttempt } from '@isolane/core'
 import { version as vitestVersion, type PoolOptions, type PoolRunnerInitializer, type PoolWorker, type TestProject } from 'vitest/node'
-import { cannotIsolateMessage, fileTimeoutMessage, keepMessage, keepWithPidMessage, NETWORK_HOW_TO_ALLOW, POOL_NAME, vitestVersionMessage } from './_messages.js'
+import { cannotIsolateMessage, fileTimeoutMessage, keepMessage, keepWithPidMessage, NETWORK_HOW_TO_ALLOW, POOL_NAME, vitestVersionMessage } from './messages.js'
 import { IsolanePoolWorker } from './pool-worker.js'
 
 /** What a run's workers report for its end: what tests tried to reach outside their network, what was kept. Said once, when Vitest closes. */

@@ -5,7 +5,7 @@
 import { isMainThread } from 'node:worker_threads'
 import { createPlan, describeNetworkAttempts, IsolaneError, isIsolaneError, namespaceId, watchNetworkAttempts, type IsolationOptions, type NamespaceKind, type TestNetworkAttempt } from '@isolane/core'
 import { builtinEnvironments, type Environment } from 'vitest/runtime'
-import { environmentCannotMessage, environmentNote, environmentWithoutPrivilegeMessage, NETWORK_HOW_TO_ALLOW, notIsolatedBug } from '../_messages.js'
+import { environmentCannotMessage, environmentNote, environmentWithoutPrivilegeMessage, NETWORK_HOW_TO_ALLOW, notIsolatedBug } from '../messages.js'
 import { currentTest } from '../expect-state.js'
 import { readHandoff } from '../handoff.js'
 import { ENVIRONMENT_NAME, mergeFileOptions } from '../options.js'

@@ -1,9 +1,14 @@
-// What the pool uses of Vitest beyond its public pool interface, in one place. Checked against
-// Vitest 4.1.12 and 5.1.2, where each is the same: the run's state (`vitest.state`: its files by path, `clearFiles()` that registers
-// a file Vitest has not heard of, `cancelFiles()`), the run's reporting (`vitest._testRun`: what a
-// worker's own reports go through) and `vitest.isCancelling`. test/vitest-seams.test.ts fails
-// loudly when the workspace's Vitest no longer has one of them, test/packed-packages.test.ts when
-// Vitest 5 does.
+// What the pool uses of Vitest beyond its public custom-pool API, in one place. The pool enters
+// Vitest through its documented door (`PoolRunnerInitializer` and `PoolWorker` of vitest/node, its
+// typed `WorkerRequest`/`WorkerResponse` messages, `PoolOptions.distPath`'s workers/forks.js as
+// the forks pool runs it); what it relies on past that, all on the Vitest instance
+// (`project.vitest`): the run's state (`vitest.state`: its files by path, `clearFiles()` that
+// registers a file Vitest has not heard of, `cancelFiles()`), the run's reporting
+// (`vitest._testRun`: what a worker's own reports go through) and `vitest.isCancelling`.
+// Checked against Vitest 4.1.12 and 5.1.2 (VITEST_CHECKED_VERSIONS), where each is the same.
+// missingVitestInternals() checks a live instance: test/host-seams.test.ts fails loudly, naming
+// the version and what is missing, when the workspace's Vitest no longer has one of them,
+// test/packed-packages.test.ts when Vitest 5 does.
 import type { TestProject } from 'vitest/node'
 
 /** A test or suite of Vitest's runner, as much of it as the pool reads and writes. */
@@ -41,8 +46,11 @@ function internals(project: TestProject): VitestInternals {
   return project.vitest as unknown as VitestInternals
 }
 
-/** What each seam is, to check it is there (test/vitest-seams.test.ts). */
-export function missingSeams(project: TestProject): string[] {
+/** The Vitest versions this file was checked against. */
+export const VITEST_CHECKED_VERSIONS = ['4.1.12', '5.1.2'] as const
+
+/** What this file relies on that the project's Vitest instance lacks, one line each; empty when all is there. */
+export function missingVitestInternals(project: TestProject): string[] {
   const vitest = internals(project)
   const missing: string[] = []
   if (!(vitest.state?.filesMap instanceof Map)) missing.push('vitest.state.filesMap')
