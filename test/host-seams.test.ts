@@ -5,11 +5,20 @@
 // upgrade that removes one fails here, naming the host, its version and what is gone, instead of
 // in a user's run. (The packed-package and Mocha-version tests run the Vitest 5 and Mocha 10 and 11
 // checks.)
-import { join } from 'node:path'
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { createVitest, version as vitestVersion } from 'vitest/node'
+import { MOCHA_CHECKED_VERSIONS, missingMochaInternals } from '../packages/mocha/src/mocha-internals.js'
+import { mochaAt } from '../packages/mocha/src/mocha-package.js'
 import { missingTinypoolInternals, TINYPOOL_CHECKED_VERSION, tinypoolVersion } from '../packages/pool/src/host/tinypool-internals.js'
 import { missingVitestInternals, VITEST_CHECKED_VERSIONS } from '../packages/vitest/src/vitest-internals.js'
+
+const packages = join(import.meta.dirname, '../packages')
+const packageDir = (from: string, name: string) => dirname(createRequire(join(packages, from, 'package.json')).resolve(`${name}/package.json`))
+const versionAt = (dir: string) => (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string }).version
+const mochaDir = packageDir('mocha', 'mocha')
 
 /** What a failed check says: the host, its version, what this file was checked against, and what is gone. */
 function gone(host: string, version: string, checked: readonly string[], file: string): string {
@@ -30,10 +39,21 @@ describe('the host internals isolane relies on, in the installed hosts', () => {
   it(`tinypool ${tinypoolVersion()}: tinypool-internals.ts`, () => {
     expect(missingTinypoolInternals(), gone('tinypool', tinypoolVersion(), [TINYPOOL_CHECKED_VERSION], 'packages/pool/src/host/tinypool-internals.ts')).toEqual([])
   })
+
+  it(`Mocha ${versionAt(mochaDir)}: mocha-internals.ts`, () => {
+    const mocha = mochaAt(mochaDir)
+    expect(missingMochaInternals(mocha), gone('Mocha', mocha.version, MOCHA_CHECKED_VERSIONS, 'packages/mocha/src/mocha-internals.ts')).toEqual([])
+  })
 })
 
 describe('each check names what is missing', () => {
   it('tinypool: a copy without its process entry', () => {
     expect(missingTinypoolInternals(join(import.meta.dirname, '../fixtures'))).toContain('dist/entry/process.js (the script its child_process runtime forks)')
+  })
+
+  it('Mocha: a Mocha without one of its private modules', () => {
+    const mocha = mochaAt(mochaDir)
+    const without = { ...mocha, load: <T>(module: string): T => (module === 'nodejs/serializer' ? (() => { throw new Error('not found') })() : mocha.load<T>(module)) }
+    expect(missingMochaInternals(without)).toEqual(['lib/nodejs/serializer'])
   })
 })

@@ -3,6 +3,9 @@
 // counts, titles and exit codes as that Mocha's own `mocha --parallel` on the fixtures, its option
 // checks, and a Mocha outside the range refused at start, naming the range. Needs the npm
 // registry: skipped, saying why, without it.
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { chooseWay, createPlan } from '@isolane/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ScratchArea, type CommandResult, type ScratchProject } from './scratch-projects.js'
@@ -58,6 +61,17 @@ describe.each(MOCHAS)('isolane-mocha with the project’s Mocha %s', { timeout: 
     const project = await projects.get(version)!
     const result = await isolaneMocha(project, ['--version'])
     expect(result.stdout).toMatch(new RegExp(`^isolane-mocha \\S+ \\(mocha ${version.replaceAll('.', '\\.')}\\)$`, 'm'))
+  })
+
+  it('has every Mocha internal isolane-mocha relies on (mocha-internals.ts)', async ({ skip }) => {
+    if (skipReason) return skip(skipReason)
+    const project = await projects.get(version)!
+    const dist = (file: string) => JSON.stringify(pathToFileURL(join(project.dir, 'node_modules/@isolane/mocha/dist', file)).href)
+    const script = join(project.dir, 'check-internals.mjs')
+    await writeFile(script, `import { missingMochaInternals } from ${dist('mocha-internals.js')}\nimport { mochaAt } from ${dist('mocha-package.js')}\nconsole.log(JSON.stringify(missingMochaInternals(mochaAt(${JSON.stringify(join(project.dir, 'node_modules/mocha'))}))))\n`)
+    const result = await project.node([script])
+    expect(result.stderr).toBe('')
+    expect(JSON.parse(result.stdout.trim()), `Mocha ${version} lacks what packages/mocha/src/mocha-internals.ts relies on`).toEqual([])
   })
 
   it('reports the same passes, failures, pending tests and exit code as mocha --parallel (config, root hooks, global fixtures)', async ({ skip }) => {

@@ -1,5 +1,4 @@
-export { runMocha, exitCodeOf, type RunMochaOptions, type RunMochaResult } from './run.js'
-export { main } from './cli.js'
-export { splitIsolaneArgs, loadRunSettings, type RunModeOptions, type RunSettings, type SplitArgv } from './options.js'
+export { runMocha, type RunMochaOptions, type RunMochaResult } from './run.js'
+export type { RunModeOptions } from './options.js'
 export type { MochaAdapterErrorCode } from './errors.js'
-export type { MochaStats } from './_mocha.js'
+export type { MochaStats } from './mocha-internals.js'

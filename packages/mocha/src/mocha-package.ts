@@ -2,8 +2,9 @@
 // suite under the Mocha the project installed (a peer dependency), as its own `mocha` command
 // would: found from the working directory, as `npx mocha` finds it, else next to this package (a
 // peer dependency installed beside it). Mocha 12 renamed some of its modules from .js to .cjs;
-// `load()` takes either. Used by the host (_mocha.ts) and by every worker (entry/worker.ts), which
-// gets the directory from the host so that both run the same Mocha.
+// `load()` takes either. Used by the host (project-mocha.ts) and by every worker (entry/worker.ts), which
+// gets the directory from the host so that both run the same Mocha; which of its private modules
+// are loaded, and what is used of them, is mocha-internals.ts.
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { mochaNotInstalled, mochaVersionUnsupported } from './errors.js'

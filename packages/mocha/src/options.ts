@@ -6,7 +6,7 @@
 // `--shard=i/n` (Vitest's flag, not Mocha's) is taken out with them: which spec files this run takes.
 import { cpus } from 'node:os'
 import { createPlan, LEFTOVERS_MODES, type IsolationOptions, type LeftoversMode, type NamespaceKind } from '@isolane/core'
-import { isNodeFlag, loadOptions, unparseNodeFlags, type MochaArgs } from './_mocha.js'
+import { isNodeFlag, loadOptions, unparseNodeFlags, type MochaArgs } from './project-mocha.js'
 import { parseShard, type Shard } from './shard.js'
 import { badBooleanFlag, badFileTimeout, badKeep, badLeftovers, keepWithPid, configIsolationNotObject, configReuseWorkersNotBoolean, missingFlagValue, unknownIsolaneFlag } from './errors.js'
 

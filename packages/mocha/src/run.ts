@@ -1,7 +1,8 @@
 // The programmatic API: a Mocha run with every spec file in a fresh isolated worker. The command
 // line (cli.ts) is this plus Mocha's way of printing errors and exiting.
 import { createPlan, describeKept, describeNetworkAttempts, hiddenBy, type IsolationOptions, type LeftoversMode } from '@isolane/core'
-import { Mocha, collectFiles, normalizeRunOptions, prepareRunOptions, validateRunOptions, type MochaArgs, type MochaStats } from './_mocha.js'
+import { useRunnerClass } from './mocha-internals.js'
+import { Mocha, collectFiles, normalizeRunOptions, prepareRunOptions, validateRunOptions, type MochaArgs, type MochaStats } from './project-mocha.js'
 import { NETWORK_HOW_TO_ALLOW, noTestFiles, specFileHidden, unmatchedPatterns, watchUnsupported } from './errors.js'
 import { loadRunSettings } from './options.js'
 import { selectShard } from './shard.js'
@@ -81,7 +82,7 @@ export async function runMocha(options: RunMochaOptions = {}): Promise<RunMochaR
   try {
     const mocha = new Mocha(args)
     mocha.parallelMode(true)
-    mocha._runnerClass = isolaneRunnerClass(filePool, reuseWorkers)
+    useRunnerClass(mocha, isolaneRunnerClass(filePool, reuseWorkers))
     mocha.files = files
     const { failures, stats } = await new Promise<{ failures: number; stats: MochaStats }>((resolve) => {
       const runner = mocha.run((failures) => resolve({ failures, stats: runner.stats }))

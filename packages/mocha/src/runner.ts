@@ -6,7 +6,8 @@ import { basename, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createPlan, isIsolaneError, KEPT_KINDS, namespaceId, recordKept, type IsolationOptions, type KeptWorker, type LeftoversMode, type TestNetworkAttempt } from '@isolane/core'
 import { createPool, describeLeftovers, type IsolatedPool, type ProgressReport, type WorkerExitedError } from '@isolane/pool'
-import { BufferedWorkerPool, ParallelBufferedRunner, deserialize, mochaPackage, type BufferedPool, type MochaArgs, type ParallelBufferedRunnerClass, type SerializedWorkerResult } from './_mocha.js'
+import { runnerWithPool, type BufferedPool, type MochaArgs, type ParallelBufferedRunnerClass, type SerializedEvent, type SerializedWorkerResult } from './mocha-internals.js'
+import { BufferedWorkerPool, ParallelBufferedRunner, deserialize, mochaPackage } from './project-mocha.js'
 import type { FileProgress, SpecFileOutcome, SpecFileTask, StartWorkerTask } from './entry/worker.js'
 import { deadWorkerMessage, functionPluginInReusedWorkers, NETWORK_HOW_TO_ALLOW, workerExited, workerSetupFailed, type WorkerDeath } from './errors.js'
 
@@ -137,19 +138,7 @@ export class FileProgressLog {
  * (`Mocha#run`), so the pool travels in a class made for the run.
  */
 export function isolaneRunnerClass(filePool: SpecFilePool, reuseWorkers: boolean): ParallelBufferedRunnerClass {
-  return class IsolaneRunner extends ParallelBufferedRunner {
-    override run(...args: Parameters<InstanceType<ParallelBufferedRunnerClass>['run']>): unknown {
-      // ParallelBufferedRunner#run calls BufferedWorkerPool.create() synchronously, before its
-      // first await: the factory is swapped for exactly that call, and other runs are untouched.
-      const create = BufferedWorkerPool.create
-      BufferedWorkerPool.create = () => new MochaPoolShape(filePool, reuseWorkers)
-      try {
-        return super.run(...args)
-      } finally {
-        BufferedWorkerPool.create = create
-      }
-    }
-  }
+  return runnerWithPool(ParallelBufferedRunner, BufferedWorkerPool, () => new MochaPoolShape(filePool, reuseWorkers))
 }
 
 /** The shape of Mocha's BufferedWorkerPool, over an isolane pool. */
@@ -234,13 +223,6 @@ function recordKeptFile(file: string, kept: NonNullable<SpecFileOutcome['kept']>
 
 function isWorkerExit(error: unknown): error is WorkerExitedError {
   return isIsolaneError(error) && error.code === 'ISOLANE_WORKER_EXITED'
-}
-
-/** A serialized event as Mocha's worker sends it: `data` a runnable, with its id. */
-interface SerializedEvent {
-  readonly eventName: string
-  readonly data?: { readonly __mocha_id__?: string; readonly [key: string]: unknown }
-  readonly error?: unknown
 }
 
 /**

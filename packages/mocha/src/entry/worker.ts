@@ -10,6 +10,7 @@ import { createRequire } from 'node:module'
 import { resolve } from 'node:path'
 import { hostname } from 'node:os'
 import { reportNetworkAttempts, reportProgress } from '@isolane/pool/worker'
+import { workerMocha, type WorkerMocha } from '../mocha-internals.js'
 import { mochaAt } from '../mocha-package.js'
 
 // core's worker part is one CommonJS file: required, as an import would have Node's CommonJS
@@ -17,46 +18,14 @@ import { mochaAt } from '../mocha-package.js'
 type NetworkAttempt = import('@isolane/core/worker').NetworkAttempt
 const { holdNamespaces } = createRequire(import.meta.url)('@isolane/core/worker') as typeof import('@isolane/core/worker')
 
+let loaded: { dir: string; modules: WorkerMocha } | undefined
+
 /** The modules of the project's Mocha this worker uses: the one the host runs (its directory comes with each task). */
-interface WorkerMochaModules {
-  Mocha: (new (options: Record<string, unknown>) => WorkerMocha) & { interfaces: Record<string, unknown> }
-  PluginLoader: { create(options: { ignore: string[] }): PluginLoaderInstance }
-  requireOrImport(path: string): Promise<unknown>
-  SerializableEvent: { create(eventName: string, runnable: unknown, error?: unknown): { serialize(): unknown } }
-  validateLegacyPlugin(options: Record<string, unknown>, type: 'ui', map: Record<string, unknown>): void
-}
-
-function pluginLoaderOf(module: { PluginLoader?: WorkerMochaModules['PluginLoader'] } & WorkerMochaModules['PluginLoader']): WorkerMochaModules['PluginLoader'] {
-  return module.PluginLoader ?? module
-}
-
-let loaded: { dir: string; modules: WorkerMochaModules } | undefined
-
-function mochaModules(dir: string): WorkerMochaModules {
+function mochaModules(dir: string): WorkerMocha {
   if (loaded?.dir === dir) return loaded.modules
-  const mocha = mochaAt(dir)
-  const modules: WorkerMochaModules = {
-    Mocha: mocha.load('mocha'),
-    // Mocha 12: `export { PluginLoader }`; 10 and 11: `module.exports = PluginLoader`.
-    PluginLoader: pluginLoaderOf(mocha.load('plugin-loader')),
-    requireOrImport: mocha.load<Pick<WorkerMochaModules, 'requireOrImport'>>('nodejs/esm-utils').requireOrImport,
-    ...mocha.load<Pick<WorkerMochaModules, 'SerializableEvent'>>('nodejs/serializer'),
-    // Loaded only for a custom interface: run-helpers also loads Mocha's watch machinery.
-    validateLegacyPlugin: (...args) => mocha.load<Pick<WorkerMochaModules, 'validateLegacyPlugin'>>('cli/run-helpers').validateLegacyPlugin(...args),
-  }
+  const modules = workerMocha(mochaAt(dir))
   loaded = { dir, modules }
   return modules
-}
-
-interface PluginLoaderInstance {
-  load(module: unknown): boolean
-  finalize(): Promise<{ rootHooks?: unknown }>
-}
-
-interface WorkerMocha {
-  addFile(file: string): WorkerMocha
-  loadFilesAsync(): Promise<void>
-  run(callback: (result: unknown) => void): { on(event: string, listener: (runnable: unknown, error?: unknown) => void): unknown }
 }
 
 /**
@@ -82,10 +51,10 @@ const STREAMED_EVENTS = ['suite', 'suite end', 'test', 'pending', 'fail', 'pass'
 /** A file's events on their way to the host (see FileProgress): serialized as they happen, sent a test at a time. */
 class EventStream {
   readonly #file: string
-  readonly #events: WorkerMochaModules['SerializableEvent']
+  readonly #events: WorkerMocha['SerializableEvent']
   #batch: unknown[] = []
 
-  constructor(file: string, events: WorkerMochaModules['SerializableEvent']) {
+  constructor(file: string, events: WorkerMocha['SerializableEvent']) {
     this.#file = file
     this.#events = events
   }
@@ -135,7 +104,7 @@ export interface SpecFileOutcome {
  * run-helpers itself would also load Mocha's watch machinery (chokidar, glob), about 0.1 s of CPU
  * in every worker, and every spec file has a worker of its own. Global fixtures belong to the parent.
  */
-async function loadRequires(requires: unknown, { PluginLoader, requireOrImport }: WorkerMochaModules): Promise<{ rootHooks?: unknown }> {
+async function loadRequires(requires: unknown, { PluginLoader, requireOrImport }: WorkerMocha): Promise<{ rootHooks?: unknown }> {
   const loader = PluginLoader.create({ ignore: ['mochaGlobalSetup', 'mochaGlobalTeardown'] })
   for (const mod of Array.isArray(requires) ? (requires as string[]) : []) {
     // As Mocha: relative to the cwd when such a file exists, else a module name.
@@ -152,7 +121,7 @@ async function loadRequires(requires: unknown, { PluginLoader, requireOrImport }
  */
 let bootstrapped: Promise<{ rootHooks?: unknown }> | undefined
 
-function bootstrap(options: Record<string, unknown>, mocha: WorkerMochaModules): Promise<{ rootHooks?: unknown }> {
+function bootstrap(options: Record<string, unknown>, mocha: WorkerMocha): Promise<{ rootHooks?: unknown }> {
   if (bootstrapped) return bootstrapped
   // Mocha's pool numbers its workers from 0 in MOCHA_WORKER_ID; the isolane pool numbers every
   // worker it forks from 1 in ISOLANE_WORKER_ID. Tests that use Mocha's variable keep working.
