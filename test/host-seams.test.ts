@@ -10,6 +10,7 @@ import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { createVitest, version as vitestVersion } from 'vitest/node'
+import { JEST_CHECKED_VERSIONS, missingJestInternals } from '../packages/jest/src/jest-internals.js'
 import { MOCHA_CHECKED_VERSIONS, missingMochaInternals } from '../packages/mocha/src/mocha-internals.js'
 import { mochaAt } from '../packages/mocha/src/mocha-package.js'
 import { missingTinypoolInternals, TINYPOOL_CHECKED_VERSION, tinypoolVersion } from '../packages/pool/src/host/tinypool-internals.js'
@@ -19,6 +20,7 @@ const packages = join(import.meta.dirname, '../packages')
 const packageDir = (from: string, name: string) => dirname(createRequire(join(packages, from, 'package.json')).resolve(`${name}/package.json`))
 const versionAt = (dir: string) => (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string }).version
 const mochaDir = packageDir('mocha', 'mocha')
+const jestDir = packageDir('jest', 'jest')
 
 /** What a failed check says: the host, its version, what this file was checked against, and what is gone. */
 function gone(host: string, version: string, checked: readonly string[], file: string): string {
@@ -43,6 +45,10 @@ describe('the host internals isolane relies on, in the installed hosts', () => {
   it(`Mocha ${versionAt(mochaDir)}: mocha-internals.ts`, () => {
     const mocha = mochaAt(mochaDir)
     expect(missingMochaInternals(mocha), gone('Mocha', mocha.version, MOCHA_CHECKED_VERSIONS, 'packages/mocha/src/mocha-internals.ts')).toEqual([])
+  })
+
+  it(`Jest ${versionAt(jestDir)}: jest-internals.ts`, () => {
+    expect(missingJestInternals(join(packages, 'jest')), gone('Jest', versionAt(jestDir), JEST_CHECKED_VERSIONS, 'packages/jest/src/jest-internals.ts')).toEqual([])
   })
 })
 

@@ -1,3 +1,3 @@
-export { default, default as IsolaneJestRunner, FILE_OPTIONS_PRAGMA } from './runner.js'
-export { resolveRunnerOptions, type IsolaneJestOptions, type RunModeOptions, type RunnerSettings } from './options.js'
+export { default, default as IsolaneJestRunner } from './runner.js'
+export type { IsolaneJestOptions, RunModeOptions } from './options.js'
 export type { JestAdapterErrorCode } from './errors.js'

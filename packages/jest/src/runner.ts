@@ -8,7 +8,7 @@ import { basename, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chooseWay, createPlan, describeKept, describeNetworkAttempts, hiddenBy, isIsolaneError, KEPT_KINDS, mergeFileOptions, recordKept, type BindMount, type IsolationOptions, type IsolationPlan, type KeptWorker, type NamespaceKind, type TestNetworkAttempt } from '@isolane/core'
 import { createPool, describeLeftovers, type IsolatedPool, type ProgressReport, type WorkerExitedError } from '@isolane/pool'
-import { jestRunnerPath, requireBeside, type GlobalConfig, type SerializableError, type Test, type TestEvents, type TestRunnerContext, type TestWatcher } from './_jest.js'
+import { jestDocblock, jestRunnerPath, type GlobalConfig, type SerializableError, type Test, type TestEvents, type TestRunnerContext, type TestWatcher } from './jest-internals.js'
 import type { FileOutcome, FileProgress, KeptNamespaces, TestFileTask } from './entry/worker.js'
 import { cannotIsolate, deadWorkerMessage, fileHidden, invalidFileOptions, jestRunnerNotFound, NETWORK_HOW_TO_ALLOW, NETWORK_OPT_OUT, setupFailedMessage, type WorkerDeath } from './errors.js'
 import { resolveRunnerOptions, type RunnerSettings } from './options.js'
@@ -135,7 +135,7 @@ export default class IsolaneJestRunner {
 function fileOptionsPragma(jestRunner: string, path: string): string | undefined {
   const source = readFileSync(path, 'utf8')
   if (!source.includes(`@${FILE_OPTIONS_PRAGMA}`)) return undefined
-  const docblock = requireBeside(jestRunner)('jest-docblock') as { extract(source: string): string; parse(docblock: string): Record<string, string | string[]> }
+  const docblock = jestDocblock(jestRunner)
   const value = docblock.parse(docblock.extract(source))[FILE_OPTIONS_PRAGMA]
   return Array.isArray(value) ? value.join(' ') : value
 }

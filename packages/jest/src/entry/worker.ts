@@ -8,7 +8,7 @@
 import { createRequire } from 'node:module'
 import { hostname } from 'node:os'
 import { reportNetworkAttempts, reportProgress } from '@isolane/pool/worker'
-import type { GlobalConfig, ProjectConfig, SerializableError, TestResult } from '../_jest.js'
+import { loadJestForWorker, type GlobalConfig, type ProjectConfig, type SerializableError, type TestResult, type WorkerJest } from '../jest-internals.js'
 
 // core's worker part is one CommonJS file: required, as an import would have Node's CommonJS
 // lexer read all of it for its names (tens of ms of CPU in a worker's start, most of it compiling the lexer).
@@ -51,38 +51,17 @@ export interface KeptNamespaces {
   readonly workerId: number | undefined
 }
 
-interface JestRunnerModule {
-  default: new (globalConfig: GlobalConfig, context: Record<string, unknown>) => InBandRunner
-}
-
-interface InBandRunner {
-  runTests(tests: unknown[], watcher: { isInterrupted(): boolean }, options: { serial: true }): Promise<void>
-  on(event: string, listener: (payload: unknown[]) => unknown): () => void
-}
-
 // Jest numbers its workers from 1 in JEST_WORKER_ID, one number a slot, kept by the worker that
 // replaces another: tinypool's slots are numbered so (TINYPOOL_WORKER_ID).
 if (process.env.TINYPOOL_WORKER_ID !== undefined) process.env.JEST_WORKER_ID = process.env.TINYPOOL_WORKER_ID
 
 /** Jest's modules, from the jest-runner the host named, loaded once. */
-let jest: { runner: JestRunnerModule; createResolver(config: ProjectConfig, moduleMap: unknown): Promise<unknown> } | undefined
+let jest: WorkerJest | undefined
 /** The resolver of each project (config.id) this worker has run a file of. */
 const resolvers = new Map<string, Promise<unknown>>()
 
-function loadJest(jestRunner: string): NonNullable<typeof jest> {
-  if (jest) return jest
-  const require = createRequire(jestRunner)
-  const runner = require(jestRunner) as JestRunnerModule
-  const HasteMap = (require('jest-haste-map') as { default: { getStatic(config: ProjectConfig): { getModuleMapFromJSON(json: unknown): unknown } } }).default
-  const { preloadResolver } = require('jest-resolve') as { preloadResolver?: (resolver: unknown) => Promise<void> }
-  const Runtime = (require('jest-runtime') as { default: { createResolver(config: ProjectConfig, moduleMap: unknown): unknown } }).default
-  // As testWorker.js setup(): the module map from its JSON, the custom resolver loaded while awaiting is possible.
-  const createResolver = async (config: ProjectConfig, moduleMap: unknown) => {
-    const map = HasteMap.getStatic(config).getModuleMapFromJSON(moduleMap)
-    await preloadResolver?.(config.resolver)
-    return Runtime.createResolver(config, map)
-  }
-  return (jest = { runner, createResolver })
+function loadJest(jestRunner: string): WorkerJest {
+  return (jest ??= loadJestForWorker(jestRunner))
 }
 
 /** The file and test running now in this worker: what a network attempt is reported with. */
