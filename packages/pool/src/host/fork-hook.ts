@@ -4,6 +4,7 @@
 // through untouched, except the forks that carry an isolated pool's token in their environment
 // (the pool hands tinypool that env): those go to the pool, which forks inside an isolation window.
 // `syncBuiltinESMExports()` makes ESM importers such as tinypool see the replacement.
+// (tinypool-internals.ts lists this among what the pool relies on of tinypool, and checks it.)
 //
 // The replacement stays for the life of the process once installed: a destroyed pool's tinypool
 // can still fork from a promise chain, and such a fork must get a stand-in, not a plain child.

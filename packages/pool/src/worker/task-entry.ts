@@ -81,9 +81,9 @@ function leftBehind(envelope: TaskEnvelope): LeftProcess[] {
 }
 
 /**
- * tinypool's process entry sends a failed task's error as `{ ...error, name, stack, message }` (and
- * anything that is not an Error as a string), so the serialized form travels as own properties of
- * an Error; the host rebuilds the original error from them.
+ * tinypool's process entry (host/tinypool-internals.ts) sends a failed task's error as
+ * `{ ...error, name, stack, message }` (and anything that is not an Error as a string), so the
+ * serialized form travels as own properties of an Error; the host rebuilds the original error from them.
  */
 function carrier(error: unknown, left: readonly LeftProcess[] = []): Error {
   return Object.assign(new Error('isolane task error'), serializeTaskError(error), left.length > 0 ? { left } : {})
