@@ -1,3 +1,6 @@
+// The one error type of isolane, the registry of its codes (ERROR_CODES: code -> meaning, what to do)
+// and the factories shared by every package: a failed syscall as Node shows one, invalid options,
+// a bug. Why a syscall failed and how to fix it is told by syscall-explanations.ts.
 import { constants as osConstants } from 'node:os'
 import { getSystemErrorMap } from 'node:util'
 import { explainSyscallFailure, syscallMessage } from './syscall-explanations.js'
