@@ -1,4 +1,4 @@
-import { isIsolaneError } from '@isolane/core'
+import { asErrorCode, isIsolaneError, IsolaneError } from '@isolane/core'
 import pc from 'picocolors'
 
 /**
@@ -8,25 +8,32 @@ import pc from 'picocolors'
 export const EXIT_USAGE = 2
 export const EXIT_ISOLANE_FAILED = 125
 
-export class UsageError extends Error {
+/** ISOLANE_USAGE: the command line asks for what isolane cannot do; the message says what. */
+export class UsageError extends IsolaneError {
   override name = 'UsageError'
-  readonly code = 'ISOLANE_USAGE'
   /** The command whose usage it was, for the pointer to its help. */
   readonly command: string | undefined
 
   constructor(message: string, command?: string) {
-    super(message)
+    super('ISOLANE_USAGE', message)
     this.command = command
   }
 }
 
-/** `isolane run`'s command could not be started: 127 when it was not found, 126 when it could not run, as env(1) exits. */
-export class CommandNotRun extends Error {
+/**
+ * `isolane run`'s command could not be started: 127 when it was not found, 126 when it could not
+ * run, as env(1) exits. Its code is the errno name of the failed spawn, as Node's own error has it.
+ */
+export class CommandNotRun extends IsolaneError {
   override name = 'CommandNotRun'
   readonly status: 126 | 127
 
   constructor(command: string, errorCode: string | undefined) {
-    super(errorCode === 'ENOENT' ? `command not found: ${command}` : `cannot run ${command}: ${errorCode === 'EACCES' ? 'permission denied (not executable, or a directory)' : errorCode ?? 'unknown error'}`)
+    super(
+      asErrorCode(errorCode) ?? 'ISOLANE_INTERNAL',
+      errorCode === 'ENOENT' ? `command not found: ${command}` : `cannot run ${command}: ${errorCode === 'EACCES' ? 'permission denied (not executable, or a directory)' : errorCode ?? 'unknown error'}`,
+      { syscall: 'spawn' },
+    )
     this.status = errorCode === 'ENOENT' ? 127 : 126
   }
 }

@@ -4,7 +4,7 @@
 // leaves it the capabilities its user has outside: a normal user's none (root keeps root's, within
 // the user namespace). Only the main thread and the threads it makes later are stripped; V8's
 // platform threads, already started, keep theirs but never run the user's code or libuv's work.
-import { IsolaneError, isIsolaneError, serializeError, type SerializedIsolaneError } from './errors.js'
+import { internalError, IsolaneError, isIsolaneError, serializeError, type SerializedIsolaneError } from './errors.js'
 import type { NamespaceKind } from './kinds.js'
 import { koffiAddonPath, useKoffiAddon } from './libc/_ffi.js'
 import { clearAmbientCapabilities, dropCapabilities, execCommand, getCapabilities, inheritAsPlainFd, setCapabilities } from './libc/syscalls.js'
@@ -127,7 +127,7 @@ export const SETUP_FAILED_STATUS = 125
 
 /** Replaces this process with `command` (entry/exec.cts): stdio passed on as plain descriptors. */
 export function execInPlace([command, ...args]: readonly string[]): never {
-  if (command === undefined) throw new Error('isolane: no command to run')
+  if (command === undefined) throw internalError('isolane: no command to run')
   for (const fd of [0, 1, 2]) inheritAsPlainFd(fd)
   return execCommand(command, args)
 }

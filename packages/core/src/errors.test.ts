@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
-import { deserializeError, errnoName, isIsolaneError, serializeError, syscallError, type SerializedIsolaneError } from './errors.js'
+import { asErrorCode, deserializeError, ERROR_CODES, errnoName, invalidOptions, isIsolaneError, serializeError, syscallError, type SerializedIsolaneError } from './errors.js'
 
 describe('errors', () => {
   it('look like Node system errors when a syscall failed, and say what to do', () => {
@@ -28,5 +28,29 @@ describe('errors', () => {
   it('are recognised across realms by brand, not instanceof', () => {
     expect(isIsolaneError({ name: 'IsolaneError', code: 'X' })).toBe(true)
     expect(isIsolaneError(new Error('x'))).toBe(false)
+  })
+})
+
+describe('the registry of codes', () => {
+  it('gives every ISOLANE_* code a meaning, and what to do where that does not depend on the case', () => {
+    for (const [code, entry] of Object.entries(ERROR_CODES)) {
+      expect(code).toMatch(/^ISOLANE_[A-Z]+(_[A-Z]+)*$/)
+      expect(entry.meaning.length, code).toBeGreaterThan(20)
+      if ('fix' in entry) expect(entry.fix.length, code).toBeGreaterThan(5)
+    }
+  })
+
+  it('takes a code from another process only when it is registered or an errno name', () => {
+    expect(asErrorCode('ISOLANE_WORKER_EXITED')).toBe('ISOLANE_WORKER_EXITED')
+    expect(asErrorCode('EPERM')).toBe('EPERM')
+    expect(asErrorCode(errnoName(4095))).toBe('E4095')
+    expect(asErrorCode('ISOLANE_NO_SUCH_CODE')).toBeUndefined()
+    expect(asErrorCode('ERR_MOCHA_UNSUPPORTED')).toBeUndefined()
+    expect(asErrorCode(undefined)).toBeUndefined()
+  })
+
+  it('makes every invalid-options error with one factory, naming whose options', () => {
+    expect(invalidOptions('`x` is wrong', 'drop it')).toMatchObject({ code: 'ISOLANE_INVALID_OPTIONS', message: 'Invalid isolation options: `x` is wrong. To fix: drop it.', hint: 'drop it' })
+    expect(invalidOptions('`x` is wrong', 'drop it', 'Invalid pool options').message).toBe('Invalid pool options: `x` is wrong. To fix: drop it.')
   })
 })

@@ -1,5 +1,5 @@
 export { ALL_KINDS, DEFAULT_KINDS, NAMESPACE_KINDS, cloneFlags, isNamespaceKind, type NamespaceKind, type NamespaceKindInfo } from './kinds.js'
-export { IsolaneError, deserializeError, errnoName, isIsolaneError, serializeError, type IsolaneErrorCode, type SerializedIsolaneError } from './errors.js'
+export { ERROR_CODES, IsolaneError, asErrorCode, deserializeError, errnoName, internalError, invalidOptions, isIsolaneError, isIsolaneErrorCode, serializeError, type ErrorCode, type ErrorCodeMeaning, type IsolaneErrorCode, type SerializedIsolaneError, type SyscallErrorCode } from './errors.js'
 export { differingKinds, namespaceId, namespaceIds, namespacePath, sharesNamespace, type NamespaceIds, type NamespaceTarget } from './inspect.js'
 export { createPlan, describePlan, hiddenBy, hostnameOf, withOwnFilesVisible, FALLBACKS, WAY_CHOICES, type IsolationOptions, type IsolationPlan, type PlanContext, type SetupStep, type StepContext, type IsolanePlugin, type FunctionPlugin, type ModulePlugin, type BindMount, type IsolationWay, type WayChoice, type Fallback } from './plan.js'
 export { mergeFileOptions, shareKinds, type IsolaneFileOptions } from './file-options.js'

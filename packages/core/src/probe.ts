@@ -3,6 +3,7 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads'
+import type { ErrorCode } from './errors.js'
 import { entryPath } from './entry-path.js'
 import type { ProbeAnswer, ProbeThreadData, ProbeThreadMessage } from './entry/probe-kinds.js'
 import { ALL_KINDS, type NamespaceKind } from './kinds.js'
@@ -12,7 +13,7 @@ export interface KindProbe {
   readonly kind: NamespaceKind
   readonly usable: boolean
   /** The error code when it is not: 'EPERM', 'EINVAL', 'ISOLANE_USERNS_FROM_NODE', ... */
-  readonly code?: string
+  readonly code?: ErrorCode
   /** Why not and what to do, in a sentence or two. */
   readonly reason?: string
 }
@@ -44,7 +45,7 @@ export function probe(options: { fresh?: boolean } = {}): ProbeResult {
   return cached
 }
 
-export type IsolationVerdict = { ok: true } | { ok: false; kind: NamespaceKind; code: string; reason: string }
+export type IsolationVerdict = { ok: true } | { ok: false; kind: NamespaceKind; code: ErrorCode; reason: string }
 
 /** Whether every kind in `kinds` is usable; the reason of the first that is not. */
 export function canIsolate(kinds: readonly NamespaceKind[], result: ProbeResult = probe()): IsolationVerdict {
@@ -57,7 +58,7 @@ export function canIsolate(kinds: readonly NamespaceKind[], result: ProbeResult 
 
 /** The verdict for a kind found unusable. */
 export function refusedVerdict(k: KindProbe): IsolationVerdict {
-  return { ok: false, kind: k.kind, code: k.code ?? 'UNKNOWN', reason: k.reason ?? 'unknown' }
+  return { ok: false, kind: k.kind, code: k.code ?? 'ISOLANE_INTERNAL', reason: k.reason ?? 'unknown' }
 }
 
 function probeLinux(): ProbeResult {

@@ -8,8 +8,9 @@
 import { spawnSync } from 'node:child_process'
 import { accessSync, constants as fsConstants, readFileSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
+import type { IsolaneErrorCode } from './errors.js'
 import type { NamespaceKind } from './kinds.js'
-import { SECCOMP_FIX } from './_messages.js'
+import { SECCOMP_FIX } from './syscall-explanations.js'
 import { isLinux } from './platform.js'
 
 export const LAUNCHER = 'unshare'
@@ -56,7 +57,7 @@ function lookUp(command: string): string | undefined {
 export interface UserNamespaceAnswer {
   readonly usable: boolean
   /** When not: ISOLANE_LAUNCHER_MISSING, ISOLANE_USERNS_DISABLED, ISOLANE_USERNS_RESTRICTED, ISOLANE_SECCOMP, ISOLANE_NODE_TOO_OLD, ISOLANE_USERNS_REFUSED, ISOLANE_NOT_LINUX. */
-  readonly code?: string
+  readonly code?: IsolaneErrorCode
   /** What failed and why, in a sentence. */
   readonly reason?: string
   /** What to do about it. */

@@ -3,12 +3,16 @@
 // `isIsolaneError()`); core's and the pool's errors (EPERM, ISOLANE_USERNS_RESTRICTED, ...) are
 // wrapped, never restated. A file that could not finish fails with a message on the file, as Jest
 // shows any file whose run failed.
-import { IsolaneError, signalCause, type NamespaceKind } from '@isolane/core'
+import { invalidOptions, IsolaneError, signalCause, type IsolaneErrorCode, type NamespaceKind } from '@isolane/core'
 
-export type JestAdapterErrorCode = 'ISOLANE_INVALID_OPTIONS' | 'ISOLANE_JEST_NOT_FOUND'
+/** Codes of the Jest adapter's own failures, as core's registry (ERROR_CODES) has them. */
+export type JestAdapterErrorCode = Extract<IsolaneErrorCode, 'ISOLANE_INVALID_OPTIONS' | 'ISOLANE_JEST_NOT_FOUND'>
 
 /** How to set the runner's options, said in fixes. */
 const WHERE_OPTIONS = "`runner: ['@isolane/jest', { ... }]` in the Jest config"
+
+/** How the runner's invalid options are named, with core's invalidOptions(). */
+const RUNNER_OPTIONS = `@isolane/jest: invalid runner options (${WHERE_OPTIONS})`
 
 function adapterError(code: JestAdapterErrorCode, what: string, fix: string, cause?: unknown): IsolaneError {
   return withoutFrames(new IsolaneError(code, `${what}. To fix: ${fix}.`, { hint: fix, cause }))
@@ -28,39 +32,47 @@ export function cannotIsolate(kinds: readonly NamespaceKind[], reason: IsolaneEr
   )
 }
 
-export function invalidRunnerOptions(detail: string): IsolaneError {
-  return withoutFrames(new IsolaneError('ISOLANE_INVALID_OPTIONS', `@isolane/jest: invalid runner options (${WHERE_OPTIONS}): ${detail}`, { hint: `correct the options in ${WHERE_OPTIONS}` }))
+/** The runner's options are invalid: `what`, and what to write instead. */
+function badRunnerOption(what: string, fix: string): IsolaneError {
+  return withoutFrames(invalidOptions(what, fix, RUNNER_OPTIONS))
+}
+
+/** Core refused the isolation options given to the runner: its message (`reason`), said as the runner's. */
+export function invalidRunnerOptions(reason: string): IsolaneError {
+  return withoutFrames(new IsolaneError('ISOLANE_INVALID_OPTIONS', `${RUNNER_OPTIONS}: ${reason}`, { hint: `correct the options in ${WHERE_OPTIONS}` }))
 }
 
 export function notAnObject(value: unknown): IsolaneError {
-  return invalidRunnerOptions(`expected an object, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}. To fix: write for example \`runner: ['@isolane/jest', { hostname: 'w-{workerId}' }]\`.`)
+  return badRunnerOption(`expected an object, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`, "write for example `runner: ['@isolane/jest', { hostname: 'w-{workerId}' }]`")
 }
 
 export function badReuseWorkers(value: unknown): IsolaneError {
-  return invalidRunnerOptions(
-    `\`reuseWorkers\` must be true or false, not ${JSON.stringify(value) ?? String(value)}. To fix: write \`reuseWorkers: false\` for a fresh worker per file, or leave it out to run several files in each worker (as Jest does), renewed between files.`,
+  return badRunnerOption(
+    `\`reuseWorkers\` must be true or false, not ${JSON.stringify(value) ?? String(value)}`,
+    'write `reuseWorkers: false` for a fresh worker per file, or leave it out to run several files in each worker (as Jest does), renewed between files',
   )
 }
 
 export function badLeftovers(value: unknown): IsolaneError {
-  return invalidRunnerOptions(`\`leftovers\` must be stop, fail or keep, not ${JSON.stringify(value)}. To fix: use stop (the default: stopped, with a warning naming the file), fail (the file fails too) or keep.`)
+  return badRunnerOption(`\`leftovers\` must be stop, fail or keep, not ${JSON.stringify(value)}`, 'use stop (the default: stopped, with a warning naming the file), fail (the file fails too) or keep')
 }
 
 export function badFileTimeout(value: unknown): IsolaneError {
-  return invalidRunnerOptions(`\`fileTimeout\` must be a number of milliseconds, 0 for no limit; got ${JSON.stringify(value)}. To fix: give for example \`fileTimeout: 60000\`, or leave it out.`)
+  return badRunnerOption(`\`fileTimeout\` must be a number of milliseconds, 0 for no limit; got ${JSON.stringify(value)}`, 'give for example `fileTimeout: 60000`, or leave it out')
 }
 
 export function badReportNetworkAttempts(value: unknown): IsolaneError {
-  return invalidRunnerOptions(`\`reportNetworkAttempts\` must be true or false, not ${JSON.stringify(value) ?? String(value)}. To fix: write \`reportNetworkAttempts: false\` to leave the notes and the list out, or leave it out.`)
+  return badRunnerOption(`\`reportNetworkAttempts\` must be true or false, not ${JSON.stringify(value) ?? String(value)}`, 'write `reportNetworkAttempts: false` to leave the notes and the list out, or leave it out')
 }
 
 export function badKeep(value: unknown): IsolaneError {
-  return invalidRunnerOptions(`\`keep\` must be never or on-failure, not ${JSON.stringify(value)}. To fix: use \`keep: 'on-failure'\` to keep a failed file's worker for \`isolane enter\`, or leave it out.`)
+  return badRunnerOption(`\`keep\` must be never or on-failure, not ${JSON.stringify(value)}`, "use `keep: 'on-failure'` to keep a failed file's worker for `isolane enter`, or leave it out")
 }
 
 export function keepWithPid(): IsolaneError {
-  return invalidRunnerOptions(
-    "`keep: 'on-failure'` keeps a failed worker's namespaces through a process left in them, and with the pid kind every process of a worker ends with it. To fix: leave pid out of `namespaces` while you keep workers, or leave `keep` out.",
+  return badRunnerOption(
+    "`keep: 'on-failure'` keeps a failed worker's namespaces through a process left in them, and with the pid kind every process of a worker ends with it",
+    'leave pid out of `namespaces` while you keep workers, or leave `keep` out',
   )
 }
 
@@ -72,8 +84,9 @@ export const NETWORK_HOW_TO_ALLOW =
 export const NETWORK_OPT_OUT = `\`reportNetworkAttempts: false\` in ${WHERE_OPTIONS}`
 
 export function functionPluginInReusedWorkers(name: string): IsolaneError {
-  return invalidRunnerOptions(
-    `isolation plugin "${name}" is a function: workers reused across files renew their isolation themselves before each file, and a function cannot be sent to them. To fix: give the plugin as a module, \`{ name: "${name}", module: "/abs/path/plugin.cjs" }\` exporting \`setup(context)\` (a Jest config is data: a module is also the only form it can hold), or set \`reuseWorkers: false\`.`,
+  return badRunnerOption(
+    `isolation plugin "${name}" is a function: workers reused across files renew their isolation themselves before each file, and a function cannot be sent to them`,
+    `give the plugin as a module, \`{ name: "${name}", module: "/abs/path/plugin.cjs" }\` exporting \`setup(context)\` (a Jest config is data: a module is also the only form it can hold), or set \`reuseWorkers: false\``,
   )
 }
 
@@ -88,10 +101,12 @@ export function invalidFileOptions(file: string, detail: string, cause: unknown)
 }
 
 export function fileHidden(file: string, tmpfs: string): IsolaneError {
-  return adapterError(
-    'ISOLANE_INVALID_OPTIONS',
-    `@isolane/jest: the test file ${file} is under ${tmpfs}, where every worker gets a fresh, empty tmpfs, so no worker could load it`,
-    `move the project out of ${tmpfs}, or show its directory to the workers with \`binds: [{ source: dir, target: dir }]\` in ${WHERE_OPTIONS}, or set \`tmpfs\` without ${tmpfs}`,
+  return withoutFrames(
+    invalidOptions(
+      `the test file ${file} is under ${tmpfs}, where every worker gets a fresh, empty tmpfs, so no worker could load it`,
+      `move the project out of ${tmpfs}, or show its directory to the workers with \`binds: [{ source: dir, target: dir }]\` in ${WHERE_OPTIONS}, or set \`tmpfs\` without ${tmpfs}`,
+      '@isolane/jest',
+    ),
   )
 }
 

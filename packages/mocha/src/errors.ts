@@ -1,14 +1,13 @@
 // Every failure of the adapter's own that a user can meet is built here: what failed, why, what to
 // do. They are IsolaneErrors (recognise them with `isIsolaneError()`), with ISOLANE_MOCHA_* codes.
 // Mocha's own errors (ERR_MOCHA_*) pass through unchanged, with Mocha's messages.
-import { IsolaneError, signalCause } from '@isolane/core'
+import { invalidOptions, IsolaneError, signalCause, type IsolaneErrorCode } from '@isolane/core'
 
-export type MochaAdapterErrorCode =
-  | 'ISOLANE_MOCHA_USAGE'
-  | 'ISOLANE_MOCHA_UNSUPPORTED'
-  | 'ISOLANE_MOCHA_NO_FILES'
-  | 'ISOLANE_MOCHA_WORKER_EXITED'
-  | 'ISOLANE_MOCHA_SETUP_FAILED'
+/** Codes of the adapter's own failures, as core's registry (ERROR_CODES) has them. */
+export type MochaAdapterErrorCode = Extract<IsolaneErrorCode, `ISOLANE_MOCHA_${string}`>
+
+/** How the adapter's invalid options are named, with core's invalidOptions(). */
+const MOCHA_OPTIONS = 'Invalid isolane-mocha options'
 
 const ISOLANE_FLAGS = '--isolane-namespaces, --isolane-hostname, --isolane-tmpfs, --isolane-loopback, --isolane-no-loopback, --isolane-mqueue, --isolane-reuse-workers, --isolane-no-reuse-workers, --isolane-leftovers, --isolane-file-timeout, --isolane-report-network-attempts, --isolane-keep, --isolane-way, --isolane-fallback'
 
@@ -157,16 +156,18 @@ export function keepWithPid(): IsolaneError {
 
 
 export function badLeftovers(value: unknown): IsolaneError {
-  const fix = 'use stop (the default: stopped, with a warning naming the file), fail (the file fails too) or keep'
-  return new IsolaneError('ISOLANE_INVALID_OPTIONS', `The leftovers option (--isolane-leftovers, \`isolane.leftovers\`) must be stop, fail or keep, not ${JSON.stringify(value)}. To fix: ${fix}.`, { hint: fix })
+  return invalidOptions(
+    `the leftovers option (--isolane-leftovers, \`isolane.leftovers\`) must be stop, fail or keep, not ${JSON.stringify(value)}`,
+    'use stop (the default: stopped, with a warning naming the file), fail (the file fails too) or keep',
+    MOCHA_OPTIONS,
+  )
 }
 
 export function functionPluginInReusedWorkers(name: string): IsolaneError {
-  const fix = `give the plugin as a module, \`{ name: "${name}", module: "/abs/path/plugin.js" }\` exporting \`setup(context)\`, or run a fresh worker per file (--isolane-no-reuse-workers, \`reuseWorkers: false\`)`
-  return new IsolaneError(
-    'ISOLANE_INVALID_OPTIONS',
-    `Isolation plugin "${name}" is a function: workers reused across files renew their isolation themselves before each file, and a function cannot be sent to them. To fix: ${fix}.`,
-    { hint: fix },
+  return invalidOptions(
+    `isolation plugin "${name}" is a function: workers reused across files renew their isolation themselves before each file, and a function cannot be sent to them`,
+    `give the plugin as a module, \`{ name: "${name}", module: "/abs/path/plugin.js" }\` exporting \`setup(context)\`, or run a fresh worker per file (--isolane-no-reuse-workers, \`reuseWorkers: false\`)`,
+    MOCHA_OPTIONS,
   )
 }
 

@@ -4,7 +4,7 @@
 // runs file after file as Mocha's own workers do.
 import { basename, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { createPlan, isIsolaneError, KEPT_KINDS, namespaceId, recordKept, type IsolationOptions, type KeptWorker, type LeftoversMode, type TestNetworkAttempt } from '@isolane/core'
+import { createPlan, isIsolaneError, KEPT_KINDS, namespaceId, recordKept, type IsolaneErrorCode, type IsolationOptions, type KeptWorker, type LeftoversMode, type TestNetworkAttempt } from '@isolane/core'
 import { createPool, describeLeftovers, type IsolatedPool, type ProgressReport, type WorkerExitedError } from '@isolane/pool'
 import { runnerWithPool, type BufferedPool, type MochaArgs, type ParallelBufferedRunnerClass, type SerializedEvent, type SerializedWorkerResult } from './mocha-internals.js'
 import { BufferedWorkerPool, ParallelBufferedRunner, deserialize, mochaPackage } from './project-mocha.js'
@@ -245,7 +245,7 @@ function resultUpToDeath(reported: readonly unknown[], death: WorkerDeath): Seri
   if (!running?.data) return undefined
   const message = deadWorkerMessage(death)
   const test = { ...running.data, state: 'failed' }
-  const error = { __type: 'Error', name: 'IsolaneError', code: 'ISOLANE_MOCHA_WORKER_EXITED', message, stack: `IsolaneError: ${message}` }
+  const error = { __type: 'Error', name: 'IsolaneError', code: 'ISOLANE_MOCHA_WORKER_EXITED' satisfies IsolaneErrorCode, message, stack: `IsolaneError: ${message}` }
   const ending: SerializedEvent[] = [{ eventName: 'fail', data: test, error }, { eventName: 'test end', data: test }, ...openSuites.reverse().map((suite) => ({ eventName: 'suite end', data: suite.data }))]
   return { __type: 'SerializableWorkerResult', failureCount: failures + 1, events: [...events, ...ending] } as unknown as SerializedWorkerResult
 }

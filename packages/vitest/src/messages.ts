@@ -1,5 +1,6 @@
-// Every message the Vitest adapter shows is built here: what failed, why, what to do.
-import { signalCause, type NamespaceKind } from '@isolane/core'
+// Every message the Vitest adapter shows is built here, and every error of its own: what failed,
+// why, what to do. The errors are IsolaneErrors with codes of core's registry.
+import { internalError, invalidOptions, IsolaneError, isIsolaneError, signalCause, type NamespaceKind } from '@isolane/core'
 
 export const POOL_NAME = 'isolane'
 
@@ -11,11 +12,22 @@ export function cannotIsolateMessage(kinds: readonly NamespaceKind[], reason: st
   )
 }
 
-export function fileOptionsMessage(file: string, detail: string): string {
-  return `isolane: the isolation options for ${file} are invalid: ${detail}`
+/** How the pool's and the environment's invalid options are named, with core's invalidOptions(). */
+const POOL_OPTIONS = 'isolane pool'
+const ENVIRONMENT_OPTIONS = 'isolane environment'
+
+/** The options for `file` (the pool's merged with its environment's) were refused: core's error (`cause`), which names the option. */
+export function invalidFileOptions(file: string, cause: unknown): IsolaneError {
+  const detail = cause instanceof Error ? cause.message : String(cause)
+  return new IsolaneError(isIsolaneError(cause) ? cause.code : 'ISOLANE_INVALID_OPTIONS', `isolane: the isolation options for ${file} are invalid: ${detail}`, { hint: isIsolaneError(cause) ? cause.hint : undefined, cause })
 }
 
-export function environmentCannotMessage(kinds: readonly NamespaceKind[], where: string): string {
+/** The environment, inside a running worker thread, was asked for kinds only a fresh process can enter. */
+export function kindsNeedPool(kinds: readonly NamespaceKind[], where: string): IsolaneError {
+  return new IsolaneError('ISOLANE_KIND_NEEDS_POOL', environmentCannotMessage(kinds, where), { hint: 'use the isolane pool, or ask the environment for net, uts and ipc only' })
+}
+
+function environmentCannotMessage(kinds: readonly NamespaceKind[], where: string): string {
   return (
     `isolane environment: ${kinds.join(', ')} cannot be isolated from inside ${where}. ` +
     'A running worker can only move its own thread into fresh net, uts and ipc namespaces: a mount namespace made there would give the thread ' +
@@ -32,8 +44,8 @@ export function environmentNote(where: string): string {
   )
 }
 
-export function notIsolatedBug(kind: NamespaceKind, pid: number): string {
-  return `isolane pool: the worker ${pid} was forked inside an isolation window but shares the ${kind} namespace of Vitest's process. This is a bug in isolane: please report it.`
+export function notIsolated(kind: NamespaceKind, pid: number): IsolaneError {
+  return internalError(`isolane pool: the worker ${pid} was forked inside an isolation window but shares the ${kind} namespace of Vitest's process`)
 }
 
 export function environmentWithoutPrivilegeMessage(reason: string, where: string): string {
@@ -97,8 +109,17 @@ export function deathMessages(death: WorkerDeath): { file(running: string | unde
   }
 }
 
-export function fileTimeoutMessage(value: unknown): string {
-  return `isolane pool: \`fileTimeout\` must be a number of milliseconds greater than 0 (or 0 for no limit), got ${JSON.stringify(value)}. To fix: give for example \`fileTimeout: 60_000\`, or leave it out.`
+export function badLeftovers(value: unknown): IsolaneError {
+  return invalidOptions(`\`leftovers\` must be "stop", "fail" or "keep", got ${JSON.stringify(value)}`, 'use "stop" (the default), "fail" or "keep"', POOL_OPTIONS)
+}
+
+export function badFileTimeout(value: unknown): IsolaneError {
+  return invalidOptions(`\`fileTimeout\` must be a number of milliseconds greater than 0 (or 0 for no limit), got ${JSON.stringify(value)}`, 'give for example `fileTimeout: 60_000`, or leave it out', POOL_OPTIONS)
+}
+
+/** `reportNetworkAttempts` is an option of the pool and, per file, of the environment. */
+export function badReportNetworkAttempts(value: unknown, of: 'pool' | 'environment'): IsolaneError {
+  return invalidOptions(`\`reportNetworkAttempts\` must be true or false, got ${JSON.stringify(value)}`, 'leave it out (true), or set false', of === 'pool' ? POOL_OPTIONS : ENVIRONMENT_OPTIONS)
 }
 
 /** Added to the error of a test that tried to reach outside its worker's network: how to allow it. */
@@ -107,12 +128,16 @@ export const NETWORK_HOW_TO_ALLOW =
   'or make the name resolve to an address the worker can reach with a host entry plugin (isolane({ plugins }))'
 
 
-export function keepMessage(value: unknown): string {
-  return `isolane pool: \`keep\` must be "never" or "on-failure", got ${JSON.stringify(value)}. To fix: use "on-failure" to keep a failed file's worker for \`isolane enter\`, or leave it out.`
+export function badKeep(value: unknown): IsolaneError {
+  return invalidOptions(`\`keep\` must be "never" or "on-failure", got ${JSON.stringify(value)}`, "use \"on-failure\" to keep a failed file's worker for `isolane enter`, or leave it out", POOL_OPTIONS)
 }
 
-export function keepWithPidMessage(): string {
-  return "isolane pool: `keep: 'on-failure'` keeps a failed worker's namespaces through a process left in them, and with the pid kind every process of a worker ends with it. To fix: leave `pid` out of `namespaces` while you keep workers, or leave `keep` out."
+export function keepWithPid(): IsolaneError {
+  return invalidOptions(
+    "`keep: 'on-failure'` keeps a failed worker's namespaces through a process left in them, and with the pid kind every process of a worker ends with it",
+    'leave `pid` out of `namespaces` while you keep workers, or leave `keep` out',
+    POOL_OPTIONS,
+  )
 }
 
 /** The Vitest versions the adapter is checked against (test/vitest-versions.test.ts): the peer range. */

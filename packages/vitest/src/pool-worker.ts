@@ -6,7 +6,7 @@ import { basename, relative, resolve } from 'node:path'
 import type { Writable } from 'node:stream'
 import { chooseWay, createPlan, entryPath, forkIn, hostnameOf, koffiAddonPath, IsolaneError, isSetupFailedMessage, namespaceId, namespaceIds, notSendable, recordKept, KEPT_KINDS, SETUP_FAILED_KEY, SETUP_FAILED_STATUS, type KeptWorker, type IsolationOptions, type IsolationPlan, type LaunchWay, type LeftoversMode } from '@isolane/core'
 import type { PoolOptions, PoolWorker, TestProject, WorkerRequest } from 'vitest/node'
-import { cannotIsolateMessage, deathMessages, NETWORK_HOW_TO_ALLOW, fileOptionsMessage, functionPluginWithoutIsolateMessage, notIsolatedBug, POOL_NAME, type WorkerDeath } from './messages.js'
+import { cannotIsolateMessage, deathMessages, NETWORK_HOW_TO_ALLOW, invalidFileOptions, functionPluginWithoutIsolateMessage, notIsolated, POOL_NAME, type WorkerDeath } from './messages.js'
 import { isAgentReply, isFileRequest, type AgentRequest, type TestNetworkAttempt } from './agent-protocol.js'
 import { runFiles, type BetweenFiles, type WorkerChannel } from './between-files.js'
 import { HANDOFF_VARIABLE, type WorkerHandoff } from './handoff.js'
@@ -213,7 +213,7 @@ export class IsolanePoolWorker implements PoolWorker {
     // A child started privileged is in its namespaces from the fork on; one started through a user
     // namespace gets there on its own, and the environment checks it from inside.
     if (child.pid === undefined || this.#way !== 'privileged') return
-    for (const kind of kinds) if (namespaceId(child.pid, kind) === namespaceId('self', kind)) throw new Error(notIsolatedBug(kind, child.pid))
+    for (const kind of kinds) if (namespaceId(child.pid, kind) === namespaceId('self', kind)) throw notIsolated(kind, child.pid)
   }
 
   async stop(): Promise<void> {
@@ -263,7 +263,7 @@ export class IsolanePoolWorker implements PoolWorker {
     // Whatever waits for this worker's answers waits no more, stopped on purpose or not.
     const waiters = this.#waiters
     this.#waiters = []
-    for (const waiter of waiters) waiter.reject(new Error('the worker exited'))
+    for (const waiter of waiters) waiter.reject(new IsolaneError('ISOLANE_WORKER_EXITED', 'the worker exited'))
     if (this.#stopping) {
       // Asked to stop, it ended without saying so: Vitest, which waits for that, is told.
       if (!this.#stopped) this.#dispatch({ __vitest_worker_response__: true, type: 'stopped' })
@@ -322,7 +322,7 @@ export class IsolanePoolWorker implements PoolWorker {
         }
         this.#process().send(message)
       },
-      next: <T>(match: (message: unknown) => message is T) => new Promise<T>((resolve, reject) => (this.#child ? this.#waiters.push({ match, resolve, reject }) : reject(new Error('the worker exited')))),
+      next: <T>(match: (message: unknown) => message is T) => new Promise<T>((resolve, reject) => (this.#child ? this.#waiters.push({ match, resolve, reject }) : reject(new IsolaneError('ISOLANE_WORKER_EXITED', 'the worker exited')))),
       alive: () => this.#alive(),
       retire: () => this.#retire(),
       // A worker Vitest stopped (a cancelled run) fails nothing: Vitest reports what it cancelled.
@@ -347,7 +347,7 @@ export class IsolanePoolWorker implements PoolWorker {
   }
 
   #process(): ChildProcess {
-    if (!this.#child) throw new Error('isolane pool: the worker process was torn down or never started. This is a bug in isolane: please report it with your Vitest version.')
+    if (!this.#child) throw new IsolaneError('ISOLANE_INTERNAL', 'isolane pool: the worker process was torn down or never started. This is a bug in isolane: please report it with your Vitest version.')
     return this.#child
   }
 }
@@ -360,8 +360,7 @@ function planFor({ environment, project, distPath }: PoolOptions, poolIsolation:
     options = mergeFileOptions(poolIsolation, fileOptionsOf(environment, project.config.environmentOptions as Record<string, unknown> | undefined))
     plan = createPlan(options, { workerId })
   } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error)
-    throw new Error(fileOptionsMessage(`a worker of project "${project.name || project.config.root}" (environment ${JSON.stringify(environment)})`, detail), { cause: error })
+    throw invalidFileOptions(`a worker of project "${project.name || project.config.root}" (environment ${JSON.stringify(environment)})`, error)
   }
   const tmpfs = plan.steps.flatMap((step) => (step.op === 'tmpfs' ? [step.path] : []))
   if (tmpfs.length === 0) return plan

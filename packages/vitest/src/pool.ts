@@ -2,7 +2,7 @@
 // or the machine is found here, when the config loads, before any worker starts.
 import { announceOnce, chooseWay, createPlan, describeKept, describeNetworkAttempts, IsolaneError, LEFTOVERS_MODES, type IsolationOptions, type KeptWorker, type LeftoversMode, type TestNetworkAttempt } from '@isolane/core'
 import { version as vitestVersion, type PoolOptions, type PoolRunnerInitializer, type PoolWorker, type TestProject } from 'vitest/node'
-import { cannotIsolateMessage, fileTimeoutMessage, keepMessage, keepWithPidMessage, NETWORK_HOW_TO_ALLOW, POOL_NAME, vitestVersionMessage } from './messages.js'
+import { badFileTimeout, badKeep, badLeftovers, badReportNetworkAttempts, cannotIsolateMessage, keepWithPid, NETWORK_HOW_TO_ALLOW, POOL_NAME, vitestVersionMessage } from './messages.js'
 import { IsolanePoolWorker } from './pool-worker.js'
 
 /** What a run's workers report for its end: what tests tried to reach outside their network, what was kept. Said once, when Vitest closes. */
@@ -60,14 +60,13 @@ export interface IsolanePoolOptions extends IsolationOptions {
  */
 export function isolane({ leftovers = 'stop', fileTimeout = 0, reportNetworkAttempts = true, keep = 'never', ...options }: IsolanePoolOptions = {}): PoolRunnerInitializer {
   checkVitestVersion(vitestVersion)
-  if (!LEFTOVERS_MODES.includes(leftovers))
-    throw new IsolaneError('ISOLANE_INVALID_OPTIONS', `isolane pool: \`leftovers\` must be "stop", "fail" or "keep", got ${JSON.stringify(leftovers)}. To fix: use "stop" (the default), "fail" or "keep".`, { hint: 'use "stop", "fail" or "keep"' })
-  if (typeof fileTimeout !== 'number' || !Number.isFinite(fileTimeout) || fileTimeout < 0) throw new IsolaneError('ISOLANE_INVALID_OPTIONS', fileTimeoutMessage(fileTimeout), { hint: 'give a number of milliseconds' })
-  if (typeof reportNetworkAttempts !== 'boolean') throw new IsolaneError('ISOLANE_INVALID_OPTIONS', `isolane pool: \`reportNetworkAttempts\` must be true or false, got ${JSON.stringify(reportNetworkAttempts)}. To fix: leave it out (true), or set false.`, { hint: 'use true or false' })
-  if (keep !== 'never' && keep !== 'on-failure') throw new IsolaneError('ISOLANE_INVALID_OPTIONS', keepMessage(keep), { hint: 'use "on-failure" or leave it out' })
+  if (!LEFTOVERS_MODES.includes(leftovers)) throw badLeftovers(leftovers)
+  if (typeof fileTimeout !== 'number' || !Number.isFinite(fileTimeout) || fileTimeout < 0) throw badFileTimeout(fileTimeout)
+  if (typeof reportNetworkAttempts !== 'boolean') throw badReportNetworkAttempts(reportNetworkAttempts, 'pool')
+  if (keep !== 'never' && keep !== 'on-failure') throw badKeep(keep)
   // Validated once with a sample worker id, so that a bad hostname template fails here too.
   const plan = createPlan(options, { workerId: 1 })
-  if (keep === 'on-failure' && plan.kinds.includes('pid')) throw new IsolaneError('ISOLANE_INVALID_OPTIONS', keepWithPidMessage(), { hint: 'leave pid out, or keep out' })
+  if (keep === 'on-failure' && plan.kinds.includes('pid')) throw keepWithPid()
   // The way the workers' namespaces are made here: as root in the pool's own window, else in a
   // user namespace of each worker's own; where neither works, refused now (or said, with fallback: 'none').
   const verdict = chooseWay(plan)

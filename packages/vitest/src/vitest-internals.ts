@@ -9,6 +9,7 @@
 // missingVitestInternals() checks a live instance: test/host-seams.test.ts fails loudly, naming
 // the version and what is missing, when the workspace's Vitest no longer has one of them,
 // test/packed-packages.test.ts when Vitest 5 does.
+import { internalError } from '@isolane/core'
 import type { TestProject } from 'vitest/node'
 
 /** A test or suite of Vitest's runner, as much of it as the pool reads and writes. */
@@ -94,7 +95,7 @@ export async function failUnfinishedFiles(project: TestProject, paths: readonly 
     if (!file) {
       vitest.state.clearFiles(project, [path])
       file = fileTaskOf(project, path)
-      if (!file) throw new Error(`Vitest registered no task for ${path}`)
+      if (!file) throw internalError(`Vitest registered no task for ${path}`)
       await vitest._testRun.enqueued(project, file)
     }
     const update: TaskUpdate[] = []

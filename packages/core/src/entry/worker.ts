@@ -4,6 +4,7 @@
 // it without Node's ESM loader, which for all of core's modules through require(esm) cost each
 // worker about 30 ms of CPU at its start.
 export { adoptOrphans, stopLeftovers, type LeftoverProcess } from '../leftovers.js'
+export { internalError, IsolaneError } from '../errors.js'
 export { prepareRenewal, renewIsolation } from '../renewal.js'
 export { holdNamespaces } from '../kept.js'
 export { useKoffiAddon } from '../libc/_ffi.js'

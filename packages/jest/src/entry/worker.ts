@@ -13,7 +13,7 @@ import { loadJestForWorker, type GlobalConfig, type ProjectConfig, type Serializ
 // core's worker part is one CommonJS file: required, as an import would have Node's CommonJS
 // lexer read all of it for its names (tens of ms of CPU in a worker's start, most of it compiling the lexer).
 type NetworkAttempt = import('@isolane/core/worker').NetworkAttempt
-const { holdNamespaces } = createRequire(import.meta.url)('@isolane/core/worker') as typeof import('@isolane/core/worker')
+const { holdNamespaces, IsolaneError } = createRequire(import.meta.url)('@isolane/core/worker') as typeof import('@isolane/core/worker')
 
 /** The task the host sends for one test file. */
 export interface TestFileTask {
@@ -103,7 +103,7 @@ export default async function runTestFile(task: TestFileTask): Promise<FileOutco
   const done = inBand.runTests([test], { isInterrupted: () => false }, { serial: true })
   process.env.JEST_WORKER_ID = jestWorkerId
   await done
-  if (!outcome) throw new Error(`@isolane/jest: Jest's runner ended without a result for ${path}. This is a bug in isolane: please report it with your Jest version.`)
+  if (!outcome) throw new IsolaneError('ISOLANE_INTERNAL', `@isolane/jest: Jest's runner ended without a result for ${path}. This is a bug in isolane: please report it with your Jest version.`)
   if (!task.keep || !failed(outcome)) return outcome
   // Kept from here: the holder stays when this worker ends, and is no leftover of the file.
   const workerId = Number(process.env.ISOLANE_WORKER_ID)

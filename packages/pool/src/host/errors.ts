@@ -1,12 +1,11 @@
 // Every message of the pool's own failures is built here: what failed, why, what to do.
-import { describeLeftovers, IsolaneError } from '@isolane/core'
+import { describeLeftovers, IsolaneError, type IsolaneErrorCode } from '@isolane/core'
 
-/** Codes of the pool's own failures (the core's codes are used where they fit). */
-export type PoolErrorCode = 'ISOLANE_INVALID_OPTIONS' | 'ISOLANE_WORKER_EXITED' | 'ISOLANE_WORKER_SETUP_FAILED' | 'ISOLANE_WORKER_START_FAILED' | 'ISOLANE_POOL_DESTROYED' | 'ISOLANE_LEFT_PROCESSES' | 'ISOLANE_INTERNAL'
+/** Codes of the pool's own failures, as core's registry (ERROR_CODES) has them; core's codes pass through too. */
+export type PoolErrorCode = Extract<IsolaneErrorCode, 'ISOLANE_INVALID_OPTIONS' | 'ISOLANE_WORKER_EXITED' | 'ISOLANE_WORKER_SETUP_FAILED' | 'ISOLANE_WORKER_START_FAILED' | 'ISOLANE_POOL_DESTROYED' | 'ISOLANE_LEFT_PROCESSES' | 'ISOLANE_INTERNAL'>
 
-export function invalidPoolOptions(what: string, fix: string): IsolaneError {
-  return new IsolaneError('ISOLANE_INVALID_OPTIONS', `Invalid pool options: ${what}. To fix: ${fix}.`, { hint: fix })
-}
+/** How the pool's invalid options are named, with core's invalidOptions(). */
+export const POOL_OPTIONS = 'Invalid pool options'
 
 export interface WorkerExit {
   readonly workerId: number

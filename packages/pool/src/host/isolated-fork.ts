@@ -3,11 +3,10 @@
 // process may make them (libuv forks from the calling thread, which is in the fresh namespaces just
 // then), else through a user namespace of the child's own.
 import type { ChildProcess, ForkOptions, SpawnOptions } from 'node:child_process'
-import { announceOnce, chooseWay, createPlan, forkIn, spawnIn, type IsolationOptions, type IsolationPlan, type LaunchWay } from '@isolane/core'
-import { cannotIsolate } from './errors.js'
+import { announceOnce, chooseWay, createPlan, forkIn, invalidOptions, spawnIn, type IsolationOptions, type IsolationPlan, type LaunchWay } from '@isolane/core'
+import { cannotIsolate, POOL_OPTIONS } from './errors.js'
 import { WORKER_ID_ENV } from '../shared/protocol.js'
 import { originalFork, originalSpawn } from './builtin-child-process.js'
-import { invalidPoolOptions } from './errors.js'
 
 export interface IsolatedChildOptions {
   /** The fresh namespaces and their setup (default: net, mnt, ipc, uts, with lo up). */
@@ -44,7 +43,7 @@ function wayFor(plan: IsolationPlan): LaunchWay {
 /** Validates the isolation for one child: throws before any syscall. */
 export function planFor(isolation: IsolationOptions | undefined, workerId: number | undefined): IsolationPlan {
   if (workerId !== undefined && (!Number.isSafeInteger(workerId) || workerId < 0))
-    throw invalidPoolOptions(`\`workerId\` must be a non-negative integer, got ${String(workerId)}`, 'pass a number such as 1, or leave it out')
+    throw invalidOptions(`\`workerId\` must be a non-negative integer, got ${String(workerId)}`, 'pass a number such as 1, or leave it out', POOL_OPTIONS)
   return createPlan(isolation ?? {}, { workerId })
 }
 

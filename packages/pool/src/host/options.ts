@@ -4,8 +4,8 @@ import { existsSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { Options as TinypoolOptions } from 'tinypool'
-import { createPlan, hiddenBy, LEFTOVERS_MODES, notSendable, type IsolationOptions, type IsolationPlan, type LeftoversMode, type NamespaceKind } from '@isolane/core'
-import { invalidPoolOptions } from './errors.js'
+import { createPlan, hiddenBy, invalidOptions, LEFTOVERS_MODES, notSendable, type IsolationOptions, type IsolationPlan, type LeftoversMode, type NamespaceKind } from '@isolane/core'
+import { POOL_OPTIONS } from './errors.js'
 
 /** tinypool's options (its runtime is always child_process), plus the isolation of the workers. */
 export interface PoolOptions extends Omit<TinypoolOptions, 'runtime' | 'filename' | 'teardown' | 'env'> {
@@ -73,15 +73,15 @@ const UNSUPPORTED: Record<string, string> = {
 /** Validates everything, the isolation through core's createPlan, and throws before any fork. */
 export function resolvePoolOptions(options: PoolOptions): ResolvedPoolOptions {
   if (typeof options !== 'object' || options === null)
-    throw invalidPoolOptions(`expected an object, got ${options === null ? 'null' : typeof options}`, 'pass `{ filename: new URL("./worker.js", import.meta.url) }`')
-  for (const [key, fix] of Object.entries(UNSUPPORTED)) if ((options as unknown as Record<string, unknown>)[key] !== undefined) throw invalidPoolOptions(`\`${key}\` is set`, fix)
+    throw invalidOptions(`expected an object, got ${options === null ? 'null' : typeof options}`, 'pass `{ filename: new URL("./worker.js", import.meta.url) }`', POOL_OPTIONS)
+  for (const [key, fix] of Object.entries(UNSUPPORTED)) if ((options as unknown as Record<string, unknown>)[key] !== undefined) throw invalidOptions(`\`${key}\` is set`, fix, POOL_OPTIONS)
   const { filename, name = 'default', isolateWorkers = true, env, isolation = {}, renewWorkers = false, leftovers = 'stop', onLeftovers, onProgress, ...tinypool } = options
-  if (typeof name !== 'string' || name === '') throw invalidPoolOptions(`\`name\` must be a non-empty string, got ${String(name)}`, 'name an export of the worker module, or leave `name` out')
-  if (typeof isolateWorkers !== 'boolean') throw invalidPoolOptions(`\`isolateWorkers\` must be a boolean, got ${String(isolateWorkers)}`, 'use `true` or `false`')
-  if (typeof renewWorkers !== 'boolean') throw invalidPoolOptions(`\`renewWorkers\` must be a boolean, got ${String(renewWorkers)}`, 'use `true` or `false`')
-  if (!LEFTOVERS_MODES.includes(leftovers)) throw invalidPoolOptions(`\`leftovers\` must be "stop", "fail" or "keep", got ${JSON.stringify(leftovers)}`, 'use "stop" (the default), "fail" or "keep"')
-  if (onLeftovers !== undefined && typeof onLeftovers !== 'function') throw invalidPoolOptions('`onLeftovers` must be a function', 'pass `(report) => ...`, or leave it out for a warning')
-  if (onProgress !== undefined && typeof onProgress !== 'function') throw invalidPoolOptions('`onProgress` must be a function', 'pass `(report) => ...`, or leave it out')
+  if (typeof name !== 'string' || name === '') throw invalidOptions(`\`name\` must be a non-empty string, got ${String(name)}`, 'name an export of the worker module, or leave `name` out', POOL_OPTIONS)
+  if (typeof isolateWorkers !== 'boolean') throw invalidOptions(`\`isolateWorkers\` must be a boolean, got ${String(isolateWorkers)}`, 'use `true` or `false`', POOL_OPTIONS)
+  if (typeof renewWorkers !== 'boolean') throw invalidOptions(`\`renewWorkers\` must be a boolean, got ${String(renewWorkers)}`, 'use `true` or `false`', POOL_OPTIONS)
+  if (!LEFTOVERS_MODES.includes(leftovers)) throw invalidOptions(`\`leftovers\` must be "stop", "fail" or "keep", got ${JSON.stringify(leftovers)}`, 'use "stop" (the default), "fail" or "keep"', POOL_OPTIONS)
+  if (onLeftovers !== undefined && typeof onLeftovers !== 'function') throw invalidOptions('`onLeftovers` must be a function', 'pass `(report) => ...`, or leave it out for a warning', POOL_OPTIONS)
+  if (onProgress !== undefined && typeof onProgress !== 'function') throw invalidOptions('`onProgress` must be a function', 'pass `(report) => ...`, or leave it out', POOL_OPTIONS)
   validateEnv(env)
   validateThreads(tinypool.minThreads, tinypool.maxThreads)
   // createPlan throws IsolaneError ISOLANE_INVALID_OPTIONS (or ISOLANE_USERNS_FROM_NODE) here.
@@ -89,19 +89,19 @@ export function resolvePoolOptions(options: PoolOptions): ResolvedPoolOptions {
   const href = workerHref(filename)
   checkVisibleToWorkers(href, plan)
   if (renewWorkers && isolateWorkers)
-    throw invalidPoolOptions('`renewWorkers: true` with `isolateWorkers: true`', 'set `isolateWorkers: false` (a worker is then reused, and renewed between tasks), or drop `renewWorkers`: a fresh worker per task is fresh already')
+    throw invalidOptions('`renewWorkers: true` with `isolateWorkers: true`', 'set `isolateWorkers: false` (a worker is then reused, and renewed between tasks), or drop `renewWorkers`: a fresh worker per task is fresh already', POOL_OPTIONS)
   if (renewWorkers) {
     const refusal = notSendable(plan)
-    if (refusal) throw invalidPoolOptions(`\`renewWorkers\` renews in the worker itself, and ${refusal.message.replace(/^./, (c) => c.toLowerCase())}`, 'give the plugins as modules')
+    if (refusal) throw invalidOptions(`\`renewWorkers\` renews in the worker itself, and ${refusal.message.replace(/^./, (c) => c.toLowerCase())}`, 'give the plugins as modules', POOL_OPTIONS)
   }
   return { href, name, isolateWorkers, env, isolation, kinds: plan.kinds, plan, renewWorkers, leftovers, onLeftovers, onProgress, tinypool }
 }
 
 function workerHref(filename: unknown): string {
   if (filename === undefined || filename === null || filename === '')
-    throw invalidPoolOptions('`filename` is missing', 'give the worker module, as in `createPool({ filename: new URL("./worker.js", import.meta.url) })`')
+    throw invalidOptions('`filename` is missing', 'give the worker module, as in `createPool({ filename: new URL("./worker.js", import.meta.url) })`', POOL_OPTIONS)
   if (filename instanceof URL) return checkFile(filename.href)
-  if (typeof filename !== 'string') throw invalidPoolOptions(`\`filename\` must be a path or a URL, got ${typeof filename}`, 'give a path or a file: URL')
+  if (typeof filename !== 'string') throw invalidOptions(`\`filename\` must be a path or a URL, got ${typeof filename}`, 'give a path or a file: URL', POOL_OPTIONS)
   if (/^[a-z][a-z0-9+.-]*:/i.test(filename) && !/^[a-z]:[\\/]/i.test(filename)) return checkFile(filename)
   return checkFile(pathToFileURL(resolve(filename)).href)
 }
@@ -110,7 +110,7 @@ function checkFile(href: string): string {
   if (!href.startsWith('file:')) return href
   const path = fileURLToPath(href)
   if (!existsSync(path) || !statSync(path).isFile())
-    throw invalidPoolOptions(`the worker module ${path} does not exist`, 'check `filename` (a relative path is resolved against the current directory)')
+    throw invalidOptions(`the worker module ${path} does not exist`, 'check `filename` (a relative path is resolved against the current directory)', POOL_OPTIONS)
   return href
 }
 
@@ -123,24 +123,25 @@ function checkVisibleToWorkers(href: string, plan: IsolationPlan): void {
   const path = fileURLToPath(href)
   const mount = hiddenBy(plan, path)
   if (mount === undefined) return
-  throw invalidPoolOptions(
+  throw invalidOptions(
     `the worker module ${path} is under ${mount}, where every worker gets a fresh, empty tmpfs, so no worker could load it`,
     `move the worker module out of ${mount} (or start from a working directory that holds it), or show its directory to the workers with \`isolation.binds: [{ source: dir, target: dir }]\`, or set \`isolation.tmpfs\` without ${mount}`,
+    POOL_OPTIONS,
   )
 }
 
 function validateEnv(env: unknown): void {
   if (env === undefined) return
   if (typeof env !== 'object' || env === null || Array.isArray(env))
-    throw invalidPoolOptions(`\`env\` must be an object of strings, got ${Array.isArray(env) ? 'an array' : String(env)}`, 'pass `env: { ...process.env, NAME: "value" }`, or leave it out to pass the parent\'s environment')
+    throw invalidOptions(`\`env\` must be an object of strings, got ${Array.isArray(env) ? 'an array' : String(env)}`, 'pass `env: { ...process.env, NAME: "value" }`, or leave it out to pass the parent\'s environment', POOL_OPTIONS)
   for (const [key, value] of Object.entries(env))
-    if (typeof value !== 'string') throw invalidPoolOptions(`\`env.${key}\` is ${typeof value}, not a string`, 'give every variable a string value')
+    if (typeof value !== 'string') throw invalidOptions(`\`env.${key}\` is ${typeof value}, not a string`, 'give every variable a string value', POOL_OPTIONS)
 }
 
 function validateThreads(min: unknown, max: unknown): void {
   for (const [key, value, least] of [['minThreads', min, 0], ['maxThreads', max, Number.MIN_VALUE]] as const)
     if (value !== undefined && (typeof value !== 'number' || !(value >= least) || !Number.isFinite(value)))
-      throw invalidPoolOptions(`\`${key}\` must be a ${least === 0 ? 'non-negative' : 'positive'} number, got ${String(value)}`, `use a count such as 2 (or a fraction of the CPUs, such as 0.5), or leave \`${key}\` out`)
+      throw invalidOptions(`\`${key}\` must be a ${least === 0 ? 'non-negative' : 'positive'} number, got ${String(value)}`, `use a count such as 2 (or a fraction of the CPUs, such as 0.5), or leave \`${key}\` out`, POOL_OPTIONS)
   if (typeof min === 'number' && typeof max === 'number' && min > max)
-    throw invalidPoolOptions(`\`minThreads\` (${min}) is greater than \`maxThreads\` (${max})`, 'make minThreads at most maxThreads')
+    throw invalidOptions(`\`minThreads\` (${min}) is greater than \`maxThreads\` (${max})`, 'make minThreads at most maxThreads', POOL_OPTIONS)
 }

@@ -1,6 +1,6 @@
 // Turning what a task failed with back into errors the user can read and recognise: the worker's
 // own error rebuilt, and tinypool's errors (tinypool-internals.ts) said as the pool's own.
-import { IsolaneError } from '@isolane/core'
+import { asErrorCode, IsolaneError } from '@isolane/core'
 import { isSerializedTaskError, type SerializedTaskError } from '../shared/protocol.js'
 import { poolDestroyed, workerExited, type WorkerExit } from './errors.js'
 import { isCancelError, isTerminatingError } from './tinypool-internals.js'
@@ -34,7 +34,7 @@ export function deserializeTaskError(data: SerializedTaskError): Error {
   const cause = data.cause === undefined ? undefined : '__isolane_error__' in data.cause ? deserializeTaskError(data.cause) : data.cause.value
   const props = data.props ?? {}
   if (data.name === 'IsolaneError') {
-    const error = new IsolaneError(data.code ?? 'ISOLANE_INTERNAL', data.message, {
+    const error = new IsolaneError(asErrorCode(data.code) ?? 'ISOLANE_INTERNAL', data.message, {
       errno: typeof props.errno === 'number' ? props.errno : undefined,
       syscall: typeof props.syscall === 'string' ? props.syscall : undefined,
       path: typeof props.path === 'string' ? props.path : undefined,

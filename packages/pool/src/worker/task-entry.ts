@@ -2,7 +2,7 @@
 // It imports the user's worker module when a task needs it, so that a module that fails to load
 // fails that task with its error (tinypool would lose a worker that fails before it is ready),
 // and it sends errors back with their code, properties and cause.
-import { adoptOrphans, prepareRenewal, renewIsolation, stopLeftovers } from '@isolane/core/worker'
+import { adoptOrphans, internalError, prepareRenewal, renewIsolation, stopLeftovers } from '@isolane/core/worker'
 import { isKick, isTaskEnvelope, type LeftProcess, type ResultEnvelope, type TaskEnvelope } from '../shared/protocol.js'
 import { serializeTaskError } from '../shared/serialize-error.js'
 
@@ -49,7 +49,7 @@ prepareRenewal()
 const renewal = new NextRenewal()
 
 export default async function runTask(envelope: unknown): Promise<unknown> {
-  if (!isTaskEnvelope(envelope)) throw carrier(new Error('@isolane/pool worker received a task without its envelope. This is a bug in isolane: please report it.'))
+  if (!isTaskEnvelope(envelope)) throw carrier(internalError('@isolane/pool worker received a task without its envelope'))
   if (isKick(envelope)) return null
   // The next task must not meet what the last one left: fresh net, uts, ipc, empty /tmp.
   renewal.finish()

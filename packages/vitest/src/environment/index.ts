@@ -5,7 +5,7 @@
 import { isMainThread } from 'node:worker_threads'
 import { createPlan, describeNetworkAttempts, IsolaneError, isIsolaneError, namespaceId, watchNetworkAttempts, type IsolationOptions, type NamespaceKind, type TestNetworkAttempt } from '@isolane/core'
 import { builtinEnvironments, type Environment } from 'vitest/runtime'
-import { environmentCannotMessage, environmentNote, environmentWithoutPrivilegeMessage, NETWORK_HOW_TO_ALLOW, notIsolatedBug } from '../messages.js'
+import { badReportNetworkAttempts, environmentNote, environmentWithoutPrivilegeMessage, kindsNeedPool, NETWORK_HOW_TO_ALLOW, notIsolated } from '../messages.js'
 import { currentTest } from '../expect-state.js'
 import { readHandoff } from '../handoff.js'
 import { ENVIRONMENT_NAME, mergeFileOptions } from '../options.js'
@@ -63,7 +63,7 @@ export default environment
 function takeReportOption(fileOptions: unknown): { report: boolean; fileOptions: unknown } {
   if (typeof fileOptions !== 'object' || fileOptions === null || !('reportNetworkAttempts' in fileOptions)) return { report: true, fileOptions }
   const { reportNetworkAttempts, ...rest } = fileOptions as Record<string, unknown>
-  if (typeof reportNetworkAttempts !== 'boolean') throw new IsolaneError('ISOLANE_INVALID_OPTIONS', `isolane environment: \`reportNetworkAttempts\` must be true or false, got ${JSON.stringify(reportNetworkAttempts)}. To fix: leave it out (true), or set false.`, { hint: 'use true or false' })
+  if (typeof reportNetworkAttempts !== 'boolean') throw badReportNetworkAttempts(reportNetworkAttempts, 'environment')
   return { report: reportNetworkAttempts, fileOptions: rest }
 }
 
@@ -77,7 +77,7 @@ async function isolate(fileOptions: unknown): Promise<Isolation> {
   const handoff = readHandoff(process.env, isMainThread)
   if (handoff) {
     // The pool forked this worker into fresh namespaces; its parent is Vitest's process.
-    for (const kind of handoff.kinds) if (namespaceId('self', kind) === handoff.parentNamespaces[kind]) throw new Error(notIsolatedBug(kind, process.pid))
+    for (const kind of handoff.kinds) if (namespaceId('self', kind) === handoff.parentNamespaces[kind]) throw notIsolated(kind, process.pid)
     return { current: Object.freeze({ by: 'pool', kinds: handoff.kinds, hostname: handoff.hostname, notIsolated: [] }), restore() {} }
   }
 
@@ -87,8 +87,8 @@ async function isolate(fileOptions: unknown): Promise<Isolation> {
   const explicit = typeof fileOptions === 'object' && fileOptions !== null && ('namespaces' in fileOptions || 'share' in fileOptions)
   const kinds = asked.namespaces ?? THREAD_KINDS
   const impossible = kinds.filter((kind) => !THREAD_KINDS.includes(kind))
-  if (impossible.length > 0) throw new Error(environmentCannotMessage(impossible, where))
-  if ((asked.tmpfs?.length ?? 0) > 0 || (asked.binds?.length ?? 0) > 0 || asked.mqueue === true) throw new Error(environmentCannotMessage(['mnt'], where))
+  if (impossible.length > 0) throw kindsNeedPool(impossible, where)
+  if ((asked.tmpfs?.length ?? 0) > 0 || (asked.binds?.length ?? 0) > 0 || asked.mqueue === true) throw kindsNeedPool(['mnt'], where)
   const options: IsolationOptions = { ...asked, namespaces: kinds }
   const plan = createPlan(options, { workerId: Number(process.env.VITEST_WORKER_ID ?? 0) })
   let window: ThreadWindow

@@ -1,4 +1,4 @@
-// Every message isolane shows about a failed syscall is built here: what failed, why, what to do.
+// Every message isolane shows about a failed syscall is explained here: what failed, why, what to do.
 import { readFileSync } from 'node:fs'
 
 const ROOT_FIX = 'run as root, or give the process CAP_SYS_ADMIN; without privilege, start the child in a user namespace of its own instead (`forkIn()`/`spawnIn()` with the way `chooseWay()` finds: the pools, the adapters and `isolane run` do it by default); `isolane doctor` shows what this machine allows'
