@@ -1,4 +1,4 @@
-import { isIsolaneError } from '@isolane/core'
+import { isIsolaneError } from '@isolane/core/internal'
 import pc from 'picocolors'
 
 /**

@@ -2,7 +2,7 @@
 // Jest hands the runner as its third constructor argument). Isolation options are validated by
 // core's createPlan; the few that say how the run uses its workers are checked here. All of it
 // happens when Jest makes the runner, before any worker starts.
-import { createPlan, LEFTOVERS_MODES, type IsolationOptions, type LeftoversMode } from '@isolane/core'
+import { createPlan, LEFTOVERS_MODES, type IsolationOptions, type LeftoversMode } from '@isolane/core/internal'
 import { badFileTimeout, badKeep, badLeftovers, badReportNetworkAttempts, keepWithPid, badReuseWorkers, functionPluginInReusedWorkers, invalidRunnerOptions, notAnObject } from './errors.js'
 
 /** Options of the run that are not isolation options (core's createPlan would refuse them). */

@@ -1,7 +1,7 @@
 // Every failure of the adapter's own that a user can meet is built here: what failed, why, what to
 // do. They are IsolaneErrors (recognise them with `isIsolaneError()`), with ISOLANE_MOCHA_* codes.
 // Mocha's own errors (ERR_MOCHA_*) pass through unchanged, with Mocha's messages.
-import { IsolaneError, signalCause } from '@isolane/core'
+import { IsolaneError, signalCause } from '@isolane/core/internal'
 
 export type MochaAdapterErrorCode =
   | 'ISOLANE_MOCHA_USAGE'

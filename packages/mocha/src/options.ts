@@ -5,7 +5,7 @@
 // One more option sits with them and is not isolation: `reuseWorkers`, how the run uses its workers.
 // `--shard=i/n` (Vitest's flag, not Mocha's) is taken out with them: which spec files this run takes.
 import { cpus } from 'node:os'
-import { createPlan, LEFTOVERS_MODES, type IsolationOptions, type LeftoversMode, type NamespaceKind } from '@isolane/core'
+import { createPlan, LEFTOVERS_MODES, type IsolationOptions, type LeftoversMode, type NamespaceKind } from '@isolane/core/internal'
 import { isNodeFlag, loadOptions, unparseNodeFlags, type MochaArgs } from './_mocha.js'
 import { parseShard, type Shard } from './shard.js'
 import { badBooleanFlag, badFileTimeout, badKeep, badLeftovers, keepWithPid, configIsolationNotObject, configReuseWorkersNotBoolean, missingFlagValue, unknownIsolaneFlag } from './errors.js'

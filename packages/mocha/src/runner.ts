@@ -4,7 +4,7 @@
 // runs file after file as Mocha's own workers do.
 import { basename, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { createPlan, isIsolaneError, KEPT_KINDS, namespaceId, recordKept, type IsolationOptions, type KeptWorker, type LeftoversMode, type TestNetworkAttempt } from '@isolane/core'
+import { createPlan, isIsolaneError, KEPT_KINDS, namespaceId, recordKept, type IsolationOptions, type KeptWorker, type LeftoversMode, type TestNetworkAttempt } from '@isolane/core/internal'
 import { createPool, describeLeftovers, type IsolatedPool, type ProgressReport, type WorkerExitedError } from '@isolane/pool'
 import { BufferedWorkerPool, ParallelBufferedRunner, deserialize, mochaPackage, type BufferedPool, type MochaArgs, type ParallelBufferedRunnerClass, type SerializedWorkerResult } from './_mocha.js'
 import type { FileProgress, SpecFileOutcome, SpecFileTask, StartWorkerTask } from './entry/worker.js'

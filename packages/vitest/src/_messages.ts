@@ -1,5 +1,5 @@
 // Every message the Vitest adapter shows is built here: what failed, why, what to do.
-import { signalCause, type NamespaceKind } from '@isolane/core'
+import { signalCause, type NamespaceKind } from '@isolane/core/internal'
 
 export const POOL_NAME = 'isolane'
 

@@ -2,7 +2,7 @@
 // whose environment is isolane) or `environmentOptions.isolane` in the config, merged over the
 // pool's options (core's mergeFileOptions). Pure data in, options out: the pool and the environment both use it.
 
-export { mergeFileOptions, shareKinds, type IsolaneFileOptions } from '@isolane/core'
+export { mergeFileOptions, shareKinds, type IsolaneFileOptions } from '@isolane/core/internal'
 
 /** The key under which Vitest passes the environment's options (its name). */
 export const ENVIRONMENT_NAME = 'isolane'

@@ -1,5 +1,5 @@
 import { constants } from 'node:os'
-import { chooseWay, createPlan, describePlan, hostnameOf, KEPT_KINDS, NAMESPACE_KINDS, recordKept, withOwnFilesVisible, launcherArgs, spawnIn, WAY_CHOICES, type IsolationOptions, type NamespaceKind, type WayChoice } from '@isolane/core'
+import { chooseWay, createPlan, describePlan, hostnameOf, KEPT_KINDS, NAMESPACE_KINDS, recordKept, withOwnFilesVisible, launcherArgs, spawnIn, WAY_CHOICES, type IsolationOptions, type NamespaceKind, type WayChoice } from '@isolane/core/internal'
 import { defineCommand, type OptionSpecs, type Parsed } from '../command.js'
 import { CommandNotRun, UsageError } from '../errors.js'
 import { parseCommandLine } from '../parse.js'

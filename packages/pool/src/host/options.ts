@@ -4,7 +4,7 @@ import { existsSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { Options as TinypoolOptions } from 'tinypool'
-import { createPlan, hiddenBy, LEFTOVERS_MODES, notSendable, type IsolationOptions, type IsolationPlan, type LeftoversMode, type NamespaceKind } from '@isolane/core'
+import { createPlan, hiddenBy, LEFTOVERS_MODES, notSendable, type IsolationOptions, type IsolationPlan, type LeftoversMode, type NamespaceKind } from '@isolane/core/internal'
 import { invalidPoolOptions } from './errors.js'
 
 /** tinypool's options (its runtime is always child_process), plus the isolation of the workers. */

@@ -1,5 +1,5 @@
 // Turning what a task failed with back into errors the user can read and recognise.
-import { IsolaneError } from '@isolane/core'
+import { IsolaneError } from '@isolane/core/internal'
 import { isSerializedTaskError, type SerializedTaskError } from '../shared/protocol.js'
 
 /** What tinypool rejected a task with, as an Error: the worker's error rebuilt, or as it came. */
