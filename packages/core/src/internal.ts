@@ -5,7 +5,7 @@
 // Those packages import core from here only, public names too: each entry is bundled whole
 // (scripts/build.js), and a process that loaded both would hold two copies of core's state.
 export * from './index.js'
-export { OPTIONS, ISOLATION_OPTION_NAMES, RUN_OPTION_NAMES, FILE_OPTION_NAMES, RUN_DEFAULTS, hasOptionType, listOptionNames, type CliFlag, type OptionGroup, type OptionName, type OptionSpec, type OptionType } from './option-table.js'
+export { OPTIONS, ISOLATION_OPTION_NAMES, RUN_OPTION_NAMES, FILE_OPTION_NAMES, RUN_DEFAULTS, hasOptionType, listOptionNames, splitRunOptions, type CliFlag, type OptionGroup, type OptionName, type OptionSpec, type OptionType } from './option-table.js'
 export { withOwnFilesVisible } from './plan.js'
 export { hostnameOf } from './plan-queries.js'
 export { isPlan } from './window.js'

@@ -202,3 +202,11 @@ export function hasOptionType(name: OptionName, value: unknown): boolean {
     case 'milliseconds': return typeof value === 'number' && Number.isFinite(value) && value >= 0
   }
 }
+
+/** Options that hold both kinds, split by the table: the isolation options (for createPlan, which checks them) and the run options. */
+export function splitRunOptions(options: object): { isolation: IsolationOptions; run: RunOptions } {
+  const isolation: Record<string, unknown> = {}
+  const run: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(options)) ((RUN_OPTION_NAMES as readonly string[]).includes(key) ? run : isolation)[key] = value
+  return { isolation: isolation as IsolationOptions, run: run as RunOptions }
+}

@@ -1,4 +1,4 @@
-export { isolane, type IsolanePoolOptions } from './pool.js'
+export { isolane } from './pool.js'
 export { IsolanePoolWorker } from './pool-worker.js'
-export { ENVIRONMENT_NAME, mergeFileOptions, shareKinds, type IsolaneFileOptions } from './options.js'
+export { ENVIRONMENT_NAME, mergeFileOptions, shareKinds, type IsolaneFileOptions, type IsolanePoolOptions } from './options.js'
 export { HANDOFF_VARIABLE, readHandoff, type WorkerHandoff } from './handoff.js'

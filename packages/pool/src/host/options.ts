@@ -4,7 +4,7 @@ import { existsSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { Options as TinypoolOptions } from 'tinypool'
-import { createPlan, hiddenBy, LEFTOVERS_MODES, notSendable, type IsolationOptions, type IsolationPlan, type LeftoversMode, type NamespaceKind } from '@isolane/core/internal'
+import { createPlan, hiddenBy, LEFTOVERS_MODES, notSendable, RUN_DEFAULTS, type IsolationOptions, type IsolationPlan, type LeftoversMode, type NamespaceKind } from '@isolane/core/internal'
 import { invalidPoolOptions } from './errors.js'
 
 /** tinypool's options (its runtime is always child_process), plus the isolation of the workers. */
@@ -75,7 +75,7 @@ export function resolvePoolOptions(options: PoolOptions): ResolvedPoolOptions {
   if (typeof options !== 'object' || options === null)
     throw invalidPoolOptions(`expected an object, got ${options === null ? 'null' : typeof options}`, 'pass `{ filename: new URL("./worker.js", import.meta.url) }`')
   for (const [key, fix] of Object.entries(UNSUPPORTED)) if ((options as unknown as Record<string, unknown>)[key] !== undefined) throw invalidPoolOptions(`\`${key}\` is set`, fix)
-  const { filename, name = 'default', isolateWorkers = true, env, isolation = {}, renewWorkers = false, leftovers = 'stop', onLeftovers, onProgress, ...tinypool } = options
+  const { filename, name = 'default', isolateWorkers = true, env, isolation = {}, renewWorkers = false, leftovers = RUN_DEFAULTS.leftovers, onLeftovers, onProgress, ...tinypool } = options
   if (typeof name !== 'string' || name === '') throw invalidPoolOptions(`\`name\` must be a non-empty string, got ${String(name)}`, 'name an export of the worker module, or leave `name` out')
   if (typeof isolateWorkers !== 'boolean') throw invalidPoolOptions(`\`isolateWorkers\` must be a boolean, got ${String(isolateWorkers)}`, 'use `true` or `false`')
   if (typeof renewWorkers !== 'boolean') throw invalidPoolOptions(`\`renewWorkers\` must be a boolean, got ${String(renewWorkers)}`, 'use `true` or `false`')
