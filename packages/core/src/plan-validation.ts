@@ -49,12 +49,16 @@ function validateKinds(value: unknown): NamespaceKind[] {
   checkOptionType('namespaces', value)
   const kinds: NamespaceKind[] = []
   for (const kind of value as unknown[]) {
-    if (!isNamespaceKind(kind))
-      throw invalidOptions(`unknown namespace kind ${describe(kind)}`, `use some of ${ALL_KINDS.join(', ')}`)
+    checkNamespaceKind(kind)
     if (kind === 'user') throw userNamespaceFromNode()
     if (!kinds.includes(kind)) kinds.push(kind)
   }
   return kinds
+}
+
+/** Throws unless `value` is a namespace kind: `some` kinds are asked for (`namespaces`, joining), or `one` (keeping). */
+export function checkNamespaceKind(value: unknown, asked: 'one' | 'some' = 'some'): asserts value is NamespaceKind {
+  if (!isNamespaceKind(value)) throw invalidOptions(`unknown namespace kind ${describe(value)}`, `use ${asked} of ${ALL_KINDS.join(', ')}`)
 }
 
 /** The failure for a user namespace request: refused before the syscall, which could only fail. */
