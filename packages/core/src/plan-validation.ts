@@ -5,7 +5,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs'
 import { isAbsolute, normalize } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { IsolaneError, invalidOptions } from './errors.js'
-import { ALL_KINDS, isNamespaceKind, type NamespaceKind } from './kinds.js'
+import { ALL_KINDS, isNamespaceKind, NAMESPACE_KINDS, type NamespaceKind } from './kinds.js'
 import { HOST_NAME_MAX } from './libc/constants.js'
 import { hasOptionType, ISOLATION_OPTION_NAMES, OPTIONS, type OptionName } from './option-table.js'
 import type { BindMount, FunctionPlugin, IsolanePlugin, IsolationOptions, PlanContext, SetupStep } from './plan-types.js'
@@ -33,15 +33,13 @@ export function checkOptionType(name: OptionName, value: unknown): void {
   if (!hasOptionType(name, value)) throw invalidOptions(`\`${name}\` must be ${OPTIONS[name].expected}, got ${describe(value)}`, OPTIONS[name].fix)
 }
 
-const KIND_NOUNS: Readonly<Record<NamespaceKind, string>> = { net: 'network', mnt: 'mount', ipc: 'IPC', uts: 'UTS', pid: 'PID', cgroup: 'cgroup', user: 'user' }
-
 /** An option that asks for something (not left out, not false, not empty) needs the kinds the table gives it. */
 function checkKindsNeeded(name: OptionName, value: unknown, kinds: readonly NamespaceKind[]): void {
   const { needs } = OPTIONS[name]
   const asks = value !== undefined && value !== false && !(Array.isArray(value) && value.length === 0)
   if (!asks || needs.every((kind) => kinds.includes(kind))) return
   const what = value === true ? `\`${name}: true\`` : `\`${name}\``
-  const fresh = needs.length === 1 ? `a fresh ${KIND_NOUNS[needs[0]!]} namespace` : `fresh ${needs.map((kind) => KIND_NOUNS[kind]).join(' and ')} namespaces`
+  const fresh = needs.length === 1 ? `a fresh ${NAMESPACE_KINDS[needs[0]!].noun} namespace` : `fresh ${needs.map((kind) => NAMESPACE_KINDS[kind].noun).join(' and ')} namespaces`
   throw invalidOptions(`${what} needs ${fresh}`, `add ${needs.map((kind) => `"${kind}"`).join(' and ')} to \`namespaces\`, or drop \`${name}\``)
 }
 
