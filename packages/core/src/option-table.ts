@@ -185,9 +185,9 @@ export const FILE_OPTION_NAMES: readonly OptionName[] = Object.freeze((Object.ke
 export const RUN_DEFAULTS = Object.freeze(Object.fromEntries(RUN_OPTION_NAMES.map((name) => [name, OPTIONS[name].default]))) as Required<RunOptions>
 
 /** `a`, `b` and `c`: option names as a message lists them. */
-export function listOptionNames(names: readonly string[], last = 'and'): string {
+export function listOptionNames(names: readonly string[]): string {
   const quoted = names.map((name) => `\`${name}\``)
-  return quoted.length < 2 ? quoted.join('') : `${quoted.slice(0, -1).join(', ')} ${last} ${quoted.at(-1)}`
+  return quoted.length < 2 ? quoted.join('') : `${quoted.slice(0, -1).join(', ')} and ${quoted.at(-1)}`
 }
 
 /** Whether `value` is what the option takes, by its type alone (the values themselves are checked where they are used). */
