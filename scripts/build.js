@@ -3,11 +3,12 @@
 // (`@isolane/core/worker`) and the Vitest pool's agent. Compiled as written, they pull core's ES
 // modules in through require(esm): starting Node's ESM loader for them cost a fresh worker 16 ms
 // (benchmarks, section 2c), the agent's whole core 25-30 ms of CPU; bundled, a few ms. koffi stays
-// outside, loaded on first use. And `@isolane/core` itself, as the runners' main processes load it
-// (isolane-mocha, the Vitest pool in Vitest's process): one ES module in core's dist/, beside the
-// modules it is made of, so that its paths relative to itself (entry scripts, koffi) hold; its 30-odd
-// modules cost a run's start about 25 ms of CPU, bundled a few. This script is the build: `tsc -b`
-// alone makes neither `@isolane/core` nor `@isolane/core/worker`.
+// outside, loaded on first use. And `@isolane/core` itself, and `@isolane/core/internal` as the
+// runners' main processes load it (isolane-mocha, the Vitest pool in Vitest's process): one ES
+// module each in core's dist/, beside the modules it is made of, so that its paths relative to
+// itself (entry scripts, koffi) hold; its 30-odd modules cost a run's start about 25 ms of CPU,
+// bundled a few. This script is the build: `tsc -b`
+// alone makes none of `@isolane/core`, `@isolane/core/internal` and `@isolane/core/worker`.
 import { spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { builtinModules, createRequire } from 'node:module'
@@ -25,8 +26,15 @@ const WORKER_ENTRIES = [
   // The Vitest pool's agent, preloaded into every worker: its own modules inlined, core/worker outside.
   { source: 'packages/vitest/src/worker/agent.cts', output: 'packages/vitest/dist/worker/agent.cjs' },
 ]
-/** `@isolane/core` (package.json "exports"): ES modules, loaded by the host processes. */
-const HOST_ENTRIES = [{ source: 'packages/core/src/index.ts', output: 'packages/core/dist/index.bundle.js' }]
+/**
+ * `@isolane/core` and `@isolane/core/internal` (package.json "exports"): ES modules, loaded by the
+ * host processes. Each is whole: `/internal` holds the public API too, and isolane's own packages
+ * load core from it alone, so that a process holds one copy of core's state.
+ */
+const HOST_ENTRIES = [
+  { source: 'packages/core/src/index.ts', output: 'packages/core/dist/index.bundle.js' },
+  { source: 'packages/core/src/internal.ts', output: 'packages/core/dist/internal.bundle.js' },
+]
 /** The first line of a bundled entry; test/bundles.test.ts checks the built ones carry it. */
 const BUNDLED_MARK = '// isolane: bundled by scripts/build.js'
 

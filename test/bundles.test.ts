@@ -28,6 +28,16 @@ describe('@isolane/core as the runners load it', () => {
     for (const [, entry] of code.matchAll(/import\.meta\.url, "(\.\/entry\/[^"]+)"\)/g)) expect(existsSync(join(dirname(path), entry!)), entry).toBe(true)
     expect([...code.matchAll(/import\.meta\.url, "(\.\/entry\/[^"]+)"\)/g)].length).toBeGreaterThanOrEqual(3)
   })
+
+  it("is the same for @isolane/core/internal, which isolane's own packages load (the public API and more, one copy of core)", () => {
+    const path = require.resolve('@isolane/core/internal')
+    expect(path).toBe(join(root, 'packages/core/dist/internal.bundle.js'))
+    const code = readFileSync(path, 'utf8')
+    expect(code.startsWith('// isolane: bundled by scripts/build.js')).toBe(true)
+    const loads = [...code.matchAll(/from "([^"]+)"/g)].map((m) => m[1]!).filter((name) => name.startsWith('.') || name.startsWith('@isolane/'))
+    expect(loads).toEqual([])
+    for (const [, entry] of code.matchAll(/import\.meta\.url, "(\.\/entry\/[^"]+)"\)/g)) expect(existsSync(join(dirname(path), entry!)), entry).toBe(true)
+  })
 })
 
 describe('the scripts a worker loads first', () => {

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readlinkSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { chooseWay, createPlan } from '@isolane/core'
+import { chooseWay, createPlan } from '@isolane/core/internal'
 
 const bin = join(import.meta.dirname, '../bin/isolane.js')
 const root = join(import.meta.dirname, '../../..')

@@ -1,4 +1,4 @@
-import { asErrorCode, isIsolaneError, IsolaneError } from '@isolane/core'
+import { asErrorCode, isIsolaneError, IsolaneError } from '@isolane/core/internal'
 import pc from 'picocolors'
 
 /**

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { checkIsolation } from './check.js'
 import { isFsContextUnshared } from './fs-context.js'
-import { cannotIsolate, expectChdirWorks, snapshotParent } from './_test-support.js'
+import { cannotIsolate, expectChdirWorks, snapshotParent } from './test-support.js'
 
 const skip = cannotIsolate(['net', 'mnt', 'ipc', 'uts', 'pid', 'cgroup'])
 

@@ -6,10 +6,11 @@
 // platform threads, already started, keep theirs but never run the user's code or libuv's work.
 import { internalError, IsolaneError, isIsolaneError, serializeError, type SerializedIsolaneError } from './errors.js'
 import type { NamespaceKind } from './kinds.js'
-import { koffiAddonPath, useKoffiAddon } from './libc/_ffi.js'
+import { koffiAddonPath, useKoffiAddon } from './libc/declarations.js'
 import { clearAmbientCapabilities, dropCapabilities, execCommand, getCapabilities, inheritAsPlainFd, setCapabilities } from './libc/syscalls.js'
 import { RENEWAL_ENV } from './renewal.js'
-import { hostnameOf, type IsolationPlan, type SetupStep, type StepContext } from './plan.js'
+import { hostnameOf } from './plan-queries.js'
+import type { IsolationPlan, SetupStep, StepContext } from './plan-types.js'
 import { runSteps } from './steps/index.js'
 
 /** The variable that carries the plan into the child; removed there before any other code runs. */
@@ -20,7 +21,7 @@ export interface ChildSetup {
   readonly kinds: readonly NamespaceKind[]
   readonly steps: readonly SetupStep[]
   readonly workerId: number | undefined
-  /** koffi's native addon as the parent loaded it, for the child to load directly (libc/_ffi.ts). */
+  /** koffi's native addon as the parent loaded it, for the child to load directly (libc/declarations.ts). */
   readonly koffiAddon?: string | undefined
   /** Where a failed setup says why: 'ipc' to a parent that listens for it (a pool), else stderr. */
   readonly failures?: SetupFailureChannel

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { namespaceId, namespaceIds } from './inspect.js'
 import { spawnInNamespacesOf, withNamespacesOf } from './join.js'
 import { withIsolation } from './window.js'
-import { cannotIsolate, snapshotParent } from './_test-support.js'
+import { cannotIsolate, snapshotParent } from './test-support.js'
 
 const skip = cannotIsolate(['net', 'mnt', 'ipc', 'uts'])
 

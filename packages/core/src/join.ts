@@ -4,9 +4,9 @@ import { noteFsContextUnshared } from './fs-context.js'
 import { childNamespaceId, namespaceId, namespacePath, type NamespaceTarget } from './inspect.js'
 import { ALL_KINDS, CLONE_FS_FLAG, NAMESPACE_KINDS, type NamespaceKind } from './kinds.js'
 import { closeFd, openFd, setns, unshare } from './libc/syscalls.js'
-import { userNamespaceFromNode } from './plan.js'
+import { checkNamespaceKind, userNamespaceFromNode } from './plan-validation.js'
 import { assertLinux } from './platform.js'
-import { invalidOptions, isIsolaneError } from './errors.js'
+import { isIsolaneError } from './errors.js'
 import { restoreThreadState, saveThreadState } from './window.js'
 
 /** The kinds joined when none are named: all but user, which a threaded process cannot enter. */
@@ -19,7 +19,7 @@ export const JOINABLE_KINDS: readonly NamespaceKind[] = Object.freeze(ALL_KINDS.
 export function withNamespacesOf<T>(target: NamespaceTarget, callback: () => T, kinds: readonly NamespaceKind[] = JOINABLE_KINDS): T {
   assertLinux()
   for (const kind of kinds) {
-    if (!Object.hasOwn(NAMESPACE_KINDS, kind)) throw invalidOptions(`unknown namespace kind ${JSON.stringify(kind)}`, `use some of ${ALL_KINDS.join(', ')}`)
+    checkNamespaceKind(kind)
     if (kind === 'user') throw userNamespaceFromNode()
   }
   // Kinds the caller already shares are skipped: joining them changes nothing, and joining a mount

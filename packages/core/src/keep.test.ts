@@ -8,7 +8,7 @@ import { namespaceId } from './inspect.js'
 import { withNamespacesOf } from './join.js'
 import { keepNamespace } from './keep.js'
 import { withIsolation } from './window.js'
-import { cannotIsolate } from './_test-support.js'
+import { cannotIsolate } from './test-support.js'
 
 const skip = cannotIsolate(['net', 'uts'])
 // Made when the tests run, not when the file is collected (a filtered or listed run leaves none).

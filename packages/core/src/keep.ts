@@ -1,11 +1,11 @@
 // Keeping a namespace alive after its last process ends, as `ip netns add` and `unshare --net=FILE`
 // do: a bind mount of its /proc/PID/ns file holds a reference (namespaces(7)).
 import { closeSync, existsSync, openSync, rmSync } from 'node:fs'
-import { invalidOptions } from './errors.js'
 import { namespaceId, namespacePath, type NamespaceTarget } from './inspect.js'
-import { NAMESPACE_KINDS, isNamespaceKind, type NamespaceKind } from './kinds.js'
+import type { NamespaceKind } from './kinds.js'
 import { MS } from './libc/constants.js'
 import { mount, umount } from './libc/syscalls.js'
+import { checkNamespaceKind } from './plan-validation.js'
 import { assertLinux } from './platform.js'
 
 export interface KeptNamespace {
@@ -23,7 +23,7 @@ export interface KeptNamespace {
  */
 export function keepNamespace(target: NamespaceTarget, kind: NamespaceKind, path: string): KeptNamespace {
   assertLinux()
-  if (!isNamespaceKind(kind)) throw invalidOptions(`unknown namespace kind ${JSON.stringify(kind)}`, `use one of ${Object.keys(NAMESPACE_KINDS).join(', ')}`)
+  checkNamespaceKind(kind, 'one')
   const id = namespaceId(target, kind)
   const created = !existsSync(path)
   if (created) closeSync(openSync(path, 'wx', 0o444))

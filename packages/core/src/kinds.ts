@@ -15,20 +15,22 @@ export interface NamespaceKindInfo {
    * for pid: unshare(CLONE_NEWPID) moves the *children* (pid_namespaces(7)).
    */
   readonly forChildren: string
+  /** What messages call it: "a fresh network namespace". */
+  readonly noun: string
   readonly isolates: string
 }
 
-const info = (kind: NamespaceKind, flagName: keyof typeof CLONE, isolates: string, forChildren: string = kind): NamespaceKindInfo =>
-  Object.freeze({ kind, flag: CLONE[flagName], flagName, procName: kind, forChildren, isolates })
+const info = (kind: NamespaceKind, flagName: keyof typeof CLONE, noun: string, isolates: string, forChildren: string = kind): NamespaceKindInfo =>
+  Object.freeze({ kind, flag: CLONE[flagName], flagName, procName: kind, forChildren, noun, isolates })
 
 export const NAMESPACE_KINDS: Readonly<Record<NamespaceKind, NamespaceKindInfo>> = Object.freeze({
-  cgroup: info('cgroup', 'CLONE_NEWCGROUP', 'the view of the cgroup hierarchy (/proc/self/cgroup)'),
-  ipc: info('ipc', 'CLONE_NEWIPC', 'System V IPC objects and POSIX message queues'),
-  mnt: info('mnt', 'CLONE_NEWNS', 'the mount table: what /tmp, /dev/shm and every other path resolve to'),
-  net: info('net', 'CLONE_NEWNET', 'network devices, addresses, ports, routes, firewall rules; a fresh one has only lo'),
-  pid: info('pid', 'CLONE_NEWPID', 'process ids: the first child becomes PID 1 and reaps the rest', 'pid_for_children'),
-  user: info('user', 'CLONE_NEWUSER', 'user and group ids and capabilities'),
-  uts: info('uts', 'CLONE_NEWUTS', 'the hostname and NIS domain name'),
+  cgroup: info('cgroup', 'CLONE_NEWCGROUP', 'cgroup', 'the view of the cgroup hierarchy (/proc/self/cgroup)'),
+  ipc: info('ipc', 'CLONE_NEWIPC', 'IPC', 'System V IPC objects and POSIX message queues'),
+  mnt: info('mnt', 'CLONE_NEWNS', 'mount', 'the mount table: what /tmp, /dev/shm and every other path resolve to'),
+  net: info('net', 'CLONE_NEWNET', 'network', 'network devices, addresses, ports, routes, firewall rules; a fresh one has only lo'),
+  pid: info('pid', 'CLONE_NEWPID', 'PID', 'process ids: the first child becomes PID 1 and reaps the rest', 'pid_for_children'),
+  user: info('user', 'CLONE_NEWUSER', 'user', 'user and group ids and capabilities'),
+  uts: info('uts', 'CLONE_NEWUTS', 'UTS', 'the hostname and NIS domain name'),
 })
 
 /** unshare(CLONE_FS): the thread gets its own cwd, root and umask; setns(CLONE_NEWNS) needs it. */

@@ -8,10 +8,11 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { namespaceIds } from './inspect.js'
 import { forkIn, spawnIn } from './launch.js'
 import { DEFAULT_KINDS } from './kinds.js'
-import { createPlan, type IsolationOptions } from './plan.js'
+import { createPlan } from './plan.js'
+import type { IsolationOptions } from './plan-types.js'
 import { chooseWay } from './way.js'
 import { checkUserNamespaceWay } from './user-namespace.js'
-import { cannotIsolate, snapshotParent } from './_test-support.js'
+import { cannotIsolate, snapshotParent } from './test-support.js'
 
 // A normal user's child keeps no capability (root's keeps root's, within its user namespace).
 const root = process.getuid?.() === 0

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { isFsContextUnshared } from './fs-context.js'
 import { ALL_KINDS } from './kinds.js'
 import { canIsolate, probe } from './probe.js'
-import { expectChdirWorks, snapshotParent } from './_test-support.js'
+import { expectChdirWorks, snapshotParent } from './test-support.js'
 
 const asRoot = process.getuid?.() === 0 ? undefined : 'not root: the kinds this test expects to be usable need CAP_SYS_ADMIN'
 if (asRoot) console.warn(`skipped: ${asRoot}`)

@@ -3,20 +3,14 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads'
-import type { ErrorCode } from './errors.js'
+
 import { entryPath } from './entry-path.js'
-import type { ProbeAnswer, ProbeThreadData, ProbeThreadMessage } from './entry/probe-kinds.js'
+import type { ErrorCode } from './errors.js'
 import { ALL_KINDS, type NamespaceKind } from './kinds.js'
 import { isLinux } from './platform.js'
+import type { KindProbe, ProbeAnswer, ProbeThreadData, ProbeThreadMessage } from './probe-answer.js'
 
-export interface KindProbe {
-  readonly kind: NamespaceKind
-  readonly usable: boolean
-  /** The error code when it is not: 'EPERM', 'EINVAL', 'ISOLANE_USERNS_FROM_NODE', ... */
-  readonly code?: ErrorCode
-  /** Why not and what to do, in a sentence or two. */
-  readonly reason?: string
-}
+export type { KindProbe } from './probe-answer.js'
 
 export interface ProbeResult {
   readonly platform: NodeJS.Platform

@@ -2,7 +2,7 @@
 // probe()'s thread and checkIsolation() both ask this way; a refusal is an answer, not a throw.
 import { isIsolaneError } from './errors.js'
 import type { NamespaceKind } from './kinds.js'
-import type { KindProbe } from './probe.js'
+import type { KindProbe } from './probe-answer.js'
 import { withIsolation } from './window.js'
 
 export function tryKind(kind: NamespaceKind): KindProbe {

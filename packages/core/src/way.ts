@@ -6,7 +6,7 @@
 import { checkIsolation } from './check.js'
 import { IsolaneError } from './errors.js'
 import type { NamespaceKind } from './kinds.js'
-import type { IsolationPlan, IsolationWay } from './plan.js'
+import type { IsolationPlan, IsolationWay } from './plan-types.js'
 import { checkUserNamespaceWay } from './user-namespace.js'
 import { notSendable } from './child-setup.js'
 

@@ -10,7 +10,7 @@ import { ALL_KINDS, type NamespaceKind } from './kinds.js'
 import { namespaceIds, type NamespaceIds } from './inspect.js'
 import { createPlan } from './plan.js'
 import { enterIsolation, withIsolation } from './window.js'
-import { cannotIsolate, snapshotParent } from './_test-support.js'
+import { cannotIsolate, snapshotParent } from './test-support.js'
 
 const skip = cannotIsolate(['net', 'mnt', 'ipc', 'uts', 'pid', 'cgroup'])
 const fixture = join(import.meta.dirname, '../test-fixtures/serve-3000.cjs')

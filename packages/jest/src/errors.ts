@@ -3,7 +3,7 @@
 // `isIsolaneError()`); core's and the pool's errors (EPERM, ISOLANE_USERNS_RESTRICTED, ...) are
 // wrapped, never restated. A file that could not finish fails with a message on the file, as Jest
 // shows any file whose run failed.
-import { invalidOptions, IsolaneError, signalCause, type IsolaneErrorCode, type NamespaceKind } from '@isolane/core'
+import { invalidOptions, IsolaneError, signalCause, type IsolaneErrorCode, type NamespaceKind } from '@isolane/core/internal'
 
 /** Codes of the Jest adapter's own failures, as core's registry (ERROR_CODES) has them. */
 export type JestAdapterErrorCode = Extract<IsolaneErrorCode, 'ISOLANE_INVALID_OPTIONS' | 'ISOLANE_JEST_NOT_FOUND'>

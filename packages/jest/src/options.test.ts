@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { isIsolaneError } from '@isolane/core'
+import { isIsolaneError } from '@isolane/core/internal'
 import { resolveRunnerOptions } from './options.js'
 
 function refusal(options: unknown): string {

@@ -1,26 +1,12 @@
 // Host side: the runner's options, from Jest's config (`runner: ['@isolane/jest', { ... }]`, which
 // Jest hands the runner as its third constructor argument). Isolation options are validated by
-// core's createPlan; the few that say how the run uses its workers are checked here. All of it
-// happens when Jest makes the runner, before any worker starts.
-import { createPlan, LEFTOVERS_MODES, type IsolationOptions, type LeftoversMode } from '@isolane/core'
+// core's createPlan; the run options that say how the run uses its workers (core's option table)
+// are checked here. All of it happens when Jest makes the runner, before any worker starts.
+import { createPlan, ISOLATION_OPTION_NAMES, KEEP_CHOICES, LEFTOVERS_MODES, listOptionNames, RUN_DEFAULTS, RUN_OPTION_NAMES, splitRunOptions, type IsolationOptions, type LeftoversMode, type RunOptions } from '@isolane/core/internal'
 import { badFileTimeout, badKeep, badLeftovers, badReportNetworkAttempts, keepWithPid, badReuseWorkers, functionPluginInReusedWorkers, invalidRunnerOptions, notAnObject } from './errors.js'
 
 /** Options of the run that are not isolation options (core's createPlan would refuse them). */
-export interface RunModeOptions {
-  /**
-   * Run several test files in each worker, as Jest does, renewing its namespaces (net, uts, ipc,
-   * /tmp, /dev/shm) before each file. Default true; false: a fresh worker per file.
-   */
-  reuseWorkers?: boolean
-  /** What a test file leaves running: 'stop' (default, with a warning naming the file), 'fail' (the file fails too), 'keep'. */
-  leftovers?: LeftoversMode
-  /** Milliseconds a test file may run before its worker is killed and the file fails (default 0: no limit). */
-  fileTimeout?: number
-  /** Default true: a test's failed attempt to reach outside its worker's network says so on its error, and the run ends with a list of them (on stderr). */
-  reportNetworkAttempts?: boolean
-  /** 'on-failure': keep the namespaces of a worker whose file failed, for `isolane enter` (each file then gets a fresh worker). Default 'never'. */
-  keep?: 'never' | 'on-failure'
-}
+export type RunModeOptions = RunOptions
 
 /** The runner's options: isolation options and the run mode, side by side. */
 export type IsolaneJestOptions = IsolationOptions & RunModeOptions
@@ -35,12 +21,15 @@ export interface RunnerSettings {
 }
 
 /** Validates the runner's options; throws an IsolaneError (ISOLANE_INVALID_OPTIONS) naming what is wrong. */
-export function resolveRunnerOptions(options: unknown): RunnerSettings {
-  if (options === undefined || options === null) options = {}
+export function resolveRunnerOptions(given: unknown): RunnerSettings {
+  const options = given ?? {}
   if (typeof options !== 'object' || Array.isArray(options)) throw notAnObject(options)
-  const { reuseWorkers: reuseAsked = true, leftovers = 'stop', fileTimeout = 0, reportNetworkAttempts = true, keep = 'never', ...isolation } = options as IsolaneJestOptions
+  const unknown = Object.keys(options).find((key) => !(ISOLATION_OPTION_NAMES as readonly string[]).includes(key) && !(RUN_OPTION_NAMES as readonly string[]).includes(key))
+  if (unknown !== undefined) throw invalidRunnerOptions(`unknown option \`${unknown}\`. To fix: use only ${listOptionNames(ISOLATION_OPTION_NAMES)}. The runner also takes ${listOptionNames(RUN_OPTION_NAMES)}.`)
+  const { isolation, run } = splitRunOptions(options)
+  const { reuseWorkers: reuseAsked, leftovers, fileTimeout, reportNetworkAttempts, keep } = { ...RUN_DEFAULTS, ...run }
   if (typeof reuseAsked !== 'boolean') throw badReuseWorkers(reuseAsked)
-  if (keep !== 'never' && keep !== 'on-failure') throw badKeep(keep)
+  if (!KEEP_CHOICES.includes(keep)) throw badKeep(keep)
   if (!LEFTOVERS_MODES.includes(leftovers)) throw badLeftovers(leftovers)
   if (typeof fileTimeout !== 'number' || !Number.isFinite(fileTimeout) || fileTimeout < 0) throw badFileTimeout(fileTimeout)
   if (typeof reportNetworkAttempts !== 'boolean') throw badReportNetworkAttempts(reportNetworkAttempts)
@@ -48,8 +37,7 @@ export function resolveRunnerOptions(options: unknown): RunnerSettings {
   try {
     kinds = createPlan(isolation, { workerId: 1 }).kinds
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error)
-    throw invalidRunnerOptions(/unknown option/.test(reason) ? `${reason} The runner also takes \`reuseWorkers\`, \`leftovers\`, \`fileTimeout\`, \`reportNetworkAttempts\` and \`keep\`.` : reason)
+    throw invalidRunnerOptions(error instanceof Error ? error.message : String(error))
   }
   if (keep === 'on-failure' && kinds.includes('pid')) throw keepWithPid()
   // A kept worker's /tmp is the failed file's only if no later file runs in its mount namespace: each file gets a fresh worker.

@@ -6,7 +6,7 @@
 import { mkdirSync, readFileSync } from 'node:fs'
 import { basename, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { chooseWay, createPlan, describeKept, describeNetworkAttempts, hiddenBy, isIsolaneError, KEPT_KINDS, mergeFileOptions, recordKept, type BindMount, type IsolationOptions, type IsolationPlan, type KeptWorker, type NamespaceKind, type TestNetworkAttempt } from '@isolane/core'
+import { chooseWay, createPlan, describeKept, describeNetworkAttempts, hiddenBy, isIsolaneError, KEPT_KINDS, mergeFileOptions, recordKept, type BindMount, type IsolationOptions, type IsolationPlan, type KeptWorker, type NamespaceKind, type TestNetworkAttempt } from '@isolane/core/internal'
 import { createPool, describeLeftovers, type IsolatedPool, type ProgressReport, type WorkerExitedError } from '@isolane/pool'
 import { jestDocblock, jestRunnerPath, type GlobalConfig, type SerializableError, type Test, type TestEvents, type TestRunnerContext, type TestWatcher } from './jest-internals.js'
 import type { FileOutcome, FileProgress, KeptNamespaces, TestFileTask } from './entry/worker.js'

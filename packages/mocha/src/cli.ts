@@ -3,7 +3,7 @@
 // The project's Mocha is loaded once the help is out of the way: where there is none, or none that
 // isolane-mocha supports, that is said as any other error.
 import { createRequire } from 'node:module'
-import { isIsolaneError } from '@isolane/core'
+import { isIsolaneError } from '@isolane/core/internal'
 
 const require = createRequire(import.meta.url)
 const ownVersion = (require('../package.json') as { version: string }).version

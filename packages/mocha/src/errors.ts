@@ -1,7 +1,7 @@
 // Every failure of the adapter's own that a user can meet is built here: what failed, why, what to
 // do. They are IsolaneErrors (recognise them with `isIsolaneError()`), with ISOLANE_MOCHA_* codes.
 // Mocha's own errors (ERR_MOCHA_*) pass through unchanged, with Mocha's messages.
-import { invalidOptions, IsolaneError, signalCause, type IsolaneErrorCode } from '@isolane/core'
+import { invalidOptions, IsolaneError, signalCause, type IsolaneErrorCode } from '@isolane/core/internal'
 
 /** Codes of the adapter's own failures, as core's registry (ERROR_CODES) has them. */
 export type MochaAdapterErrorCode = Extract<IsolaneErrorCode, `ISOLANE_MOCHA_${string}`>

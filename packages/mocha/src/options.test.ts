@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { isIsolaneError } from '@isolane/core'
+import { isIsolaneError } from '@isolane/core/internal'
 import { loadRunSettings, splitIsolaneArgs } from './options.js'
 import { exitCodeOf } from './run.js'
 

@@ -2,54 +2,33 @@
 // .mocharc.*, package.json `mocha`); isolane adds its isolation options, from `--isolane-*` flags
 // (taken out of argv first: Mocha's parser would read an unknown flag's value as a spec) and from
 // the config's `isolane` key. They are validated with core's createPlan before any worker starts.
-// One more option sits with them and is not isolation: `reuseWorkers`, how the run uses its workers.
+// Core's run options sit with them (`reuseWorkers`, `leftovers`, ...: how the run uses its
+// workers); the flags and the keys come from core's option table.
 // `--shard=i/n` (Vitest's flag, not Mocha's) is taken out with them: which spec files this run takes.
 import { cpus } from 'node:os'
-import { createPlan, LEFTOVERS_MODES, type IsolationOptions, type LeftoversMode, type NamespaceKind } from '@isolane/core'
+import { createPlan, type IsolationOptions, KEEP_CHOICES, type KeepChoice, LEFTOVERS_MODES, type LeftoversMode, type NamespaceKind, type OptionName, OPTIONS, RUN_DEFAULTS, RUN_OPTION_NAMES, type RunOptions, splitRunOptions } from '@isolane/core/internal'
 import { isNodeFlag, loadOptions, unparseNodeFlags, type MochaArgs } from './project-mocha.js'
 import { parseShard, type Shard } from './shard.js'
 import { badBooleanFlag, badFileTimeout, badKeep, badLeftovers, keepWithPid, configIsolationNotObject, configReuseWorkersNotBoolean, missingFlagValue, unknownIsolaneFlag } from './errors.js'
 
 type FlagKind = 'list' | 'string' | 'boolean'
 
-/** Options of the run that are not isolation options (core's createPlan would refuse them). */
-export interface RunModeOptions {
-  /**
-   * Run several spec files in each worker, as `mocha --parallel` does, renewing its namespaces
-   * (net, uts, ipc, /tmp, /dev/shm) before each file. Default true; false: a fresh worker per file.
-   */
-  reuseWorkers?: boolean
-  /** What a spec file leaves running: 'stop' (default, with a warning naming the file), 'fail' (the file fails too), 'keep'. */
-  leftovers?: LeftoversMode
-  /**
-   * A hard time limit for each spec file, in ms (default 0: none): a file still running past it
-   * has its worker killed and fails, timed out, naming the test that was running.
-   */
-  fileTimeout?: number
-  /** Default true: a test's failed attempt to reach outside its worker's network says so on its error, and the run ends with a list of them. */
-  reportNetworkAttempts?: boolean
-  /** 'on-failure': keep the namespaces of a worker whose file failed, for `isolane enter` (each file then gets a fresh worker). Default 'never'. */
-  keep?: 'never' | 'on-failure'
+/** Options of the run that are not isolation options (core's createPlan would refuse them): core's run options, and the shard. */
+export interface RunModeOptions extends RunOptions {
   /** `'<index>/<count>'`: run only this shard of the spec files, split as Vitest's `--shard` splits them (see shard.ts). */
   shard?: string
 }
 
-const ISOLANE_FLAGS: Readonly<Record<string, { key: keyof IsolationOptions | keyof RunModeOptions; kind: FlagKind; example: string }>> = {
-  '--isolane-namespaces': { key: 'namespaces', kind: 'list', example: 'net,mnt,ipc,uts' },
-  '--isolane-hostname': { key: 'hostname', kind: 'string', example: 'worker-{workerId}' },
-  '--isolane-tmpfs': { key: 'tmpfs', kind: 'list', example: '/tmp,/dev/shm' },
-  '--isolane-loopback': { key: 'loopback', kind: 'boolean', example: 'true' },
-  '--isolane-mqueue': { key: 'mqueue', kind: 'boolean', example: 'true' },
-  '--isolane-reuse-workers': { key: 'reuseWorkers', kind: 'boolean', example: 'true' },
-  '--isolane-leftovers': { key: 'leftovers', kind: 'string', example: 'stop' },
-  '--isolane-file-timeout': { key: 'fileTimeout', kind: 'string', example: '60000' },
-  '--isolane-report-network-attempts': { key: 'reportNetworkAttempts', kind: 'boolean', example: 'true' },
-  '--isolane-keep': { key: 'keep', kind: 'string', example: 'on-failure' },
-  '--isolane-way': { key: 'way', kind: 'string', example: 'auto' },
-  '--isolane-fallback': { key: 'fallback', kind: 'string', example: 'none' },
-}
+/** The `--isolane-*` flags, from core's option table; each value is checked where its option is. */
+const ISOLANE_FLAGS: Readonly<Record<string, { key: OptionName; kind: FlagKind; example: string }>> = Object.fromEntries(
+  Object.entries(OPTIONS).flatMap(([key, { type, mocha }]) => {
+    if (!mocha) return []
+    const kind: FlagKind = type === 'boolean' ? 'boolean' : type === 'kinds' || type === 'paths' ? 'list' : 'string'
+    return [[mocha.flag, { key: key as OptionName, kind, example: mocha.example }]]
+  }),
+)
 
-const RUN_MODE_KEYS: ReadonlySet<string> = new Set<keyof RunModeOptions>(['reuseWorkers', 'leftovers', 'fileTimeout', 'reportNetworkAttempts', 'keep'])
+const RUN_MODE_KEYS: ReadonlySet<string> = new Set<string>(RUN_OPTION_NAMES)
 
 export interface SplitArgv {
   /** The arguments for Mocha's own option loading. */
@@ -134,7 +113,7 @@ export interface RunSettings {
   /** Milliseconds a spec file may run (0: no limit). */
   fileTimeout: number
   reportNetworkAttempts: boolean
-  keep: 'never' | 'on-failure'
+  keep: KeepChoice
   /** The shard of the spec files to run (`--shard`), or undefined for all of them. */
   shard: Shard | undefined
 }
@@ -151,20 +130,20 @@ export function loadRunSettings(argv: readonly string[], isolationOverride: Isol
   const fromConfig = args.isolane ?? {}
   if (typeof fromConfig !== 'object' || fromConfig === null || Array.isArray(fromConfig)) throw configIsolationNotObject(fromConfig)
   delete args.isolane
-  const { reuseWorkers: reuseFromConfig, leftovers: leftoversFromConfig, fileTimeout: fileTimeoutFromConfig, reportNetworkAttempts: reportFromConfig, keep: keepFromConfig, ...isolationFromConfig } = fromConfig as IsolationOptions & RunModeOptions
-  if (reuseFromConfig !== undefined && typeof reuseFromConfig !== 'boolean') throw configReuseWorkersNotBoolean(reuseFromConfig)
+  const { isolation: isolationFromConfig, run: runFromConfig } = splitRunOptions(fromConfig)
+  if (runFromConfig.reuseWorkers !== undefined && typeof runFromConfig.reuseWorkers !== 'boolean') throw configReuseWorkersNotBoolean(runFromConfig.reuseWorkers)
   const isolation: IsolationOptions = { ...isolationFromConfig, ...fromFlags, ...isolationOverride }
   createPlan(isolation, { workerId: 1 })
-  const keep = runModeOverride.keep ?? runModeFromFlags.keep ?? keepFromConfig ?? 'never'
-  if (keep !== 'never' && keep !== 'on-failure') throw badKeep(keep)
+  const keep = runModeOverride.keep ?? runModeFromFlags.keep ?? runFromConfig.keep ?? RUN_DEFAULTS.keep
+  if (!KEEP_CHOICES.includes(keep)) throw badKeep(keep)
   if (keep === 'on-failure' && createPlan(isolation, { workerId: 1 }).kinds.includes('pid')) throw keepWithPid()
   // A kept worker's /tmp is the failed file's only if no later file runs in its mount namespace: each file gets a fresh worker.
-  const reuseWorkers = keep === 'on-failure' ? false : runModeOverride.reuseWorkers ?? runModeFromFlags.reuseWorkers ?? reuseFromConfig ?? true
+  const reuseWorkers = keep === 'on-failure' ? false : runModeOverride.reuseWorkers ?? runModeFromFlags.reuseWorkers ?? runFromConfig.reuseWorkers ?? RUN_DEFAULTS.reuseWorkers
   if (typeof reuseWorkers !== 'boolean') throw configReuseWorkersNotBoolean(reuseWorkers, 'The `reuseWorkers` option of runMocha()')
-  const leftovers = runModeOverride.leftovers ?? runModeFromFlags.leftovers ?? leftoversFromConfig ?? 'stop'
+  const leftovers = runModeOverride.leftovers ?? runModeFromFlags.leftovers ?? runFromConfig.leftovers ?? RUN_DEFAULTS.leftovers
   if (!LEFTOVERS_MODES.includes(leftovers)) throw badLeftovers(leftovers)
-  const fileTimeout = milliseconds(runModeOverride.fileTimeout ?? runModeFromFlags.fileTimeout ?? fileTimeoutFromConfig ?? 0)
-  const reportNetworkAttempts = runModeOverride.reportNetworkAttempts ?? runModeFromFlags.reportNetworkAttempts ?? reportFromConfig ?? true
+  const fileTimeout = milliseconds(runModeOverride.fileTimeout ?? runModeFromFlags.fileTimeout ?? runFromConfig.fileTimeout ?? RUN_DEFAULTS.fileTimeout)
+  const reportNetworkAttempts = runModeOverride.reportNetworkAttempts ?? runModeFromFlags.reportNetworkAttempts ?? runFromConfig.reportNetworkAttempts ?? RUN_DEFAULTS.reportNetworkAttempts
   if (typeof reportNetworkAttempts !== 'boolean') throw configReuseWorkersNotBoolean(reportNetworkAttempts, 'The `isolane.reportNetworkAttempts` key of the Mocha config')
 
   const workerExecArgv = takeNodeFlags(args)

@@ -1,6 +1,6 @@
 // The programmatic API: a Mocha run with every spec file in a fresh isolated worker. The command
 // line (cli.ts) is this plus Mocha's way of printing errors and exiting.
-import { createPlan, describeKept, describeNetworkAttempts, hiddenBy, type IsolationOptions, type LeftoversMode } from '@isolane/core'
+import { createPlan, describeKept, describeNetworkAttempts, hiddenBy, type IsolationOptions, type LeftoversMode } from '@isolane/core/internal'
 import { useRunnerClass } from './mocha-internals.js'
 import { Mocha, collectFiles, normalizeRunOptions, prepareRunOptions, validateRunOptions, type MochaArgs, type MochaStats } from './project-mocha.js'
 import { NETWORK_HOW_TO_ALLOW, noTestFiles, specFileHidden, unmatchedPatterns, watchUnsupported } from './errors.js'

@@ -4,7 +4,7 @@
 // runs file after file as Mocha's own workers do.
 import { basename, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { createPlan, isIsolaneError, KEPT_KINDS, namespaceId, recordKept, type IsolaneErrorCode, type IsolationOptions, type KeptWorker, type LeftoversMode, type TestNetworkAttempt } from '@isolane/core'
+import { createPlan, isIsolaneError, KEPT_KINDS, namespaceId, recordKept, type IsolaneErrorCode, type IsolationOptions, type KeptWorker, type LeftoversMode, type TestNetworkAttempt } from '@isolane/core/internal'
 import { createPool, describeLeftovers, type IsolatedPool, type ProgressReport, type WorkerExitedError } from '@isolane/pool'
 import { runnerWithPool, type BufferedPool, type MochaArgs, type ParallelBufferedRunnerClass, type SerializedEvent, type SerializedWorkerResult } from './mocha-internals.js'
 import { BufferedWorkerPool, ParallelBufferedRunner, deserialize, mochaPackage } from './project-mocha.js'

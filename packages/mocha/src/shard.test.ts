@@ -3,7 +3,7 @@
 import { join } from 'node:path'
 import { BaseSequencer } from 'vitest/node'
 import { describe, expect, it } from 'vitest'
-import { isIsolaneError } from '@isolane/core'
+import { isIsolaneError } from '@isolane/core/internal'
 import { parseShard, selectShard, shardRange } from './shard.js'
 
 const root = '/work/project'

@@ -1,6 +1,6 @@
 // What the pool and the agent in each worker (worker/agent.cts) say to each other, on the worker's
 // IPC channel beside Vitest's own requests and responses.
-import type { LeftoverProcess, TestNetworkAttempt } from '@isolane/core'
+import type { LeftoverProcess, TestNetworkAttempt } from '@isolane/core/internal'
 import type { WorkerRequest } from 'vitest/node'
 
 /** The key of every agent message: Vitest's worker ignores what lacks its own keys, and so does the pool's dispatch. */

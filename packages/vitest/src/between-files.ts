@@ -6,7 +6,7 @@
 // next file gets a fresh worker. Vitest sends a reused worker one request per file, except with one
 // worker (maxWorkers: 1), where all files come in one request: the pool then sends them one by one.
 import { relative } from 'node:path'
-import { describeLeftovers, type IsolaneErrorCode, type LeftoverProcess, type LeftoversMode } from '@isolane/core'
+import { describeLeftovers, type IsolaneErrorCode, type LeftoverProcess, type LeftoversMode } from '@isolane/core/internal'
 import type { WorkerRequest, WorkerResponse } from 'vitest/node'
 import { AGENT_KEY, isAgentReply, type AgentReply, type AgentRequest, type FileRequest, type TestNetworkAttempt } from './agent-protocol.js'
 

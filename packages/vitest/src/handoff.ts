@@ -1,6 +1,6 @@
 // What the pool tells the worker it forked: the environment reads it to know that the worker is
 // already isolated (and how), instead of trying again from inside.
-import type { LaunchWay, NamespaceIds, NamespaceKind } from '@isolane/core'
+import type { LaunchWay, NamespaceIds, NamespaceKind } from '@isolane/core/internal'
 
 export const HANDOFF_VARIABLE = 'ISOLANE_VITEST_WORKER'
 

@@ -1,2 +1,2 @@
-export { isolane, type IsolanePoolOptions } from './pool.js'
-export type { IsolaneFileOptions } from './options.js'
+export { isolane } from './pool.js'
+export type { IsolaneFileOptions, IsolanePoolOptions } from './options.js'

@@ -1,6 +1,6 @@
 // Every message the Vitest adapter shows is built here, and every error of its own: what failed,
 // why, what to do. The errors are IsolaneErrors with codes of core's registry.
-import { internalError, invalidOptions, IsolaneError, isIsolaneError, signalCause, type NamespaceKind } from '@isolane/core'
+import { internalError, invalidOptions, IsolaneError, isIsolaneError, signalCause, type NamespaceKind } from '@isolane/core/internal'
 
 export const POOL_NAME = 'isolane'
 

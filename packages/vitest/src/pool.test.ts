@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { canIsolate, checkUserNamespaceWay, DEFAULT_KINDS, isIsolaneError, probe } from '@isolane/core'
+import { canIsolate, checkUserNamespaceWay, DEFAULT_KINDS, isIsolaneError, probe } from '@isolane/core/internal'
 import { describe, expect, it } from 'vitest'
 import { checkVitestVersion, isolane } from './pool.js'
 

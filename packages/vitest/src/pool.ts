@@ -1,8 +1,9 @@
 // `isolane()`: the pool a user puts in `test.pool`. Everything that can be wrong with the options
 // or the machine is found here, when the config loads, before any worker starts.
-import { announceOnce, chooseWay, createPlan, describeKept, describeNetworkAttempts, IsolaneError, LEFTOVERS_MODES, type IsolationOptions, type KeptWorker, type LeftoversMode, type TestNetworkAttempt } from '@isolane/core'
+import { announceOnce, chooseWay, createPlan, describeKept, describeNetworkAttempts, IsolaneError, type KeptWorker, type TestNetworkAttempt } from '@isolane/core/internal'
 import { version as vitestVersion, type PoolOptions, type PoolRunnerInitializer, type PoolWorker, type TestProject } from 'vitest/node'
-import { badFileTimeout, badKeep, badLeftovers, badReportNetworkAttempts, cannotIsolateMessage, keepWithPid, NETWORK_HOW_TO_ALLOW, POOL_NAME, vitestVersionMessage } from './messages.js'
+import { cannotIsolateMessage, keepWithPid, NETWORK_HOW_TO_ALLOW, POOL_NAME, vitestVersionMessage } from './messages.js'
+import { resolvePoolRunOptions, type IsolanePoolOptions } from './options.js'
 import { IsolanePoolWorker } from './pool-worker.js'
 
 /** What a run's workers report for its end: what tests tried to reach outside their network, what was kept. Said once, when Vitest closes. */
@@ -28,42 +29,13 @@ function endOfRun(project: TestProject): EndOfRun {
   return fresh
 }
 
-/** The pool's options: the isolation every worker gets unless a file asks otherwise, and what is done between files. */
-export interface IsolanePoolOptions extends IsolationOptions {
-  /**
-   * What a test file leaves running (a server process, a detached child): 'stop' (default) stops
-   * it after the file and warns, naming the file; 'fail' stops it and fails the run; 'keep' leaves it.
-   */
-  leftovers?: LeftoversMode
-  /**
-   * A hard time limit for each test file, in milliseconds (default 0: none). A file still running
-   * past it has its worker killed and is reported as failed, timed out, like a file whose worker
-   * died; the other files run on. For code that never yields, which Vitest's own testTimeout cannot stop.
-   */
-  fileTimeout?: number
-  /**
-   * Default true: a test's failed attempt to reach outside its worker's network (a connect or DNS
-   * lookup that only the host's network could serve) gets, on its error, what happened and how to
-   * allow it, and the run ends with a short list of them (file, test, destination). false: neither.
-   */
-  reportNetworkAttempts?: boolean
-  /**
-   * 'on-failure': the namespaces of a worker whose file failed outlive it (its network, /tmp,
-   * hostname, IPC), for `isolane enter NAME` to step in; the run ends with their names. Default 'never'.
-   */
-  keep?: 'never' | 'on-failure'
-}
-
 /**
  * A Vitest pool like the stock `forks` pool whose every worker is forked into fresh namespaces
  * (net, mnt, ipc, uts by default, `lo` up, a private /tmp and /dev/shm).
  */
-export function isolane({ leftovers = 'stop', fileTimeout = 0, reportNetworkAttempts = true, keep = 'never', ...options }: IsolanePoolOptions = {}): PoolRunnerInitializer {
+export function isolane(given: IsolanePoolOptions = {}): PoolRunnerInitializer {
   checkVitestVersion(vitestVersion)
-  if (!LEFTOVERS_MODES.includes(leftovers)) throw badLeftovers(leftovers)
-  if (typeof fileTimeout !== 'number' || !Number.isFinite(fileTimeout) || fileTimeout < 0) throw badFileTimeout(fileTimeout)
-  if (typeof reportNetworkAttempts !== 'boolean') throw badReportNetworkAttempts(reportNetworkAttempts, 'pool')
-  if (keep !== 'never' && keep !== 'on-failure') throw badKeep(keep)
+  const { isolation: options, leftovers, fileTimeout, reportNetworkAttempts, keep } = resolvePoolRunOptions(given)
   // Validated once with a sample worker id, so that a bad hostname template fails here too.
   const plan = createPlan(options, { workerId: 1 })
   if (keep === 'on-failure' && plan.kinds.includes('pid')) throw keepWithPid()

@@ -9,7 +9,7 @@
 // missingVitestInternals() checks a live instance: test/host-seams.test.ts fails loudly, naming
 // the version and what is missing, when the workspace's Vitest no longer has one of them,
 // test/packed-packages.test.ts when Vitest 5 does.
-import { internalError } from '@isolane/core'
+import { internalError } from '@isolane/core/internal'
 import type { TestProject } from 'vitest/node'
 
 /** A test or suite of Vitest's runner, as much of it as the pool reads and writes. */

@@ -5,7 +5,7 @@
 // with a bind mount, made after the tmpfs (core's `binds`); a bind is live, so later writes show.
 import { mkdirSync, realpathSync } from 'node:fs'
 import { relative, sep } from 'node:path'
-import type { BindMount } from '@isolane/core'
+import type { BindMount } from '@isolane/core/internal'
 
 export interface WorkerPaths {
   /** Vitest's per-project directory of transformed modules; created here if missing. */

@@ -1,4 +1,4 @@
-import { ALL_KINDS, DEFAULT_KINDS, NAMESPACE_KINDS, checkUserNamespaceWay, chooseWay, createPlan, launcherArgs, probe, type NamespaceKind, type ProbeResult } from '@isolane/core'
+import { ALL_KINDS, DEFAULT_KINDS, NAMESPACE_KINDS, checkUserNamespaceWay, chooseWay, createPlan, launcherArgs, probe, type NamespaceKind, type ProbeResult } from '@isolane/core/internal'
 import { defineCommand } from '../command.js'
 import { bad, bold, dim, ok, table } from '../output.js'
 

@@ -2,7 +2,7 @@
 // kept after their file failed (`keep: 'on-failure'`), held by a process each (core's kept.ts).
 import { spawnSync } from 'node:child_process'
 import { constants } from 'node:os'
-import { enterCommand as nsenterCommand, findKept, IsolaneError, listKept, releaseKept, type KeptWorker } from '@isolane/core'
+import { enterCommand as nsenterCommand, findKept, IsolaneError, listKept, releaseKept, type KeptWorker } from '@isolane/core/internal'
 import { defineCommand } from '../command.js'
 import { UsageError } from '../errors.js'
 import { bad, dim, ok, table } from '../output.js'

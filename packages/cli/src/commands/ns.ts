@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs'
-import { ALL_KINDS, namespaceIds, type NamespaceIds } from '@isolane/core'
+import { ALL_KINDS, namespaceIds, type NamespaceIds } from '@isolane/core/internal'
 import { defineCommand } from '../command.js'
 import { UsageError } from '../errors.js'
 import { bold, dim, ok, table } from '../output.js'

@@ -1,29 +1,26 @@
 import { constants } from 'node:os'
-import { chooseWay, createPlan, describePlan, hostnameOf, KEPT_KINDS, NAMESPACE_KINDS, recordKept, withOwnFilesVisible, launcherArgs, spawnIn, WAY_CHOICES, type IsolationOptions, type NamespaceKind, type WayChoice } from '@isolane/core'
-import { defineCommand, type OptionSpecs, type Parsed } from '../command.js'
+import { chooseWay, createPlan, describePlan, hostnameOf, type IsolationOptions, KEPT_KINDS, launcherArgs, NAMESPACE_KINDS, type NamespaceKind, type OptionName, OPTIONS, recordKept, spawnIn, withOwnFilesVisible } from '@isolane/core/internal'
+import { defineCommand, type OptionSpec, type OptionSpecs, type Parsed } from '../command.js'
 import { CommandNotRun, UsageError } from '../errors.js'
 import { parseCommandLine } from '../parse.js'
 
-/** The kind options, named as unshare(1) names them. */
-const KIND_OPTIONS = { net: 'net', mount: 'mnt', ipc: 'ipc', uts: 'uts', pid: 'pid', cgroup: 'cgroup' } as const satisfies Record<string, NamespaceKind>
+/** The kind options, named as unshare(1) names them (core's option table, `namespaces`). */
+const KIND_OPTIONS = (OPTIONS.namespaces.cli as { kindFlags: Readonly<Record<string, NamespaceKind>> }).kindFlags
 
-const kindOption = (kind: NamespaceKind) => ({ type: 'boolean', help: `a fresh ${kind} namespace (${NAMESPACE_KINDS[kind].isolates})` }) as const
+/** The other options of the table `isolane run` takes, by flag: the flag, its help and values are the table's. */
+const TABLE_OPTIONS: ReadonlyArray<readonly [flag: string, name: OptionName, spec: OptionSpec]> = (Object.keys(OPTIONS) as OptionName[]).flatMap((name) => {
+  const { type, choices, cli } = OPTIONS[name]
+  if (cli === undefined || !('flag' in cli)) return []
+  return [[cli.flag, name, { type: type === 'boolean' ? 'boolean' : 'string', multiple: type === 'paths', value: cli.value, choices, help: cli.help }] as const]
+})
 
-const RUN_OPTIONS = {
-  net: kindOption('net'),
-  mount: kindOption('mnt'),
-  ipc: kindOption('ipc'),
-  uts: kindOption('uts'),
-  pid: kindOption('pid'),
-  cgroup: kindOption('cgroup'),
+const RUN_OPTIONS: OptionSpecs = {
+  ...Object.fromEntries(Object.entries(KIND_OPTIONS).map(([flag, kind]) => [flag, { type: 'boolean', help: `a fresh ${kind} namespace (${NAMESPACE_KINDS[kind].isolates})` }])),
   user: { type: 'boolean', help: 'refused, with why: a Node process cannot make a user namespace; where that is the way (no root), isolane starts CMD in one of its own (--way user-namespace)' },
-  hostname: { type: 'string', value: 'NAME', help: 'hostname in the fresh UTS namespace' },
-  tmpfs: { type: 'string', multiple: true, value: 'PATH', help: 'a fresh tmpfs on PATH (repeatable; default without kind options: /tmp and /dev/shm)' },
-  mqueue: { type: 'boolean', help: "a fresh mqueue file system on /dev/mqueue, showing the fresh IPC namespace's POSIX message queues (needs --ipc and --mount; default without kind options: on where /dev/mqueue exists)" },
-  way: { type: 'string', value: 'WAY', choices: WAY_CHOICES, help: 'auto (default), privileged, or user-namespace: how the namespaces are made (privileged needs root or CAP_SYS_ADMIN; user-namespace works for any user where the kernel allows it)' },
+  ...Object.fromEntries(TABLE_OPTIONS.map(([flag, , spec]) => [flag, spec])),
   keep: { type: 'string', value: 'NAME', help: 'keep the namespaces after CMD ends, whatever its status, for isolane enter NAME (not with --pid)' },
   'dry-run': { type: 'boolean', help: 'print which way and the setup steps, run nothing' },
-} as const satisfies OptionSpecs
+}
 
 export const runCommand = defineCommand({
   name: 'run',
@@ -59,18 +56,23 @@ export function parseRun(argv: readonly string[]): RunRequest {
   return requestOf(parsed)
 }
 
-function requestOf({ values, rest }: Parsed<typeof RUN_OPTIONS>): RunRequest {
-  const kinds: NamespaceKind[] = Object.entries(KIND_OPTIONS).filter(([option]) => values[option as keyof typeof KIND_OPTIONS]).map(([, kind]) => kind)
+function requestOf({ values: given, rest }: Parsed<typeof RUN_OPTIONS>): RunRequest {
+  // The options are made from the table at run time: their values are typed here, as parseArgs gives them.
+  const values = given as Readonly<Record<string, string | boolean | string[] | undefined>>
+  const kinds: NamespaceKind[] = Object.entries(KIND_OPTIONS).filter(([option]) => values[option]).map(([, kind]) => kind)
   if (values.user) kinds.push('user')
-  const tmpfs = values.tmpfs ?? []
   const [command, ...args] = rest ?? []
   if (command === undefined) throw new UsageError('isolane run needs a command: isolane run [options] -- CMD [ARGS...]', 'run')
-  const isolation: IsolationOptions = kinds.length === 0 ? {} : { namespaces: kinds, tmpfs, mqueue: values.mqueue === true }
-  if (kinds.length === 0 && tmpfs.length > 0) isolation.tmpfs = tmpfs
-  if (values.hostname !== undefined) isolation.hostname = values.hostname
-  if (values.way !== undefined) isolation.way = values.way as WayChoice
-  if (values.keep !== undefined && kinds.includes('pid')) throw new UsageError('--keep holds the namespaces with a process left in them, and with --pid every process ends with the command: leave out --pid or --keep', 'run')
-  return { isolation, dryRun: values['dry-run'] === true, keep: values.keep, command, args }
+  // With kind options, exactly what is asked, as unshare(1): no tmpfs and no mqueue unless given.
+  const isolation: Record<string, unknown> = kinds.length === 0 ? {} : { namespaces: kinds, tmpfs: [], mqueue: false }
+  for (const [flag, name] of TABLE_OPTIONS) {
+    // Without kind options, --mqueue adds nothing to isolane's defaults, which mount one where /dev/mqueue exists.
+    if (values[flag] === undefined || (name === 'mqueue' && kinds.length === 0)) continue
+    isolation[name] = values[flag]
+  }
+  const keep = values.keep as string | undefined
+  if (keep !== undefined && kinds.includes('pid')) throw new UsageError('--keep holds the namespaces with a process left in them, and with --pid every process ends with the command: leave out --pid or --keep', 'run')
+  return { isolation: isolation as IsolationOptions, dryRun: values['dry-run'] === true, keep, command, args }
 }
 
 /** `isolane run`: CMD in fresh namespaces; resolves to CMD's exit status (128+N for signal N). */

@@ -2,21 +2,8 @@
 // short-lived worker thread (namespaces and the filesystem context belong to the thread, so the
 // process's other threads are untouched), or as a child process where a thread cannot be used.
 import { readlinkSync } from 'node:fs'
-import { isMainThread, workerData, type MessagePort } from 'node:worker_threads'
-import type { KindProbe } from '../probe.js'
-import type { NamespaceKind } from '../kinds.js'
-
-export type ProbeAnswer = Partial<Record<NamespaceKind, KindProbe>> & { error?: string }
-export interface ProbeThreadData {
-  readonly port: MessagePort
-  /** Set to 1 once the answer is on `port`: the caller blocks on it with Atomics.wait(). */
-  readonly done: Int32Array
-}
-/** What the thread posts: the answer, and its own /proc/PID/task/TID, to wait for its exit. */
-export interface ProbeThreadMessage {
-  readonly answer: ProbeAnswer
-  readonly task: string
-}
+import { isMainThread, workerData } from 'node:worker_threads'
+import type { ProbeAnswer, ProbeThreadData, ProbeThreadMessage } from '../probe-answer.js'
 
 let answer: ProbeAnswer
 try {

@@ -7,5 +7,5 @@ export { adoptOrphans, stopLeftovers, type LeftoverProcess } from '../leftovers.
 export { internalError, IsolaneError } from '../errors.js'
 export { prepareRenewal, renewIsolation } from '../renewal.js'
 export { holdNamespaces } from '../kept.js'
-export { useKoffiAddon } from '../libc/_ffi.js'
+export { useKoffiAddon } from '../libc/declarations.js'
 export { watchNetworkAttempts, type NetworkAttempt } from '../network-attempts.js'

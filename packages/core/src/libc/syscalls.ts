@@ -1,6 +1,6 @@
-// Typed wrappers over ./_ffi.ts: each reads errno right after a failed call and throws.
+// Typed wrappers over ./declarations.ts: each reads errno right after a failed call and throws.
 import { syscallError } from '../errors.js'
-import { loadLibc } from './_ffi.js'
+import { loadLibc } from './declarations.js'
 import { AF_INET, CAP_DATA_SIZE, CAP_HEADER_SIZE, F_GETFD, F_GETFL, F_SETFD, F_SETFL, IFF_RUNNING, LINUX_CAPABILITY_VERSION_3, O_NONBLOCK, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, PR_SET_CHILD_SUBREAPER, IFF_UP, IFNAMSIZ, IFREQ_SIZE, MNT_DETACH, O, SIOCGIFFLAGS, SIOCSIFFLAGS, SOCK_CLOEXEC, SOCK_DGRAM, SIGINFO_SIZE, P_ALL, WEXITED, WNOHANG, WNOWAIT, ECHILD } from './constants.js'
 
 interface CallDetail {

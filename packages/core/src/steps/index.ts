@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module'
 import { IsolaneError, internalError, isIsolaneError } from '../errors.js'
-import { CHILD_SIDE_STEPS, type IsolationPlan, type SetupStep, type StepContext } from '../plan.js'
+import { CHILD_SIDE_STEPS } from '../plan-queries.js'
+import type { IsolationPlan, SetupStep, StepContext } from '../plan-types.js'
 import { closeFd } from '../libc/syscalls.js'
 import { bindMount, openBindSource } from './bind.js'
 import { setHostname } from './hostname.js'

@@ -4,7 +4,7 @@ import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import Tinypool from 'tinypool'
-import { checkUserNamespaceWay, isIsolaneError } from '@isolane/core'
+import { checkUserNamespaceWay, isIsolaneError } from '@isolane/core/internal'
 import { createPool, type IsolatedPool } from '../index.js'
 import { childPids, fixture, isAlive, mountTable, privileged, processesInNamespaces, processesWithArgument, signal, threadCwd, threadNamespaces, unlessIsolationIsPossible } from '../test-support/processes.js'
 

@@ -1,5 +1,5 @@
 // Every message of the pool's own failures is built here: what failed, why, what to do.
-import { describeLeftovers, IsolaneError, type IsolaneErrorCode } from '@isolane/core'
+import { describeLeftovers, IsolaneError, type IsolaneErrorCode } from '@isolane/core/internal'
 
 /** Codes of the pool's own failures, as core's registry (ERROR_CODES) has them; core's codes pass through too. */
 export type PoolErrorCode = Extract<IsolaneErrorCode, 'ISOLANE_INVALID_OPTIONS' | 'ISOLANE_WORKER_EXITED' | 'ISOLANE_WORKER_SETUP_FAILED' | 'ISOLANE_WORKER_START_FAILED' | 'ISOLANE_POOL_DESTROYED' | 'ISOLANE_LEFT_PROCESSES' | 'ISOLANE_INTERNAL'>

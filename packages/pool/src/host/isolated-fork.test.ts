@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process'
 import { hostname } from 'node:os'
 import { describe, expect, it } from 'vitest'
-import { isIsolaneError } from '@isolane/core'
+import { isIsolaneError } from '@isolane/core/internal'
 import { forkIsolated, spawnIsolated } from '../index.js'
 import { childPids, fixture, isAlive, threadNamespaces, unlessIsolationIsPossible } from '../test-support/processes.js'
 

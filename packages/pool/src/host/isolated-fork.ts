@@ -3,7 +3,7 @@
 // process may make them (libuv forks from the calling thread, which is in the fresh namespaces just
 // then), else through a user namespace of the child's own.
 import type { ChildProcess, ForkOptions, SpawnOptions } from 'node:child_process'
-import { announceOnce, chooseWay, createPlan, forkIn, invalidOptions, spawnIn, type IsolationOptions, type IsolationPlan, type LaunchWay } from '@isolane/core'
+import { announceOnce, chooseWay, createPlan, forkIn, invalidOptions, spawnIn, type IsolationOptions, type IsolationPlan, type LaunchWay } from '@isolane/core/internal'
 import { cannotIsolate, POOL_OPTIONS } from './errors.js'
 import { WORKER_ID_ENV } from '../shared/protocol.js'
 import { originalFork, originalSpawn } from './builtin-child-process.js'

@@ -4,7 +4,7 @@ import { existsSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { Options as TinypoolOptions } from 'tinypool'
-import { createPlan, hiddenBy, invalidOptions, LEFTOVERS_MODES, notSendable, type IsolationOptions, type IsolationPlan, type LeftoversMode, type NamespaceKind } from '@isolane/core'
+import { createPlan, hiddenBy, invalidOptions, type IsolationOptions, type IsolationPlan, LEFTOVERS_MODES, type LeftoversMode, type NamespaceKind, notSendable, RUN_DEFAULTS } from '@isolane/core/internal'
 import { POOL_OPTIONS } from './errors.js'
 
 /** tinypool's options (its runtime is always child_process), plus the isolation of the workers. */
@@ -75,7 +75,7 @@ export function resolvePoolOptions(options: PoolOptions): ResolvedPoolOptions {
   if (typeof options !== 'object' || options === null)
     throw invalidOptions(`expected an object, got ${options === null ? 'null' : typeof options}`, 'pass `{ filename: new URL("./worker.js", import.meta.url) }`', POOL_OPTIONS)
   for (const [key, fix] of Object.entries(UNSUPPORTED)) if ((options as unknown as Record<string, unknown>)[key] !== undefined) throw invalidOptions(`\`${key}\` is set`, fix, POOL_OPTIONS)
-  const { filename, name = 'default', isolateWorkers = true, env, isolation = {}, renewWorkers = false, leftovers = 'stop', onLeftovers, onProgress, ...tinypool } = options
+  const { filename, name = 'default', isolateWorkers = true, env, isolation = {}, renewWorkers = false, leftovers = RUN_DEFAULTS.leftovers, onLeftovers, onProgress, ...tinypool } = options
   if (typeof name !== 'string' || name === '') throw invalidOptions(`\`name\` must be a non-empty string, got ${String(name)}`, 'name an export of the worker module, or leave `name` out', POOL_OPTIONS)
   if (typeof isolateWorkers !== 'boolean') throw invalidOptions(`\`isolateWorkers\` must be a boolean, got ${String(isolateWorkers)}`, 'use `true` or `false`', POOL_OPTIONS)
   if (typeof renewWorkers !== 'boolean') throw invalidOptions(`\`renewWorkers\` must be a boolean, got ${String(renewWorkers)}`, 'use `true` or `false`', POOL_OPTIONS)

@@ -1,7 +1,7 @@
 // The error round trip between a worker and the host, without processes: what the worker
 // serializes (shared/serialize-error.ts) comes back as an error (host/task-errors.ts).
 import { describe, expect, it } from 'vitest'
-import { IsolaneError, isIsolaneError } from '@isolane/core'
+import { IsolaneError, isIsolaneError } from '@isolane/core/internal'
 import { serializeTaskError } from '../shared/serialize-error.js'
 import { toTaskError } from './task-errors.js'
 

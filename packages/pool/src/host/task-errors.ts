@@ -1,6 +1,6 @@
 // Turning what a task failed with back into errors the user can read and recognise: the worker's
 // own error rebuilt, and tinypool's errors (tinypool-internals.ts) said as the pool's own.
-import { asErrorCode, IsolaneError } from '@isolane/core'
+import { asErrorCode, IsolaneError } from '@isolane/core/internal'
 import { isSerializedTaskError, type SerializedTaskError } from '../shared/protocol.js'
 import { poolDestroyed, workerExited, type WorkerExit } from './errors.js'
 import { isCancelError, isTerminatingError } from './tinypool-internals.js'

@@ -3,7 +3,7 @@
 // no child may start (the window failed, the pool is being destroyed) tinypool gets a stand-in
 // worker that fails its task with the reason (stand-in-worker.ts).
 import type { ChildProcess, ForkOptions } from 'node:child_process'
-import { createPlan, forkIn, isIsolaneError, type LaunchWay } from '@isolane/core'
+import { createPlan, forkIn, isIsolaneError, type LaunchWay } from '@isolane/core/internal'
 import { POOL_TOKEN_ENV, WORKER_ID_ENV } from '../shared/protocol.js'
 import { originalFork } from './builtin-child-process.js'
 import { poolDestroyed, workerSetupFailed } from './errors.js'

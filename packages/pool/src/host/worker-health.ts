@@ -5,7 +5,7 @@
 // A worker that dies before it is ready, again and again, would make tinypool fork for ever:
 // queueVerdict() says when the queued tasks are to fail instead.
 import type { ChildProcess } from 'node:child_process'
-import { deserializeError, isSetupFailedMessage, SETUP_FAILED_KEY } from '@isolane/core'
+import { deserializeError, isSetupFailedMessage, SETUP_FAILED_KEY } from '@isolane/core/internal'
 import { isProgressMessage } from '../shared/protocol.js'
 import { workerSetupFailed, workersCannotStart, type WorkerExit } from './errors.js'
 import type { ProgressReport } from './options.js'

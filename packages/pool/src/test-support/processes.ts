@@ -1,7 +1,7 @@
 // What the tests look at from the outside: /proc, as the host sees it.
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { chooseWay, createPlan, type NamespaceKind } from '@isolane/core'
+import { chooseWay, createPlan, type NamespaceKind } from '@isolane/core/internal'
 
 export const FIXTURES = fileURLToPath(new URL('../../../../fixtures/pool/', import.meta.url))
 

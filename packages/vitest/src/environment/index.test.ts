@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process'
 import { hostname } from 'node:os'
 import { fileURLToPath } from 'node:url'
-import { canIsolate, namespaceId, probe } from '@isolane/core'
+import { canIsolate, namespaceId, probe } from '@isolane/core/internal'
 import { describe, expect, it } from 'vitest'
 import environment, { currentIsolation } from './index.js'
 

@@ -3,7 +3,7 @@
 // already, and this checks and reports them; under any other pool it moves the thread that runs
 // the test file into fresh net, uts and ipc namespaces, and puts it back on teardown.
 import { isMainThread } from 'node:worker_threads'
-import { createPlan, describeNetworkAttempts, IsolaneError, isIsolaneError, namespaceId, watchNetworkAttempts, type IsolationOptions, type NamespaceKind, type TestNetworkAttempt } from '@isolane/core'
+import { createPlan, describeNetworkAttempts, IsolaneError, isIsolaneError, namespaceId, watchNetworkAttempts, type IsolationOptions, type NamespaceKind, type TestNetworkAttempt } from '@isolane/core/internal'
 import { builtinEnvironments, type Environment } from 'vitest/runtime'
 import { badReportNetworkAttempts, environmentNote, environmentWithoutPrivilegeMessage, kindsNeedPool, NETWORK_HOW_TO_ALLOW, notIsolated } from '../messages.js'
 import { currentTest } from '../expect-state.js'

@@ -4,7 +4,7 @@
 // apart from libuv's threadpool that runs async fs calls; pid and cgroup only reach new children.
 // Sockets follow the thread that makes them: libuv makes them on the loop thread, which is the
 // thread that runs the tests in a forks worker (main thread) and in a threads worker (its own).
-import { enterIsolation, type IsolationPlan, type NamespaceKind } from '@isolane/core'
+import { enterIsolation, type IsolationPlan, type NamespaceKind } from '@isolane/core/internal'
 
 export const THREAD_KINDS: readonly NamespaceKind[] = Object.freeze(['net', 'uts', 'ipc'] as NamespaceKind[])
 
