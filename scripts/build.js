@@ -7,7 +7,7 @@
 // runners' main processes load it (isolane-mocha, the Vitest pool in Vitest's process): one ES
 // module each in core's dist/, beside the modules it is made of, so that its paths relative to
 // itself (entry scripts, koffi) hold; its 30-odd modules cost a run's start about 25 ms of CPU,
-// bundled a few. This script is the build: `tsc -b`
+// bundled a few. `@isolane/core` re-exports the public part of `@isolane/core/internal`. This script is the build: `tsc -b`
 // alone makes none of `@isolane/core`, `@isolane/core/internal` and `@isolane/core/worker`.
 import { spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
@@ -27,14 +27,14 @@ const WORKER_ENTRIES = [
   { source: 'packages/vitest/src/worker/agent.cts', output: 'packages/vitest/dist/worker/agent.cjs' },
 ]
 /**
- * `@isolane/core` and `@isolane/core/internal` (package.json "exports"): ES modules, loaded by the
- * host processes. Each is whole: `/internal` holds the public API too, and isolane's own packages
- * load core from it alone, so that a process holds one copy of core's state.
+ * `@isolane/core/internal` (package.json "exports"): one ES module, loaded by the host processes of
+ * isolane's own packages: the public API and what those packages need besides. `@isolane/core`
+ * re-exports the public names of it (PUBLIC_ENTRY), so that a process that loads both (a user's
+ * code beside a runner) holds one copy of core and its state (the filesystem context split, the
+ * way chosen, the notes already said).
  */
-const HOST_ENTRIES = [
-  { source: 'packages/core/src/index.ts', output: 'packages/core/dist/index.bundle.js' },
-  { source: 'packages/core/src/internal.ts', output: 'packages/core/dist/internal.bundle.js' },
-]
+const HOST_ENTRY = { source: 'packages/core/src/internal.ts', output: 'packages/core/dist/internal.bundle.js' }
+const PUBLIC_ENTRY = { source: 'packages/core/src/index.ts', output: 'packages/core/dist/index.bundle.js' }
 /** The first line of a bundled entry; test/bundles.test.ts checks the built ones carry it. */
 const BUNDLED_MARK = '// isolane: bundled by scripts/build.js'
 
@@ -53,10 +53,21 @@ for (const { source, output } of WORKER_ENTRIES) {
   if (chunks.length !== 1) throw new Error(`bundling ${source} gave ${chunks.length} files, expected one`)
   writeFileSync(`${ROOT}/${output}`, `${BUNDLED_MARK} from ${source}: one file, so that a child loads it without the ESM loader.\n${chunks[0].code}`)
 }
-for (const { source, output } of HOST_ENTRIES) {
+{
+  const { source, output } = HOST_ENTRY
   const bundle = await rolldown({ input: `${ROOT}/${source}`, platform: 'node', external, resolve, logLevel: 'warn' })
   const { output: chunks } = await bundle.generate({ format: 'esm', sourcemap: false })
   await bundle.close()
   if (chunks.length !== 1) throw new Error(`bundling ${source} gave ${chunks.length} files, expected one`)
   writeFileSync(`${ROOT}/${output}`, `${BUNDLED_MARK} from ${source}: one module, loaded at a run's start.\n${chunks[0].code}`)
+}
+{
+  // Bundled only to learn its export names: the file written names them from the internal bundle.
+  const { source, output } = PUBLIC_ENTRY
+  const bundle = await rolldown({ input: `${ROOT}/${source}`, platform: 'node', external, resolve, logLevel: 'warn' })
+  const { output: chunks } = await bundle.generate({ format: 'esm', sourcemap: false })
+  await bundle.close()
+  const names = chunks[0].exports.toSorted()
+  const from = `./${HOST_ENTRY.output.split('/').pop()}`
+  writeFileSync(`${ROOT}/${output}`, `${BUNDLED_MARK} from ${source}: its public names, of the one copy of core in ${from}.\nexport { ${names.join(', ')} } from "${from}";\n`)
 }
