@@ -53,4 +53,12 @@ describe('the registry of codes', () => {
     expect(invalidOptions('`x` is wrong', 'drop it')).toMatchObject({ code: 'ISOLANE_INVALID_OPTIONS', message: 'Invalid isolation options: `x` is wrong. To fix: drop it.', hint: 'drop it' })
     expect(invalidOptions('`x` is wrong', 'drop it', 'Invalid pool options').message).toBe('Invalid pool options: `x` is wrong. To fix: drop it.')
   })
+
+  it("keeps what failed and why apart from what to do (`reason`), for a message that gives its own fix, across processes too", () => {
+    const refused = syscallError('unshare', 1, { call: 'unshare(CLONE_NEWNET)' })
+    expect(refused.reason).toMatch(/^unshare\(CLONE_NEWNET\) failed: EPERM \(operation not permitted\): /i)
+    expect(refused.message).toBe(`${refused.reason}. To fix: ${refused.hint}.`)
+    expect(invalidOptions('`x` is wrong', 'drop it').reason).toBe('Invalid isolation options: `x` is wrong')
+    expect(deserializeError(JSON.parse(JSON.stringify(serializeError(refused))) as SerializedIsolaneError).reason).toBe(refused.reason)
+  })
 })

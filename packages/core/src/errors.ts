@@ -81,6 +81,11 @@ export interface IsolaneErrorDetails {
   path?: string
   /** What the user can do about it; also the last sentence of the message. */
   hint?: string
+  /**
+   * What failed and why, without what to do: the message up to its "To fix:" sentence, for a
+   * message that builds on this one and gives a fix of its own.
+   */
+  reason?: string
   cause?: unknown
 }
 
@@ -96,6 +101,7 @@ export class IsolaneError extends Error {
   readonly syscall?: string
   readonly path?: string
   readonly hint?: string
+  readonly reason?: string
 
   constructor(code: ErrorCode, message: string, details: IsolaneErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause })
@@ -104,6 +110,7 @@ export class IsolaneError extends Error {
     if (details.syscall !== undefined) this.syscall = details.syscall
     if (details.path !== undefined) this.path = details.path
     if (details.hint !== undefined) this.hint = details.hint
+    if (details.reason !== undefined) this.reason = details.reason
     Object.defineProperty(this, BRAND, { value: true })
   }
 
@@ -125,13 +132,14 @@ export interface SerializedIsolaneError {
   syscall?: string
   path?: string
   hint?: string
+  reason?: string
 }
 
 /** A plain object that survives JSON, structured clone and process.send(). */
 export function serializeError(error: IsolaneError): SerializedIsolaneError {
   const out: SerializedIsolaneError = { name: 'IsolaneError', code: error.code, message: error.message }
   if (error.stack !== undefined) out.stack = error.stack
-  for (const key of ['errno', 'syscall', 'path', 'hint'] as const) {
+  for (const key of ['errno', 'syscall', 'path', 'hint', 'reason'] as const) {
     if (error[key] !== undefined) (out as unknown as Record<string, unknown>)[key] = error[key]
   }
   return out
@@ -158,8 +166,8 @@ export function syscallError(syscall: string, errno: number, detail: { call?: st
   const code = errnoName(errno)
   const call = detail.call ?? syscall
   const { why, fix } = explainSyscallFailure(syscall, code, call)
-  const message = `${syscallMessage(call, code, describeErrno(errno), detail.path)}: ${why}. To fix: ${fix}.`
-  return new IsolaneError(code, message, { errno: -errno, syscall, path: detail.path, hint: fix })
+  const reason = `${syscallMessage(call, code, describeErrno(errno), detail.path)}: ${why}`
+  return new IsolaneError(code, `${reason}. To fix: ${fix}.`, { errno: -errno, syscall, path: detail.path, hint: fix, reason })
 }
 
 /**
@@ -168,7 +176,7 @@ export function syscallError(syscall: string, errno: number, detail: { call?: st
  * adapter's); isolation options by default.
  */
 export function invalidOptions(what: string, fix: string, whose = 'Invalid isolation options'): IsolaneError {
-  return new IsolaneError('ISOLANE_INVALID_OPTIONS', `${whose}: ${what}. To fix: ${fix}.`, { hint: fix })
+  return new IsolaneError('ISOLANE_INVALID_OPTIONS', `${whose}: ${what}. To fix: ${fix}.`, { hint: fix, reason: `${whose}: ${what}` })
 }
 
 /** For conditions that cannot happen unless isolane itself is wrong. */

@@ -42,11 +42,8 @@ export function assertOwnedNamespaces(saved: ReadonlyArray<{ kind: NamespaceKind
 function notOwned(kinds: NamespaceKind[]): IsolaneError {
   const flags = kinds.map((kind) => LAUNCHER_FLAGS[kind]).join(' ')
   const fix = `start Node in a user namespace that also owns those kinds: \`unshare --user --map-root-user ${flags} node ...\``
-  return new IsolaneError(
-    'ISOLANE_NAMESPACES_NOT_OWNED',
-    `This process runs in a user namespace that does not own its ${kinds.join(', ')} namespace${kinds.length > 1 ? 's' : ''}: isolane could leave ${kinds.length > 1 ? 'them' : 'it'} but never return (setns(2) needs CAP_SYS_ADMIN over the owner), so it refuses before changing anything. To fix: ${fix}.`,
-    { hint: fix },
-  )
+  const reason = `This process runs in a user namespace that does not own its ${kinds.join(', ')} namespace${kinds.length > 1 ? 's' : ''}: isolane could leave ${kinds.length > 1 ? 'them' : 'it'} but never return (setns(2) needs CAP_SYS_ADMIN over the owner), so it refuses before changing anything`
+  return new IsolaneError('ISOLANE_NAMESPACES_NOT_OWNED', `${reason}. To fix: ${fix}.`, { hint: fix, reason })
 }
 
 const LAUNCHER_FLAGS: Record<NamespaceKind, string> = {

@@ -11,6 +11,8 @@ export interface KindProbe {
   readonly code?: ErrorCode
   /** Why not and what to do, in a sentence or two. */
   readonly reason?: string
+  /** Why not, without what to do (the refusal's own `reason`): for a message that gives its own fix. */
+  readonly why?: string
 }
 
 export type ProbeAnswer = Partial<Record<NamespaceKind, KindProbe>> & { error?: string }

@@ -39,7 +39,10 @@ export function probe(options: { fresh?: boolean } = {}): ProbeResult {
   return cached
 }
 
-export type IsolationVerdict = { ok: true } | { ok: false; kind: NamespaceKind; code: ErrorCode; reason: string }
+export type IsolationVerdict =
+  | { ok: true }
+  /** `reason`: why not and what to do; `why`: why not alone, for a message that gives its own fix. */
+  | { ok: false; kind: NamespaceKind; code: ErrorCode; reason: string; why: string }
 
 /** Whether every kind in `kinds` is usable; the reason of the first that is not. */
 export function canIsolate(kinds: readonly NamespaceKind[], result: ProbeResult = probe()): IsolationVerdict {
@@ -52,7 +55,8 @@ export function canIsolate(kinds: readonly NamespaceKind[], result: ProbeResult 
 
 /** The verdict for a kind found unusable. */
 export function refusedVerdict(k: KindProbe): IsolationVerdict {
-  return { ok: false, kind: k.kind, code: k.code ?? 'ISOLANE_INTERNAL', reason: k.reason ?? 'unknown' }
+  const reason = k.reason ?? 'unknown'
+  return { ok: false, kind: k.kind, code: k.code ?? 'ISOLANE_INTERNAL', reason, why: k.why ?? reason }
 }
 
 function probeLinux(): ProbeResult {

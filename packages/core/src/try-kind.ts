@@ -16,5 +16,6 @@ export function tryKind(kind: NamespaceKind): KindProbe {
 
 /** The answer for `kind` when `error` stopped it. */
 export function refusal(kind: NamespaceKind, error: unknown): KindProbe {
-  return { kind, usable: false, code: isIsolaneError(error) ? error.code : 'ISOLANE_INTERNAL', reason: error instanceof Error ? error.message : String(error) }
+  const reason = error instanceof Error ? error.message : String(error)
+  return { kind, usable: false, code: isIsolaneError(error) ? error.code : 'ISOLANE_INTERNAL', reason, why: (isIsolaneError(error) ? error.reason : undefined) ?? reason }
 }

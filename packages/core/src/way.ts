@@ -45,18 +45,13 @@ function findWay(kinds: readonly NamespaceKind[], choice: IsolationPlan['way']):
     return new IsolaneError(privileged.code, `${privileged.reason} (\`way: 'privileged'\` was asked for; \`way: 'auto'\` would start each worker in a user namespace of its own instead, where that works)`, { hint: 'run as root, or use `way: "auto"`' })
   const userns = checkUserNamespaceWay(kinds)
   if (userns.usable) return 'user-namespace'
-  const why = privileged && !privileged.ok ? `this process may not make ${kinds.join(', ')} namespaces itself (${withoutFix(privileged.reason)}), and ` : ''
+  const why = privileged && !privileged.ok ? `this process may not make ${kinds.join(', ')} namespaces itself (${privileged.why}), and ` : ''
   const fix = userns.fix ?? 'run as root'
   return new IsolaneError(
     userns.code ?? 'ISOLANE_USERNS_REFUSED',
     `${why}a user namespace of its own for each worker is not possible here either: ${userns.reason}. To fix: ${fix}.`.replace(/^./, (c) => c.toUpperCase()),
     { hint: fix },
   )
-}
-
-function withoutFix(reason: string): string {
-  const cut = reason.indexOf('. To fix:')
-  return cut === -1 ? reason : reason.slice(0, cut)
 }
 
 const announced = new Set<string>()

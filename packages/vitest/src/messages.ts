@@ -48,11 +48,10 @@ export function notIsolated(kind: NamespaceKind, pid: number): IsolaneError {
   return internalError(`isolane pool: the worker ${pid} was forked inside an isolation window but shares the ${kind} namespace of Vitest's process`)
 }
 
+/** `reason`: core's refusal, the refused syscall and why (its `reason`, without core's fix). */
 export function environmentWithoutPrivilegeMessage(reason: string, where: string): string {
-  // `reason` is core's error: the refused syscall and why.
-  const cut = reason.indexOf(' To fix:')
   return (
-    `isolane environment: ${where} cannot get fresh namespaces without privilege: ${cut === -1 ? reason : reason.slice(0, cut)} ` +
+    `isolane environment: ${where} cannot get fresh namespaces without privilege: ${reason}. ` +
     'The environment moves the thread that runs the test file into fresh namespaces, which needs CAP_SYS_ADMIN; the way isolane works without root, ' +
     'a user namespace of its own for each worker, cannot be entered by a thread of a running Node process (unshare(2): EINVAL in a multi-threaded process). ' +
     "To fix: use the isolane pool (`pool: isolane()` from '@isolane/vitest'), which starts every worker in its own user namespace, as any user; or run as root."

@@ -58,9 +58,7 @@ export function doctor(write: (text: string) => void = (t) => process.stdout.wri
 function firstRefusal(result: ProbeResult, kinds: readonly NamespaceKind[]): string | undefined {
   const refused = kinds.map((kind) => result.kinds[kind]).find((k) => !k.usable)
   if (!refused) return undefined
-  const reason = refused.reason ?? ''
-  const cut = reason.indexOf(' To fix:')
-  return cut === -1 ? reason : reason.slice(0, cut)
+  return refused.why === undefined ? refused.reason : `${refused.why}.`
 }
 
 function describeUser(result: ProbeResult): string {

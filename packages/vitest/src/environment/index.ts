@@ -97,7 +97,7 @@ async function isolate(fileOptions: unknown): Promise<Isolation> {
   } catch (error) {
     // Without privilege, the pool is the way: say so, with the kernel's refusal.
     if (isIsolaneError(error) && (error.code === 'EPERM' || error.code === 'ISOLANE_NAMESPACES_NOT_OWNED'))
-      throw new IsolaneError(error.code, environmentWithoutPrivilegeMessage(error.message, where), { hint: 'use the isolane pool', cause: error })
+      throw new IsolaneError(error.code, environmentWithoutPrivilegeMessage(error.reason ?? error.message, where), { hint: 'use the isolane pool', cause: error })
     throw error
   }
   // Said once a run, by its first worker, rather than once a file.
