@@ -19,10 +19,11 @@
 //                 (null below 6 rounds), and the ratio of the medians beside it
 //   comparisons   [{ of: 'A / B', wall, cpu }]: each variant over stock, then the suite's own pairs,
 //                 each { median, ciLow, ciHigh, p10, p90, min, max, n, perRound, ofMedians } as the
-//                 ratio, cpu null where the suite measured none
+//                 ratio, cpu null where the suite kept no CPU samples
 //   loadAverageByRound  the 1-minute load average after each round
 //   explanation   what the ratio comes from (the report shows it beside a missed target)
 //   own           numbers only this suite measures (a pool's fixed costs, a Node start's CPU, ...)
+//   converted     only in results measured before this shape: what they lack (CPU samples, ...)
 //
 // A script that could not run writes { schema, benchmark, date, quick, skipped, output? } instead.
 import { mkdirSync, writeFileSync } from 'node:fs'
