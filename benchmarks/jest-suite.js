@@ -5,39 +5,22 @@
 // variants reuse their workers across files; isolane's are in fresh namespaces, renewed before
 // every file. Each variant keeps its own Jest cache directory across the rounds (after a warm-up
 // run), as a project's repeated runs do.
-// Usage: node benchmarks/jest-suite.js [--quick] [--files=N] [--rounds=N] [--workers=N]
-// (--quick: a smoke run, 12 files, 1 round, no warm-up). Writes benchmarks/results/jest-suite.json,
-// or jest-suite.quick.json for --quick, so that a smoke run leaves the full results alone.
+// Usage: node benchmarks/jest-suite.js [--quick] [--files N] [--rounds N] [--workers N] (--help lists
+// them). Rounds, timing and the results (results/jest-suite.json, --quick: jest-suite.quick.json)
+// are lib/suite-harness.js's and lib/suite-result.js's.
 // Needs a built workspace (`node scripts/build.js`) and a machine that can isolate (root, or user namespaces).
 import { execFile } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import os from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chooseWay, createPlan } from '@isolane/core'
+import { inFreshDir, printSuiteResult, runRounds, suiteArgs } from './lib/suite-harness.js'
+import { suiteResult, writeSuiteResult } from './lib/suite-result.js'
+import { TARGETS } from './lib/targets.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const jest = join(root, 'node_modules/jest/bin/jest.js')
-// Not under os.tmpdir(): the workers get a private /tmp. One directory per run (fixtures/jest/.gitignore
-// ignores them), removed at the end; so are the cache directories.
-let suiteDir
-
-function option(name, fallback) {
-  const arg = process.argv.slice(2).find((a) => a.startsWith(`--${name}=`))
-  const value = arg === undefined ? fallback : Number(arg.slice(name.length + 3))
-  if (!Number.isInteger(value) || value < 1) {
-    process.stderr.write(`jest-suite.js: --${name} must be a positive integer\n`)
-    process.exit(2)
-  }
-  return value
-}
-
-const QUICK = process.argv.includes('--quick')
-const FILES = option('files', QUICK ? 12 : 60)
-const ROUNDS = option('rounds', QUICK ? 1 : 5)
-const WORKERS = option('workers', 2)
-const resultsFile = join(root, `benchmarks/results/jest-suite${QUICK ? '.quick' : ''}.json`)
-
+const args = suiteArgs('jest-suite.js', { files: { full: 60, quick: 12 }, rounds: { full: 5, quick: 1 }, options: { workers: { type: 'count', default: 2, help: '--maxWorkers of both parallel runners (default 2)' } } })
 /** A test file of an ordinary unit-test kind: a few synchronous tests, a hook, one short async test. */
 function testFile(index) {
   return `const { createHash } = require('node:crypto')
@@ -73,107 +56,49 @@ module.exports = {
 const ISOLANE = 'isolane jest runner'
 const STOCK = 'jest (stock workers)'
 const VARIANTS = [
-  // First: benchmarks/lib/suites.js takes the first runner named isolane as the one it reports.
-  { name: ISOLANE, args: [`--maxWorkers=${WORKERS}`], env: {} },
-  { name: STOCK, args: [`--maxWorkers=${WORKERS}`], env: { JEST_STOCK: '1' } },
+  { name: ISOLANE, args: [`--maxWorkers=${args.workers}`], env: {} },
+  { name: STOCK, args: [`--maxWorkers=${args.workers}`], env: { JEST_STOCK: '1' } },
   { name: 'jest --runInBand (serial)', args: ['--runInBand'], env: { JEST_STOCK: '1' } },
 ]
 
-/** CPU time (user + system, ms) of this process's waited-for children and their waited-for descendants (proc(5)). */
-const TICK_MS = 1000 / 100 // USER_HZ is 100 on Linux
-function childrenCpuMs() {
-  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ')
-  return (Number(fields[13]) + Number(fields[14])) * TICK_MS
-}
-
-function timeRun(variant) {
+function runVariant(variant, suiteDir) {
   return new Promise((resolve, reject) => {
-    const cpuBefore = childrenCpuMs()
-    const start = process.hrtime.bigint()
-    const args = [jest, '--ci', '--silent', `--cacheDirectory=${join(suiteDir, `.cache-${VARIANTS.indexOf(variant)}`)}`, ...variant.args]
-    execFile(process.execPath, args, { cwd: suiteDir, env: { ...process.env, NO_COLOR: '1', ...variant.env }, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const wallMs = Number(process.hrtime.bigint() - start) / 1e6
+    const jestArgs = [jest, '--ci', '--silent', `--cacheDirectory=${join(suiteDir, `.cache-${VARIANTS.indexOf(variant)}`)}`, ...variant.args]
+    execFile(process.execPath, jestArgs, { cwd: suiteDir, env: { ...process.env, NO_COLOR: '1', ...variant.env }, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
       const passed = Number(/Tests:\s+(\d+) passed/.exec(stderr)?.[1] ?? 0)
-      const problem = error ? error.message : passed === FILES * 4 ? undefined : `${passed} passed of ${FILES * 4}`
+      const problem = error ? error.message : passed === args.files * 4 ? undefined : `${passed} passed of ${args.files * 4}`
       if (problem) reject(new Error(`${variant.name} failed: ${problem}\n${stdout.slice(-2000)}\n${stderr.slice(-2000)}`))
-      else resolve({ wallMs, cpuMs: childrenCpuMs() - cpuBefore })
+      else resolve()
     })
   })
 }
 
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+const verdict = chooseWay(createPlan({}))
+if (!verdict.ok) {
+  process.stderr.write(`jest-suite.js: cannot run the isolane Jest runner here: ${verdict.error.message}\n`)
+  process.exit(1)
 }
-
-async function main() {
-  const verdict = chooseWay(createPlan({}))
-  if (!verdict.ok) {
-    process.stderr.write(`jest-suite.js: cannot run the isolane Jest runner here: ${verdict.error.message}\n`)
-    process.exit(1)
-  }
-  suiteDir = mkdtempSync(join(root, 'fixtures/jest/many-files-'))
-  const cleanUp = () => rmSync(suiteDir, { recursive: true, force: true })
-  process.once('SIGINT', () => {
-    cleanUp()
-    process.exit(130)
-  })
-  try {
-    writeFileSync(join(suiteDir, 'jest.config.cjs'), CONFIG)
-    for (let i = 0; i < FILES; i++) writeFileSync(join(suiteDir, `module-${String(i).padStart(3, '0')}.test.cjs`), testFile(i))
-    const times = Object.fromEntries(VARIANTS.map((v) => [v.name, []]))
-    const cpu = Object.fromEntries(VARIANTS.map((v) => [v.name, []]))
-    // One warm-up run of each (Jest's transform cache, the file cache), then rounds in rotating order.
-    if (!QUICK) for (const variant of VARIANTS) await timeRun(variant)
-    for (let round = 0; round < ROUNDS; round++) {
-      const order = VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length])
-      for (const variant of order) {
-        const { wallMs, cpuMs } = await timeRun(variant)
-        times[variant.name].push(wallMs)
-        cpu[variant.name].push(cpuMs)
-      }
-      process.stderr.write(`round ${round + 1}/${ROUNDS}: ${order.map((v) => `${v.name} ${times[v.name].at(-1).toFixed(0)} ms`).join(', ')}\n`)
-    }
-    report(times, cpu, os.loadavg())
-  } finally {
-    cleanUp()
-  }
-}
-
-function report(times, cpu, loadAverage) {
-  const paired = times[ISOLANE].map((ms, i) => ms / times[STOCK][i])
-  const medians = Object.fromEntries(Object.entries(times).map(([name, values]) => [name, Math.round(median(values))]))
-  const cpuMedians = Object.fromEntries(Object.entries(cpu).map(([name, values]) => [name, Math.round(median(values))]))
-  const result = {
-    benchmark: 'jest-suite',
-    date: new Date().toISOString(),
-    machine: { node: process.versions.node, kernel: os.release(), cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model.trim(), loadAverageAtEnd: loadAverage.map(round2) },
-    quick: QUICK,
-    suite: { files: FILES, testsPerFile: 4, workers: WORKERS, rounds: ROUNDS },
-    medianMs: medians,
-    samplesMs: Object.fromEntries(Object.entries(times).map(([name, values]) => [name, values.map((v) => Math.round(v))])),
-    ratio: { median: round2(median(paired)), perRound: paired.map(round2), of: `${ISOLANE} / ${STOCK}, paired by round` },
-    ratios: { isolaneVsStock: round2(medians[ISOLANE] / medians[STOCK]), isolaneVsSerial: round2(medians[ISOLANE] / medians['jest --runInBand (serial)']) },
-    cpuMedianMs: cpuMedians,
-    cpuRatio: { isolaneVsStock: round2(cpuMedians[ISOLANE] / cpuMedians[STOCK]) },
-    perFileCpuMs: { isolaneOverStock: Math.round((cpuMedians[ISOLANE] - cpuMedians[STOCK]) / FILES) },
-    explanation:
-      'Stock Jest forks --maxWorkers worker processes (jest-worker) and runs every file in them; the isolane runner ' +
-      'forks as many @isolane/pool workers, each in fresh namespaces, renews a worker before every file (fresh net, ' +
-      'uts and ipc namespaces, empty /tmp and /dev/shm), stops what the file left running, and runs the file with ' +
-      "the project's own jest-runner in the worker. Wall times depend on the load of the machine (machine.loadAverageAtEnd); the CPU times do not.",
-  }
-  mkdirSync(join(root, 'benchmarks/results'), { recursive: true })
-  writeFileSync(resultsFile, `${JSON.stringify(result, null, 2)}\n`)
-  process.stdout.write(`${FILES} files x 4 tests, --maxWorkers=${WORKERS}, median of ${ROUNDS} rounds:\n`)
-  for (const [name, ms] of Object.entries(medians)) process.stdout.write(`  ${name.padEnd(30)} ${String(ms).padStart(6)} ms   CPU ${cpuMedians[name]} ms\n`)
-  process.stdout.write(`${ISOLANE} / ${STOCK} = ${result.ratio.median}x (paired by round; per round ${result.ratio.perRound.join(', ')}); CPU ${result.cpuRatio.isolaneVsStock}x, +${result.perFileCpuMs.isolaneOverStock} ms a file\n`)
-  process.stdout.write(`load average ${loadAverage.map(round2).join(' ')}; written to ${resultsFile}\n`)
-}
-
-function round2(value) {
-  return Math.round(value * 100) / 100
-}
-
-await main()
+// Not under os.tmpdir(): the workers get a private /tmp. One directory per run (fixtures/jest/.gitignore
+// ignores them), with the variants' cache directories in it.
+const measured = await inFreshDir(join(root, 'fixtures/jest/many-files-'), (suiteDir) => {
+  writeFileSync(join(suiteDir, 'jest.config.cjs'), CONFIG)
+  for (let i = 0; i < args.files; i++) writeFileSync(join(suiteDir, `module-${String(i).padStart(3, '0')}.test.cjs`), testFile(i))
+  // The warm-up run of each fills its own Jest cache (the transforms), which it keeps across the rounds.
+  return runRounds({ variants: VARIANTS, rounds: args.rounds, warmUp: !args.quick, order: 'rotating', run: (variant) => runVariant(variant, suiteDir), pair: [ISOLANE, STOCK] })
+})
+const result = suiteResult({
+  benchmark: 'jest-suite',
+  quick: args.quick,
+  suite: { files: args.files, rounds: args.rounds, warmUp: !args.quick, order: 'rotating', testsPerFile: 4, workers: args.workers },
+  variants: VARIANTS.map((v) => v.name),
+  isolane: ISOLANE,
+  stock: STOCK,
+  target: TARGETS.jestSuite,
+  measured,
+  explanation:
+    'Stock Jest forks --maxWorkers worker processes (jest-worker) and runs every file in them; the isolane runner ' +
+    'forks as many @isolane/pool workers, each in fresh namespaces, renews a worker before every file (fresh net, ' +
+    'uts and ipc namespaces, empty /tmp and /dev/shm), stops what the file left running, and runs the file with ' +
+    "the project's own jest-runner in the worker. Wall times depend on the load of the machine (loadAverageByRound); the CPU times do not.",
+})
+printSuiteResult(result, writeSuiteResult(result))

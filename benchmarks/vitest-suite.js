@@ -5,12 +5,13 @@
 // and the rounds' own ratios are compared. forks and serial use vitest.stock.config.ts, which does
 // not import isolane, so the baseline is a user's config before isolane.
 // Usage: node benchmarks/vitest-suite.js [--rounds N] [--files N] [--quick] [--no-isolate] [--rootless [--user NAME]]
+// (--help lists them; default 60 files, 10 rounds; --quick: 6 files, 1 round). Rounds, timing and
+// the results (results/vitest-suite.json, --quick: vitest-suite.quick.json) are
+// lib/suite-harness.js's and lib/suite-result.js's. The files are generated into
+// fixtures/vitest/many-files/generated-N/, one folder per size, so runs of different sizes never
+// pull each other's files away.
 // --no-isolate: every run with Vitest's isolate: false (workers reused across files; the isolane
 //   pool renews them before every file), results to vitest-no-isolate-suite.json.
-//   (default 10 rounds; --quick: 6 files, 1 round)
-// Writes benchmarks/results/vitest-suite.json. The files are generated into
-// fixtures/vitest/many-files/generated-N/, one folder per size, so runs of different sizes
-// (benchmarks/run.js --quick runs this small) never pull each other's files away.
 // --rootless: the same comparison made by a user without privilege, whose isolane pool then takes
 // the user-namespace way on its own. Run as root, every Vitest run is started as NAME (default
 // isolane-bench: created with useradd when missing, and then removed again at the end) through
@@ -19,35 +20,42 @@
 // benchmarks/results/vitest-rootless-suite.json (--quick: 4 files, 1 round, no warm-up). Where the
 // user cannot run the suite, or the isolane run fails, the results file says why (exit status 1).
 import { spawn, spawnSync } from 'node:child_process'
-import { chownSync, existsSync, mkdirSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs'
-import { availableParallelism, cpus, loadavg, release } from 'node:os'
+import { chownSync, mkdirSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { parseArgs } from 'node:util'
 import { canIsolate, createPlan, DEFAULT_KINDS, probe, withIsolation } from '@isolane/core'
 import { cleanEnv, MODES as RUN_MODES, runCommand, vitestCli, workspaceRoot } from '../fixtures/vitest/run-vitest.js'
 import { asUserArgv, DEFAULT_USER, failureSummary, prepareUser, removeUser } from './lib/as-user.js'
-import { median, pairedRatios, rounded, summarize } from './lib/stats.js'
+import { median } from './lib/stats.js'
+import { printSuiteResult, runRounds, suiteArgs } from './lib/suite-harness.js'
+import { sideBySide, skippedSuiteResult, suiteResult, writeSuiteResult } from './lib/suite-result.js'
+import { TARGETS } from './lib/targets.js'
 
-const USAGE = 'usage: node benchmarks/vitest-suite.js [--rounds N] [--files N] [--quick] [--no-isolate] [--rootless [--user NAME]]'
-const { values } = parseArgs({ options: { rounds: { type: 'string' }, files: { type: 'string' }, quick: { type: 'boolean', default: false }, 'no-isolate': { type: 'boolean', default: false }, rootless: { type: 'boolean', default: false }, user: { type: 'string' } } })
-const rootless = values.rootless
-const rounds = Number(values.rounds ?? (values.quick ? 1 : 10))
-const fileCount = Number(values.files ?? (values.quick ? (rootless ? 4 : 6) : 60))
-if (!(Number.isInteger(rounds) && rounds > 0 && Number.isInteger(fileCount) && fileCount > 0) || (values.user !== undefined && !rootless)) {
-  console.error(USAGE)
+const values = suiteArgs('vitest-suite.js', {
+  files: { full: 60, quick: (options) => (options.rootless ? 4 : 6) },
+  rounds: { full: 10, quick: 1 },
+  options: {
+    'no-isolate': { type: 'boolean', default: false, help: "every run with Vitest's isolate: false (workers reused across files)" },
+    rootless: { type: 'boolean', default: false, help: 'run every Vitest run as a user without privilege (the user-namespace way)' },
+    user: { type: 'string', arg: 'NAME', help: `with --rootless, as root: the user to run as (default ${DEFAULT_USER})` },
+  },
+})
+const { rootless, rounds, files: fileCount } = values
+if (values.user !== undefined && !rootless) {
+  console.error('vitest-suite.js: --user goes with --rootless')
   process.exit(2)
 }
 const generatedDir = rootless ? `generated-rootless-${fileCount}` : `generated-${fileCount}`
 const here = dirname(fileURLToPath(import.meta.url))
 const suite = join(here, '..', 'fixtures', 'vitest', 'many-files')
-// A --quick run is a smoke test: its numbers go beside the committed full results, not over them.
 const noIsolate = values['no-isolate']
-const resultsName = `vitest${rootless ? '-rootless' : ''}${noIsolate ? '-no-isolate' : ''}-suite`
-const resultsFile = join(here, 'results', values.quick ? `${resultsName}.quick.json` : `${resultsName}.json`)
+const benchmark = `vitest${rootless ? '-rootless' : ''}${noIsolate ? '-no-isolate' : ''}-suite`
 const MODES = rootless ? ['isolane', 'forks'] : ['isolane', 'forks', 'serial']
-const TIME = '/usr/bin/time'
 const COSTS_ENTRY = join(here, 'entry', 'rootless-costs.js')
+// One warm-up run of each, not counted: the first run pays for cold disk caches. (A quick
+// rootless run, a smoke test CI makes on top of everything else, has none.)
+const warmUp = !(rootless && values.quick)
+const described = { files: fileCount, rounds, warmUp, order: 'pair first', maxWorkers: 2, isolate: !noIsolate, what: 'each file starts an HTTP server on an ephemeral loopback port, fetches from it, closes it' }
 
 // Who runs Vitest: a user without privilege with --rootless (`user` null: this process's own).
 let runAs = null
@@ -56,7 +64,7 @@ if (rootless) {
   if (runAs.skipped) {
     // In the results too, so that benchmarks/run.js shows why.
     console.error(`vitest-suite --rootless: skipped: ${runAs.skipped}`)
-    writeResults({ benchmark: 'vitest-suite', rootless: true, date: new Date().toISOString(), quick: values.quick, skipped: runAs.skipped })
+    writeSuiteResult(skippedSuiteResult({ benchmark, quick: values.quick, skipped: runAs.skipped, suite: described }))
     process.exit(1)
   }
 } else {
@@ -74,7 +82,7 @@ try {
   // A failed rootless run is a result to show, with what Vitest said, not only a crash.
   const message = error instanceof Error ? error.message : String(error)
   console.error(`vitest-suite --rootless: ${message}`)
-  writeResults({ benchmark: 'vitest-suite', rootless: true, runAs: runAs.description, date: new Date().toISOString(), quick: values.quick, skipped: failureSummary(message), output: message.slice(-4000) })
+  writeSuiteResult(skippedSuiteResult({ benchmark, quick: values.quick, skipped: failureSummary(message), output: message.slice(-4000), suite: { ...described, runAs: runAs.description } }))
   process.exitCode = 1
 } finally {
   if (runAs?.created) removeUser(runAs.user, join(suite, generatedDir))
@@ -91,84 +99,33 @@ async function main() {
   // Without root: that the pool's workers really start in namespaces of their own, before timing them.
   const workerNamespaces = rootless ? await checkWorkerNamespaces() : undefined
 
-  // One warm-up run of each, not counted: the first run pays for cold disk caches. (A quick
-  // rootless run, a smoke test CI makes on top of everything else, has none.)
-  if (!(rootless && values.quick)) for (const mode of MODES) await timedRun(mode)
-  const samples = Object.fromEntries(MODES.map((mode) => [mode, []]))
-  const cpuSamples = Object.fromEntries(MODES.map((mode) => [mode, []]))
-  const loads = []
-  for (let round = 0; round < rounds; round++) {
-    // isolane and forks back to back, first one then the other first: a pair sees the same machine.
-    // The serial run, three times longer, comes after the pair.
-    const order = (round % 2 === 0 ? ['isolane', 'forks', 'serial'] : ['forks', 'isolane', 'serial']).filter((mode) => MODES.includes(mode))
-    for (const mode of order) {
-      const { wallMs, cpuMs } = await timedRun(mode)
-      samples[mode].push(wallMs)
-      if (cpuMs !== undefined) cpuSamples[mode].push(cpuMs)
-    }
-    loads.push(Number(loadavg()[0].toFixed(2)))
-    const pair = samples.isolane.at(-1) / samples.forks.at(-1)
-    console.log(`round ${round + 1}: ${MODES.map((mode) => `${mode} ${samples[mode].at(-1).toFixed(0)} ms`).join(', ')}; isolane/forks ${pair.toFixed(3)}  (load ${loadavg()[0].toFixed(1)})`)
-  }
-
-  const medians = Object.fromEntries(MODES.map((mode) => [mode, median(samples[mode])]))
-  const serial = MODES.includes('serial')
-  // The headline: the median of the rounds' own ratios (each from two runs side by side), with its
-  // 95% interval once there are 6 rounds or more. The ratio of the medians is kept beside it.
-  const paired = { isolaneOverForks: summarize(pairedRatios(samples.isolane, samples.forks)), ...(serial && { isolaneOverSerial: summarize(pairedRatios(samples.isolane, samples.serial)) }) }
-  const ratios = { isolaneOverForks: paired.isolaneOverForks.median, ...(serial && { isolaneOverSerial: paired.isolaneOverSerial.median }) }
-  const ratiosOfMedians = { isolaneOverForks: medians.isolane / medians.forks, ...(serial && { isolaneOverSerial: medians.isolane / medians.serial }) }
-  const cpuMedians = cpuSamples.isolane.length === rounds ? Object.fromEntries(MODES.map((mode) => [mode, median(cpuSamples[mode])])) : undefined
-  const targets = { isolaneOverForksAtMost: rootless ? 1.08 : 1.05, ...(serial && { isolaneOverSerialBelow: 1 }) }
-  const slowerRounds = samples.isolane.filter((ms, i) => ms > samples.forks[i]).length
-  const forksSpread = (Math.max(...samples.forks) - Math.min(...samples.forks)) / medians.forks
-  const interval = paired.isolaneOverForks.ciLow === null ? '' : ` (95% interval of that median: ${paired.isolaneOverForks.ciLow.toFixed(3)}-${paired.isolaneOverForks.ciHigh.toFixed(3)})`
-  const sideBySide =
-    `Side by side, isolane/forks was ${ratios.isolaneOverForks.toFixed(3)} in the median round${interval}; isolane was slower in ${slowerRounds} of ${rounds} rounds, and the forks runs alone varied by ${(forksSpread * 100).toFixed(0)}% between rounds ` +
-    `(load average ${loadavg()[0].toFixed(1)} on ${availableParallelism()} CPUs shared with other machines' work).`
-  const result = {
-    benchmark: 'vitest-suite',
-    ...(rootless && { rootless: true, runAs: runAs.description }),
-    explanation: `${rootless ? rootlessExplanation(ownCosts, medians) : ownExplanation(ownCosts, medians)} ${sideBySide}`,
-    date: new Date().toISOString(),
-    machine: { cpus: availableParallelism(), model: cpus()[0]?.model, kernel: release(), node: process.version },
+  // isolane and forks back to back, first one then the other first: a pair sees the same machine.
+  // The serial run, three times longer, comes after the pair.
+  const measured = await runRounds({ variants: MODES.map((name) => ({ name })), rounds, warmUp, order: 'pair first', run: ({ name }) => runSuite(name), pair: ['isolane', 'forks'] })
+  const result = suiteResult({
+    benchmark,
     quick: values.quick,
-    suite: { files: fileCount, maxWorkers: 2, what: 'each file starts an HTTP server on an ephemeral loopback port, fetches from it, closes it' },
-    baseline: `forks${serial ? ' and serial' : ''} run with vitest.stock.config.ts: the same settings, the stock forks pool, no import of isolane${rootless ? '; both run by the same user, with --configLoader=runner (the user may not write next to the config)' : ''}`,
-    rounds,
-    unit: 'ms (wall time of the whole `vitest run` process)',
-    medians,
-    ratioMethod: 'median of the rounds\' own ratios (isolane and forks side by side in each round)',
-    ratios,
-    // The 95% interval of ratios.isolaneOverForks (null below 6 rounds).
-    ratioInterval: { low: paired.isolaneOverForks.ciLow, high: paired.isolaneOverForks.ciHigh },
-    pairedRatios: Object.fromEntries(Object.entries(paired).map(([key, value]) => [key, rounded(value)])),
-    ratiosOfMedians,
-    targets,
-    ownCosts,
-    ...(workerNamespaces && { workerNamespaces }),
-    cpu: cpuMedians && {
-      unit: 'ms of user+sys CPU time of the `vitest run` process and the workers it waited for (from /usr/bin/time)',
-      medians: cpuMedians,
-      pairedRatios: { isolaneOverForks: rounded(summarize(pairedRatios(cpuSamples.isolane, cpuSamples.forks))) },
-      samples: cpuSamples,
+    suite: {
+      ...described,
+      baseline: `forks${rootless ? '' : ' and serial'} run with vitest.stock.config.ts: the same settings, the stock forks pool, no import of isolane${rootless ? '; both run by the same user, with --configLoader=runner (the user may not write next to the config)' : ''}`,
+      ...(rootless && { runAs: runAs.description }),
     },
-    // The 1-minute load average after each round: on a shared machine, other work skews wall times.
-    loadAverageByRound: loads,
-    met: { isolaneOverForks: ratios.isolaneOverForks <= targets.isolaneOverForksAtMost, ...(serial && { isolaneOverSerial: ratios.isolaneOverSerial < targets.isolaneOverSerialBelow }) },
-    samples,
-  }
-  writeResults(result)
-  console.log(`medians: ${MODES.map((mode) => `${mode} ${medians[mode].toFixed(0)} ms`).join(', ')}`)
-  console.log(`isolane / forks  = ${ratios.isolaneOverForks.toFixed(3)}${interval} (target <= ${targets.isolaneOverForksAtMost}); ratio of the medians ${ratiosOfMedians.isolaneOverForks.toFixed(3)}`)
-  if (serial) console.log(`isolane / serial = ${ratios.isolaneOverSerial.toFixed(3)} (target < ${targets.isolaneOverSerialBelow})`)
-  if (cpuMedians) console.log(`CPU time medians: ${MODES.map((mode) => `${mode} ${cpuMedians[mode].toFixed(0)} ms`).join(', ')}`)
+    variants: MODES,
+    isolane: 'isolane',
+    stock: 'forks',
+    compare: rootless ? [] : [['isolane', 'serial']],
+    target: rootless ? TARGETS.rootlessSuites : TARGETS.suites,
+    measured,
+    own: { ownCosts, ...(workerNamespaces && { workerNamespaces }) },
+  })
+  const forksMs = median(measured.wallMs.forks)
+  result.explanation = `${rootless ? rootlessExplanation(ownCosts, forksMs) : ownExplanation(ownCosts, forksMs)} ${sideBySide(result)}`
+  printSuiteResult(result, writeSuiteResult(result))
   if (rootless) console.log(`isolane's own costs (as ${runAs.user ?? 'this user'}): choosing the way ${ownCosts.chooseWayMs.toFixed(1)} ms, a worker's start ${ownCosts.workerStartMs.toFixed(1)} ms over a plain fork`)
   else console.log(`isolane's own costs: check ${ownCosts.checkMs.toFixed(1)} ms, window ${ownCosts.windowMs.toFixed(2)} ms`)
-  console.log(`written to ${resultsFile}`)
 }
 
-function ownExplanation(ownCosts, medians) {
+function ownExplanation(ownCosts, forksMs) {
   if (noIsolate)
     return (
       `With isolate: false Vitest reuses each of its ${'two'} workers for file after file, as the forks pool does; the isolane pool forks each worker once inside an isolation window (${ownCosts.windowMs.toFixed(2)} ms) after one check of the machine (${ownCosts.checkMs.toFixed(1)} ms), and renews it before every file in the worker itself (a fresh net, uts and ipc namespace, lo up, /dev/mqueue, and /tmp and /dev/shm where the file changed them: benchmarks section 5 measures a renewal against its C floor), and stops what each file left running.`
@@ -176,11 +133,11 @@ function ownExplanation(ownCosts, medians) {
   const ownMs = ownCosts.checkMs + fileCount * ownCosts.windowMs
   return (
     `The isolane pool is Vitest's own forks worker, forked inside an isolation window. What it adds, measured in this run: one check of the machine when the config loads (checkIsolation(), ${ownCosts.checkMs.toFixed(1)} ms) and one window per test file (${ownCosts.windowMs.toFixed(2)} ms each, ${fileCount} files), ` +
-    `${(ownMs / 1000).toFixed(2)} s in all, ${((ownMs / medians.forks) * 100).toFixed(1)}% of the forks run.`
+    `${(ownMs / 1000).toFixed(2)} s in all, ${((ownMs / forksMs) * 100).toFixed(1)}% of the forks run.`
   )
 }
 
-function rootlessExplanation(ownCosts, medians) {
+function rootlessExplanation(ownCosts, forksMs) {
   // Vitest starts a fresh worker per file (isolate), two at a time: the starts' extra time is
   // spread over the two workers' wall time.
   const startsMs = fileCount * ownCosts.workerStartMs
@@ -188,7 +145,7 @@ function rootlessExplanation(ownCosts, medians) {
   return (
     `Run by ${runAs.description}, without privilege: the isolane pool starts each worker the user-namespace way, through util-linux unshare(1) into a user namespace of its own, where the worker's preload loads isolane's core, makes the setup (lo up, hostname, tmpfs) and drops the capabilities before any of its code runs. ` +
     `What it adds, measured in this run as that user: choosing the way when the config loads (chooseWay(), which tries the privileged way and then the launcher once, ${ownCosts.chooseWayMs.toFixed(1)} ms) and, per worker, the launcher and the child's setup (${ownCosts.workerStartMs.toFixed(1)} ms over a plain fork in the median of ${ownCosts.pairs} pairs; benchmark section 2b splits it into its stages). ` +
-    `With a fresh worker per file, ${fileCount} files, two workers at a time, that is about ${(wallMs / 1000).toFixed(2)} s of wall time, ${((wallMs / medians.forks) * 100).toFixed(1)}% of the forks run.`
+    `With a fresh worker per file, ${fileCount} files, two workers at a time, that is about ${(wallMs / 1000).toFixed(2)} s of wall time, ${((wallMs / forksMs) * 100).toFixed(1)}% of the forks run.`
   )
 }
 
@@ -208,11 +165,6 @@ function prepareRootless() {
   if (answer.error) return refuse(`the user-namespace way is not possible for ${prepared.description}: ${answer.error}`)
   if (answer.way !== 'user-namespace') return refuse(`${prepared.description} would take the ${answer.way} way, not the user-namespace way (it has privilege of its own)`)
   return prepared
-}
-
-function writeResults(result) {
-  mkdirSync(dirname(resultsFile), { recursive: true })
-  writeFileSync(resultsFile, `${JSON.stringify({ ...result, isolate: !noIsolate }, null, 2)}\n`)
 }
 
 /**
@@ -301,27 +253,22 @@ async function checkWorkerNamespaces() {
 }
 
 /** Vitest's CLI on `filter` with the isolane config or the stock one, as the user who runs the suite. */
-function runVitestAs(mode, filter, time = false) {
+function runVitestAs(mode, filter) {
   const config = mode === 'isolane' ? [] : ['--config', join(suite, 'vitest.stock.config.ts')]
   // Without root the user may not write beside the config, where Vite's bundling loader would.
   const loader = rootless ? ['--configLoader=runner'] : []
   const args = [vitestCli, 'run', '--root', suite, ...config, ...loader, filter, ...RUN_MODES[mode].args, ...(noIsolate ? ['--no-isolate'] : []), '--no-cache', '--reporter=dot']
-  const node = time && existsSync(TIME) ? [TIME, '-f', 'RUSAGE %U %S', process.execPath, ...args] : [process.execPath, ...args]
-  const [command, commandArgs] = asUserArgv(runAs, node)
+  const [command, commandArgs] = asUserArgv(runAs, [process.execPath, ...args])
   return runCommand(command, commandArgs, { ...cleanEnv(), NO_COLOR: '1' })
 }
 
-/** Runs the suite once with Vitest's CLI; wall time, and CPU time where /usr/bin/time exists. */
-async function timedRun(mode) {
-  const started = performance.now()
-  const { code, output } = await runVitestAs(mode, `${generatedDir}/`, true)
-  const wallMs = performance.now() - started
+/** Runs the suite once with Vitest's CLI (the harness times it); throws if it failed or ran without isolation. */
+async function runSuite(mode) {
+  const { code, output } = await runVitestAs(mode, `${generatedDir}/`)
   const passed = new RegExp(`Test Files\\s+${fileCount} passed \\(${fileCount}\\)`).test(output)
   if (code !== 0 || !passed) throw new Error(`the ${mode} run${runAs?.user ? ` as ${runAs.user}` : ''} failed (exit ${code}):\n${output.slice(-3000)}`)
   // A pool that fell back to no isolation would be measured as something it is not.
   if (mode === 'isolane' && /WITHOUT isolation/.test(output)) throw new Error(`the isolane run ran its workers without isolation:\n${output.slice(-3000)}`)
-  const rusage = /RUSAGE ([\d.]+) ([\d.]+)/.exec(output)
-  return { wallMs, cpuMs: rusage ? (Number(rusage[1]) + Number(rusage[2])) * 1000 : undefined }
 }
 
 function generateSuite(count) {

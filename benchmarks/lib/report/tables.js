@@ -149,10 +149,11 @@ function suitesTable(suites) {
     }
   }
   const reused = suites.suites.filter((s) => s.reused).map((s) => `${s.name} from ${s.script}'s own run of ${s.reused}`)
-  const rootless = suites.suites.find((s) => s.raw?.rootless && s.raw.runAs)
+  const runAs = suites.suites.find((s) => s.raw?.suite?.runAs)?.raw.suite.runAs
   const targets = `Targets, isolane / the stock parallel runner: ${suites.suites.map((s) => `${s.name} <= ${s.target ?? TARGETS.suites}x`).join('; ')}.`
   const noIsolate = suites.suites.some((s) => s.id === 'vitest-no-isolate') ? ' isolate: false: vitest-suite.js --no-isolate, both runners with Vitest\'s isolate: false (each worker reused across files; the isolane pool renews it before every file, section 5).' : ''
-  const note = `Run by benchmarks/vitest-suite.js and benchmarks/mocha-suite.js${reused.length ? ` (not re-run here: ${reused.join('; ')})` : ''}; ratio to the stock parallel runner of the same framework. No root: vitest-suite.js --rootless, both runners started by ${rootless ? rootless.raw.runAs : 'a user without privilege'}, the isolane pool taking the user-namespace way.${noIsolate} ${targets}`
+  const scripts = [...new Set(suites.suites.map((s) => s.script))].join(', ')
+  const note = `Run by ${scripts}${reused.length ? ` (not re-run here: ${reused.join('; ')})` : ''}; ratio to the stock parallel runner of the same framework. No root: vitest-suite.js --rootless, both runners started by ${runAs ?? 'a user without privilege'}, the isolane pool taking the user-namespace way.${noIsolate} ${targets}`
   return { title: '4. Suites: wall time of the fixture suite, ms, median [p10-p90]', note, columns: ['suite', 'runner', 'wall time', 'to stock parallel'], rows }
 }
 
