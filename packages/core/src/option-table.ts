@@ -54,8 +54,11 @@ export interface OptionSpec {
   readonly perFile: true | false | string
   /** Its flag of `isolane run`; `kindFlags`: one flag per kind, named as unshare(1) names them. */
   readonly cli?: CliFlag | { readonly kindFlags: Readonly<Record<string, NamespaceKind>> }
-  /** Its isolane-mocha flag, and an example value for the help and for a missing value's message. */
-  readonly mocha?: { readonly flag: `--isolane-${string}`; readonly example: string }
+  /**
+   * Its isolane-mocha flag, an example value for a missing value's message, and its entry in
+   * isolane-mocha's help: the flag as used (`--isolane-no-loopback`, `--isolane-hostname NAME`) and what it does.
+   */
+  readonly mocha?: { readonly flag: `--isolane-${string}`; readonly example: string; readonly usage: string; readonly help: string }
   /** What a value must be, as the error for a wrong one says it ("a boolean"), and how to fix it. */
   readonly expected: string
   readonly fix: string
@@ -81,34 +84,49 @@ export const OPTIONS: Readonly<Record<OptionName, OptionSpec>> = Object.freeze({
   namespaces: {
     group: 'isolation', type: 'kinds', default: DEFAULT_KINDS, defaultText: 'net, mnt, ipc, uts', needs: [], perFile: true,
     cli: { kindFlags: { net: 'net', mount: 'mnt', ipc: 'ipc', uts: 'uts', pid: 'pid', cgroup: 'cgroup' } },
-    mocha: { flag: '--isolane-namespaces', example: 'net,mnt,ipc,uts' },
+    mocha: {
+      flag: '--isolane-namespaces', example: 'net,mnt,ipc,uts', usage: '--isolane-namespaces LIST',
+      help: 'kinds of fresh namespaces, comma-separated, or "none" (default: net,mnt,ipc,uts; also pid, cgroup)',
+    },
     expected: 'an array of kinds', fix: `use some of ${ALL_KINDS.join(', ')}`,
     description: 'Kinds of fresh namespaces: net, mnt, ipc, uts, pid, cgroup (user is refused, with why).',
   },
   loopback: {
     group: 'isolation', type: 'boolean', default: undefined, defaultText: 'true with net', needs: ['net'], perFile: true,
-    mocha: { flag: '--isolane-loopback', example: 'true' },
+    mocha: {
+      flag: '--isolane-loopback', example: 'true', usage: '--isolane-no-loopback',
+      help: 'leave lo down in the fresh network namespace',
+    },
     ...BOOLEAN,
     description: 'Bring the loopback interface up in the fresh network namespace.',
   },
   hostname: {
     group: 'isolation', type: 'string', default: undefined, defaultText: 'the host\'s', needs: ['uts'], perFile: true,
     cli: { flag: 'hostname', value: 'NAME', help: 'hostname in the fresh UTS namespace' },
-    mocha: { flag: '--isolane-hostname', example: 'worker-{workerId}' },
+    mocha: {
+      flag: '--isolane-hostname', example: 'worker-{workerId}', usage: '--isolane-hostname NAME',
+      help: 'hostname in each worker; {workerId} and {pid} are replaced',
+    },
     expected: 'a non-empty string', fix: 'use for example `hostname: "worker-{workerId}"`',
     description: 'Hostname in the fresh UTS namespace; `{workerId}` and `{pid}` are replaced (checked at load for every worker id a run can reach, up to 6 digits, against the kernel\'s 64 bytes).',
   },
   tmpfs: {
     group: 'isolation', type: 'paths', default: undefined, defaultText: '/tmp and /dev/shm with mnt (where they exist)', needs: ['mnt'], perFile: true,
     cli: { flag: 'tmpfs', value: 'PATH', help: 'a fresh tmpfs on PATH (repeatable; default without kind options: /tmp and /dev/shm)' },
-    mocha: { flag: '--isolane-tmpfs', example: '/tmp,/dev/shm' },
+    mocha: {
+      flag: '--isolane-tmpfs', example: '/tmp,/dev/shm', usage: '--isolane-tmpfs LIST',
+      help: 'directories that get a fresh tmpfs (default: /tmp,/dev/shm)',
+    },
     expected: 'an array of paths', fix: 'use for example `tmpfs: ["/tmp"]`',
     description: 'Directories that get a fresh tmpfs.',
   },
   mqueue: {
     group: 'isolation', type: 'boolean', default: undefined, defaultText: 'true with ipc and mnt, where /dev/mqueue exists', needs: ['mnt', 'ipc'], perFile: true,
     cli: { flag: 'mqueue', help: "a fresh mqueue file system on /dev/mqueue, showing the fresh IPC namespace's POSIX message queues (needs --ipc and --mount; default without kind options: on where /dev/mqueue exists)" },
-    mocha: { flag: '--isolane-mqueue', example: 'true' },
+    mocha: {
+      flag: '--isolane-mqueue', example: 'true', usage: '--isolane-mqueue[=false]',
+      help: 'a fresh /dev/mqueue (default: with ipc and mnt)',
+    },
     ...BOOLEAN,
     description: 'Mount a fresh mqueue file system on /dev/mqueue.',
   },
@@ -125,13 +143,19 @@ export const OPTIONS: Readonly<Record<OptionName, OptionSpec>> = Object.freeze({
   way: {
     group: 'isolation', type: 'choice', choices: WAY_CHOICES, default: 'auto', defaultText: 'auto', needs: [], perFile: false,
     cli: { flag: 'way', value: 'WAY', help: 'auto (default), privileged, or user-namespace: how the namespaces are made (privileged needs root or CAP_SYS_ADMIN; user-namespace works for any user where the kernel allows it)' },
-    mocha: { flag: '--isolane-way', example: 'auto' },
+    mocha: {
+      flag: '--isolane-way', example: 'auto', usage: '--isolane-way WAY',
+      help: 'how the namespaces are made: auto (default: privileged where the process may, else a user namespace of each worker\'s own, for any user), privileged, or user-namespace',
+    },
     expected: `one of ${WAY_CHOICES.map((way) => `"${way}"`).join(', ')}`, fix: 'use "auto" (the default), "privileged" or "user-namespace"',
     description: 'How the namespaces are made: privileged (the parent unshares them: root or CAP_SYS_ADMIN), user-namespace (each child in a user namespace of its own, no privilege), or auto: privileged where the process may, else the user namespace.',
   },
   fallback: {
     group: 'isolation', type: 'choice', choices: FALLBACKS, default: 'refuse', defaultText: 'refuse', needs: [], perFile: false,
-    mocha: { flag: '--isolane-fallback', example: 'none' },
+    mocha: {
+      flag: '--isolane-fallback', example: 'none', usage: '--isolane-fallback none',
+      help: 'where no way works (not Linux, user namespaces off), run the files without isolation, saying so once (default: refuse)',
+    },
     expected: '"refuse" or "none"', fix: 'use "refuse" (the default) or "none" (run without isolation where it is impossible, saying so)',
     description: 'Where no way works: refuse (throw before any child starts), or none (run without isolation, saying once at the start which kinds are missing and why; never silently).',
   },
@@ -142,31 +166,46 @@ export const OPTIONS: Readonly<Record<OptionName, OptionSpec>> = Object.freeze({
   },
   reuseWorkers: {
     group: 'run', type: 'boolean', default: true, defaultText: 'true', needs: [], perFile: false,
-    mocha: { flag: '--isolane-reuse-workers', example: 'true' },
+    mocha: {
+      flag: '--isolane-reuse-workers', example: 'true', usage: '--isolane-no-reuse-workers',
+      help: 'a fresh worker process per file, for files that also need fresh memory, globals and modules (default: --jobs workers reused, their namespaces renewed before each file)',
+    },
     ...BOOLEAN,
     description: 'Run several test files in each worker, renewing its namespaces before each file; false: a fresh worker per file (isolane-mocha, Jest; Vitest: `isolate`).',
   },
   leftovers: {
     group: 'run', type: 'choice', choices: LEFTOVERS_MODES, default: 'stop', defaultText: 'stop', needs: [], perFile: false,
-    mocha: { flag: '--isolane-leftovers', example: 'stop' },
+    mocha: {
+      flag: '--isolane-leftovers', example: 'stop', usage: '--isolane-leftovers MODE',
+      help: 'processes a file leaves running: stop (default, with a warning naming the file), fail (the file fails too), keep',
+    },
     expected: `one of ${LEFTOVERS_MODES.map((mode) => `"${mode}"`).join(', ')}`, fix: 'use "stop" (the default), "fail" or "keep"',
     description: 'What a test file leaves running: stop (with a warning naming the file), fail (the file fails too), keep.',
   },
   fileTimeout: {
     group: 'run', type: 'milliseconds', default: 0, defaultText: '0 (none)', needs: [], perFile: false,
-    mocha: { flag: '--isolane-file-timeout', example: '60000' },
+    mocha: {
+      flag: '--isolane-file-timeout', example: '60000', usage: '--isolane-file-timeout MS',
+      help: 'a hard limit for each spec file: past it, its worker is killed and the file fails, timed out, naming the test that ran (default: none; Mocha\'s --timeout cannot stop a busy loop)',
+    },
     expected: 'a number of milliseconds, 0 for no limit', fix: 'give for example `fileTimeout: 60000`, or leave it out',
     description: 'A hard time limit for each test file, in ms: a file still running past it has its worker killed and fails, naming the test that was running.',
   },
   reportNetworkAttempts: {
     group: 'run', type: 'boolean', default: true, defaultText: 'true', needs: [], perFile: true,
-    mocha: { flag: '--isolane-report-network-attempts', example: 'true' },
+    mocha: {
+      flag: '--isolane-report-network-attempts', example: 'true', usage: '--isolane-no-report-network-attempts',
+      help: 'leave out what a test that tried to reach the network outside its worker is told (default: on its error, and listed at the end of the run)',
+    },
     ...BOOLEAN,
     description: 'A test\'s failed attempt to reach outside its worker\'s network says so on its error, and the run ends with a list of them.',
   },
   keep: {
     group: 'run', type: 'choice', choices: KEEP_CHOICES, default: 'never', defaultText: 'never', needs: [], perFile: false,
-    mocha: { flag: '--isolane-keep', example: 'on-failure' },
+    mocha: {
+      flag: '--isolane-keep', example: 'on-failure', usage: '--isolane-keep on-failure',
+      help: 'keep the namespaces of a worker whose file failed (its network, /tmp, hostname) for isolane enter NAME; each file then gets a fresh worker (see: isolane ls, isolane rm)',
+    },
     expected: '"never" or "on-failure"', fix: 'use "on-failure" or leave it out',
     description: 'on-failure: keep the namespaces of a worker whose file failed, for `isolane enter` (each file then gets a fresh worker; not with pid). `isolane run --keep NAME` keeps a command\'s.',
   },

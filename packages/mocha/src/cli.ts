@@ -3,10 +3,36 @@
 // The project's Mocha is loaded once the help is out of the way: where there is none, or none that
 // isolane-mocha supports, that is said as any other error.
 import { createRequire } from 'node:module'
-import { isIsolaneError } from '@isolane/core/internal'
+import { isIsolaneError, OPTIONS } from '@isolane/core/internal'
 
 const require = createRequire(import.meta.url)
 const ownVersion = (require('../package.json') as { version: string }).version
+
+/** Where the help's descriptions start, and where its lines end. */
+const HELP_COLUMN = 31
+const HELP_WIDTH = 92
+
+/** The `--isolane-*` flags' part of the help, from core's option table (its `mocha` entries), in its order. */
+function isolaneFlagsHelp(): string {
+  return Object.values(OPTIONS).flatMap((spec) => (spec.mocha ? [helpEntry(spec.mocha.usage, spec.mocha.help)] : [])).join('\n')
+}
+
+/** `  usage   help`, the help wrapped at HELP_WIDTH under HELP_COLUMN; on its own line when the usage reaches the column. */
+function helpEntry(usage: string, help: string): string {
+  const lines: string[] = []
+  let line = ''
+  for (const word of help.split(' ')) {
+    if (line !== '' && HELP_COLUMN + line.length + 1 + word.length > HELP_WIDTH) {
+      lines.push(line)
+      line = word
+    } else line = line === '' ? word : `${line} ${word}`
+  }
+  lines.push(line)
+  const indent = ' '.repeat(HELP_COLUMN)
+  const head = `  ${usage}`
+  if (head.length + 1 >= HELP_COLUMN) return [head, ...lines.map((text) => indent + text)].join('\n')
+  return [head.padEnd(HELP_COLUMN) + lines[0], ...lines.slice(1).map((text) => indent + text)].join('\n')
+}
 
 const USAGE = `Usage: isolane-mocha [mocha options] [spec..]
 
@@ -18,33 +44,8 @@ and globals too, at the price of a Node start per file). Reads .mocharc.* and th
 package.json "mocha" key exactly as mocha does; accepts mocha's options (see mocha --help),
 and refuses those that mocha's --parallel mode refuses (--file, --sort, some reporters).
 
-Isolation options (also as \`isolane: { ... }\` in the Mocha config):
-  --isolane-namespaces LIST    kinds of fresh namespaces, comma-separated, or "none"
-                               (default: net,mnt,ipc,uts; also pid, cgroup)
-  --isolane-hostname NAME      hostname in each worker; {workerId} and {pid} are replaced
-  --isolane-tmpfs LIST         directories that get a fresh tmpfs (default: /tmp,/dev/shm)
-  --isolane-no-loopback        leave lo down in the fresh network namespace
-  --isolane-mqueue[=false]     a fresh /dev/mqueue (default: with ipc and mnt)
-  --isolane-no-reuse-workers   a fresh worker process per file, for files that also need
-                               fresh memory, globals and modules (default: --jobs workers
-                               reused, their namespaces renewed before each file)
-  --isolane-leftovers MODE     processes a file leaves running: stop (default, with a
-                               warning naming the file), fail (the file fails too), keep
-  --isolane-file-timeout MS    a hard limit for each spec file: past it, its worker is killed
-                               and the file fails, timed out, naming the test that ran
-                               (default: none; Mocha's --timeout cannot stop a busy loop)
-  --isolane-keep on-failure    keep the namespaces of a worker whose file failed (its
-                               network, /tmp, hostname) for isolane enter NAME; each
-                               file then gets a fresh worker (see: isolane ls, isolane rm)
-  --isolane-no-report-network-attempts
-                               leave out what a test that tried to reach the network
-                               outside its worker is told (default: on its error, and
-                               listed at the end of the run)
-  --isolane-way WAY            how the namespaces are made: auto (default: privileged where
-                               the process may, else a user namespace of each worker's own,
-                               for any user), privileged, or user-namespace
-  --isolane-fallback none      where no way works (not Linux, user namespaces off), run the
-                               files without isolation, saying so once (default: refuse)
+Isolation options, and how workers are used (also as \`isolane: { ... }\` in the Mocha config):
+${isolaneFlagsHelp()}
 Plugins come from a JS config (.mocharc.cjs, .mocharc.js) or the programmatic API: functions
 run in each worker's fresh namespaces as root; without root, give them as modules
 ({ name, module: '/abs/path/plugin.js' }).

@@ -1,7 +1,7 @@
 // Every failure of the adapter's own that a user can meet is built here: what failed, why, what to
 // do. They are IsolaneErrors (recognise them with `isIsolaneError()`), with ISOLANE_MOCHA_* codes.
 // Mocha's own errors (ERR_MOCHA_*) pass through unchanged, with Mocha's messages.
-import { invalidOptions, IsolaneError, signalCause, type IsolaneErrorCode } from '@isolane/core/internal'
+import { invalidOptions, IsolaneError, OPTIONS, signalCause, type IsolaneErrorCode } from '@isolane/core/internal'
 
 /** Codes of the adapter's own failures, as core's registry (ERROR_CODES) has them. */
 export type MochaAdapterErrorCode = Extract<IsolaneErrorCode, `ISOLANE_MOCHA_${string}`>
@@ -9,7 +9,10 @@ export type MochaAdapterErrorCode = Extract<IsolaneErrorCode, `ISOLANE_MOCHA_${s
 /** How the adapter's invalid options are named, with core's invalidOptions(). */
 const MOCHA_OPTIONS = 'Invalid isolane-mocha options'
 
-const ISOLANE_FLAGS = '--isolane-namespaces, --isolane-hostname, --isolane-tmpfs, --isolane-loopback, --isolane-no-loopback, --isolane-mqueue, --isolane-reuse-workers, --isolane-no-reuse-workers, --isolane-leftovers, --isolane-file-timeout, --isolane-report-network-attempts, --isolane-keep, --isolane-way, --isolane-fallback'
+/** Every `--isolane-*` flag, by core's option table; a boolean's `--isolane-no-` form after it. */
+const ISOLANE_FLAGS = Object.values(OPTIONS)
+  .flatMap((spec) => (spec.mocha ? (spec.type === 'boolean' ? [spec.mocha.flag, spec.mocha.flag.replace('--isolane-', '--isolane-no-')] : [spec.mocha.flag]) : []))
+  .join(', ')
 
 function adapterError(code: MochaAdapterErrorCode, what: string, fix: string, cause?: unknown): IsolaneError {
   return new IsolaneError(code, `${what}. To fix: ${fix}.`, { hint: fix, cause })

@@ -1,8 +1,10 @@
+import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { isIsolaneError } from '@isolane/core/internal'
+import { isIsolaneError, OPTIONS } from '@isolane/core/internal'
 import { loadRunSettings, splitIsolaneArgs } from './options.js'
 import { exitCodeOf } from './run.js'
 
@@ -38,6 +40,24 @@ describe('splitIsolaneArgs', () => {
     expect(loadRunSettings(['--no-config', '--no-package', '--shard', '2/3'], {}, { shard: '1/2' }).shard).toEqual({ index: 1, count: 2 })
     expect(loadRunSettings(['--no-config', '--no-package']).shard).toBeUndefined()
     expect(() => loadRunSettings(['--no-config', '--no-package', '--shard=4/3'])).toThrow(/not "4\/3": there are only 3 shards/)
+  })
+
+  it("takes every --isolane-* flag of core's option table, and the help and the unknown-flag message name each", () => {
+    const help = execFileSync(process.execPath, [fileURLToPath(new URL('../bin/isolane-mocha.js', import.meta.url)), '--help'], { encoding: 'utf8' })
+    let unknown = ''
+    try {
+      splitIsolaneArgs(['--isolane-bogus'])
+    } catch (error) {
+      unknown = (error as Error).message
+    }
+    const flags = Object.entries(OPTIONS).flatMap(([name, spec]) => (spec.mocha ? [{ name, ...spec.mocha }] : []))
+    expect(flags.length).toBeGreaterThanOrEqual(12)
+    for (const { name, flag, example, usage } of flags) {
+      const split = splitIsolaneArgs([`${flag}=${example}`])
+      expect({ ...split.isolation, ...split.runMode }, flag).toHaveProperty(name)
+      expect(help, flag).toContain(`  ${usage} `.trimEnd())
+      expect(unknown, flag).toContain(flag)
+    }
   })
 
   it('leaves everything after -- to Mocha', () => {
