@@ -7,6 +7,7 @@ import { runVitest } from '../fixtures/vitest/run-vitest.js'
 const verdict = chooseWay(createPlan({}))
 const skip = verdict.ok ? undefined : `skipped: workers cannot get fresh namespaces here (${verdict.error.code}: ${verdict.error.message})`
 if (skip) console.warn(skip)
+if (verdict.ok && verdict.way !== 'privileged') console.warn('skipping the function-plugin refusal with isolate: false: a function plugin needs the privileged way (root or CAP_SYS_ADMIN), and this process may not make namespaces itself')
 
 const EXPECTED = [
   ['busy-loop.test.ts', 'failed'],
@@ -62,4 +63,11 @@ describe.skipIf(skip)('an isolation plugin whose setup throws', () => {
       expect(run.output).not.toMatch(/bug in Vitest|Timeout|Failed to start/)
     })
   }
+
+  // A function runs in the window the pool opens in Vitest's process: the privileged way only (without it, the pool says so as for any worker).
+  it.skipIf(!(verdict.ok && verdict.way === 'privileged'))('with isolate: false, refuses a function plugin before any worker, saying how to give it', async () => {
+    const run = await runVitest('plugin-fails', { env: { ISOLANE_INLINE_PLUGIN: '1' }, args: ['--no-isolate'] })
+    expect(run.code).toBe(1)
+    expect(run.output).toMatch(/isolane pool: isolation plugin "inline" is a function: workers reused across files renew their isolation themselves before each file, and a function cannot be sent to them\. To fix: give the plugin as a module, `\{ name: "inline", module: "\/abs\/path\/plugin\.js" \}` exporting `setup\(context\)`, or leave `isolate` on/)
+  })
 })

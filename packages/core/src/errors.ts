@@ -179,6 +179,19 @@ export function invalidOptions(what: string, fix: string, whose = 'Invalid isola
   return new IsolaneError('ISOLANE_INVALID_OPTIONS', `${whose}: ${what}. To fix: ${fix}.`, { hint: fix, reason: `${whose}: ${what}` })
 }
 
+/**
+ * ISOLANE_INVALID_OPTIONS for a function plugin given to workers reused across files: they renew
+ * their isolation themselves, in their own process, where a function cannot be sent. `whose` as
+ * for invalidOptions(); `freshWorkers`: how to ask the adapter for a fresh worker per file instead.
+ */
+export function functionPluginInReusedWorkers(name: string, whose: string, freshWorkers: string): IsolaneError {
+  return invalidOptions(
+    `isolation plugin "${name}" is a function: workers reused across files renew their isolation themselves before each file, and a function cannot be sent to them`,
+    `give the plugin as a module, \`{ name: "${name}", module: "/abs/path/plugin.js" }\` exporting \`setup(context)\`, or ${freshWorkers}`,
+    whose,
+  )
+}
+
 /** For conditions that cannot happen unless isolane itself is wrong. */
 export function internalError(what: string, cause?: unknown): IsolaneError {
   return new IsolaneError('ISOLANE_INTERNAL', `${what}. This is a bug in isolane: please report it.`, { cause })

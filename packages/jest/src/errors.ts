@@ -3,7 +3,7 @@
 // `isIsolaneError()`); core's and the pool's errors (EPERM, ISOLANE_USERNS_RESTRICTED, ...) are
 // wrapped, never restated. A file that could not finish fails with a message on the file, as Jest
 // shows any file whose run failed.
-import { invalidOptions, IsolaneError, signalCause, type IsolaneErrorCode, type NamespaceKind } from '@isolane/core/internal'
+import { functionPluginInReusedWorkers as coreFunctionPluginInReusedWorkers, invalidOptions, IsolaneError, signalCause, type IsolaneErrorCode, type NamespaceKind } from '@isolane/core/internal'
 
 /** Codes of the Jest adapter's own failures, as core's registry (ERROR_CODES) has them. */
 export type JestAdapterErrorCode = Extract<IsolaneErrorCode, 'ISOLANE_INVALID_OPTIONS' | 'ISOLANE_JEST_NOT_FOUND'>
@@ -84,10 +84,7 @@ export const NETWORK_HOW_TO_ALLOW =
 export const NETWORK_OPT_OUT = `\`reportNetworkAttempts: false\` in ${WHERE_OPTIONS}`
 
 export function functionPluginInReusedWorkers(name: string): IsolaneError {
-  return badRunnerOption(
-    `isolation plugin "${name}" is a function: workers reused across files renew their isolation themselves before each file, and a function cannot be sent to them`,
-    `give the plugin as a module, \`{ name: "${name}", module: "/abs/path/plugin.cjs" }\` exporting \`setup(context)\` (a Jest config is data: a module is also the only form it can hold), or set \`reuseWorkers: false\``,
-  )
+  return withoutFrames(coreFunctionPluginInReusedWorkers(name, RUNNER_OPTIONS, 'set `reuseWorkers: false` (a Jest config is data: a module is the only form of plugin it can hold)'))
 }
 
 /** A test file's `@isolane-options` docblock pragma is not valid: refused before any worker starts. */

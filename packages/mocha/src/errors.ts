@@ -1,7 +1,7 @@
 // Every failure of the adapter's own that a user can meet is built here: what failed, why, what to
 // do. They are IsolaneErrors (recognise them with `isIsolaneError()`), with ISOLANE_MOCHA_* codes.
 // Mocha's own errors (ERR_MOCHA_*) pass through unchanged, with Mocha's messages.
-import { invalidOptions, IsolaneError, OPTIONS, signalCause, type IsolaneErrorCode } from '@isolane/core/internal'
+import { functionPluginInReusedWorkers as coreFunctionPluginInReusedWorkers, invalidOptions, IsolaneError, OPTIONS, signalCause, type IsolaneErrorCode } from '@isolane/core/internal'
 
 /** Codes of the adapter's own failures, as core's registry (ERROR_CODES) has them. */
 export type MochaAdapterErrorCode = Extract<IsolaneErrorCode, `ISOLANE_MOCHA_${string}`>
@@ -167,11 +167,7 @@ export function badLeftovers(value: unknown): IsolaneError {
 }
 
 export function functionPluginInReusedWorkers(name: string): IsolaneError {
-  return invalidOptions(
-    `isolation plugin "${name}" is a function: workers reused across files renew their isolation themselves before each file, and a function cannot be sent to them`,
-    `give the plugin as a module, \`{ name: "${name}", module: "/abs/path/plugin.js" }\` exporting \`setup(context)\`, or run a fresh worker per file (--isolane-no-reuse-workers, \`reuseWorkers: false\`)`,
-    MOCHA_OPTIONS,
-  )
+  return coreFunctionPluginInReusedWorkers(name, MOCHA_OPTIONS, 'run a fresh worker per file (--isolane-no-reuse-workers, `reuseWorkers: false`)')
 }
 
 // The project's Mocha is missing or outside the range: core's ISOLANE_UNSUPPORTED_VERSION, as the Vitest adapter says it.

@@ -1,6 +1,6 @@
 // Every message the Vitest adapter shows is built here, and every error of its own: what failed,
 // why, what to do. The errors are IsolaneErrors with codes of core's registry.
-import { internalError, invalidOptions, IsolaneError, isIsolaneError, signalCause, type NamespaceKind } from '@isolane/core/internal'
+import { functionPluginInReusedWorkers, internalError, invalidOptions, IsolaneError, isIsolaneError, signalCause, type NamespaceKind } from '@isolane/core/internal'
 
 export const POOL_NAME = 'isolane'
 
@@ -58,9 +58,9 @@ export function environmentWithoutPrivilegeMessage(reason: string, where: string
   )
 }
 
-export function functionPluginWithoutIsolateMessage(reason: string): string {
-  // `reason` is core's: which plugin is a function, and why it cannot be sent.
-  return `isolane pool: with \`isolate: false\` each worker is reused for many files and renews its isolation between them itself. ${reason}`
+/** A function plugin with `isolate: false`, whose reused workers renew their isolation themselves. */
+export function functionPluginWithoutIsolate(name: string): IsolaneError {
+  return functionPluginInReusedWorkers(name, POOL_OPTIONS, 'leave `isolate` on (the default: a fresh worker per file)')
 }
 
 /** What ended a worker before its file was done. */

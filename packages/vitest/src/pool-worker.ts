@@ -4,9 +4,9 @@
 import type { ChildProcess } from 'node:child_process'
 import { basename, relative, resolve } from 'node:path'
 import type { Writable } from 'node:stream'
-import { chooseWay, createPlan, entryPath, forkIn, hostnameOf, koffiAddonPath, IsolaneError, isSetupFailedMessage, namespaceId, namespaceIds, notSendable, recordKept, KEPT_KINDS, SETUP_FAILED_KEY, SETUP_FAILED_STATUS, type KeptWorker, type IsolationOptions, type IsolationPlan, type LaunchWay, type LeftoversMode } from '@isolane/core/internal'
+import { chooseWay, createPlan, entryPath, forkIn, hostnameOf, koffiAddonPath, IsolaneError, isSetupFailedMessage, namespaceId, namespaceIds, recordKept, KEPT_KINDS, SETUP_FAILED_KEY, SETUP_FAILED_STATUS, type KeptWorker, type IsolationOptions, type IsolationPlan, type LaunchWay, type LeftoversMode } from '@isolane/core/internal'
 import type { PoolOptions, PoolWorker, TestProject, WorkerRequest } from 'vitest/node'
-import { cannotIsolateMessage, deathMessages, NETWORK_HOW_TO_ALLOW, invalidFileOptions, functionPluginWithoutIsolateMessage, notIsolated, POOL_NAME, type WorkerDeath } from './messages.js'
+import { cannotIsolateMessage, deathMessages, NETWORK_HOW_TO_ALLOW, invalidFileOptions, functionPluginWithoutIsolate, notIsolated, POOL_NAME, type WorkerDeath } from './messages.js'
 import { isAgentReply, isFileRequest, type TestNetworkAttempt } from './agent-protocol.js'
 import { runFiles, type BetweenFiles, type WorkerChannel } from './between-files.js'
 import { HANDOFF_VARIABLE, type WorkerHandoff } from './handoff.js'
@@ -116,8 +116,8 @@ export class IsolanePoolWorker implements PoolWorker {
     this.#way = verdict.way
     // isolate: false reuses the worker for many files: it is renewed between them, in the worker itself.
     const renew = options.project.config.isolate === false && this.#way !== 'none'
-    const refusal = renew ? notSendable(this.#plan) : undefined
-    if (refusal) throw new IsolaneError('ISOLANE_INVALID_OPTIONS', functionPluginWithoutIsolateMessage(refusal.message), { cause: refusal })
+    const inline = renew ? this.#plan.steps.find((step) => step.op === 'plugin' && step.module === undefined) : undefined
+    if (inline?.op === 'plugin') throw functionPluginWithoutIsolate(inline.name)
     const { project } = options
     this.#betweenFiles = {
       renew,
