@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
-import { asErrorCode, deserializeError, ERROR_CODES, errnoName, invalidOptions, isIsolaneError, serializeError, syscallError, type SerializedIsolaneError } from './errors.js'
+import { asErrorCode, deserializeError, ERROR_CODES, errnoName, invalidFileOptions, invalidOptions, isIsolaneError, serializeError, syscallError, type SerializedIsolaneError } from './errors.js'
 
 describe('errors', () => {
   it('look like Node system errors when a syscall failed, and say what to do', () => {
@@ -52,6 +52,10 @@ describe('the registry of codes', () => {
   it('makes every invalid-options error with one factory, naming whose options', () => {
     expect(invalidOptions('`x` is wrong', 'drop it')).toMatchObject({ code: 'ISOLANE_INVALID_OPTIONS', message: 'Invalid isolation options: `x` is wrong. To fix: drop it.', hint: 'drop it' })
     expect(invalidOptions('`x` is wrong', 'drop it', 'Invalid pool options').message).toBe('Invalid pool options: `x` is wrong. To fix: drop it.')
+    // A file's own options: the refusal's code and fix kept, the file named as the adapter reads it.
+    const refusal = invalidOptions('`x` is wrong', 'drop it')
+    expect(invalidFileOptions('the isolation options for a.test.ts', refusal)).toMatchObject({ code: 'ISOLANE_INVALID_OPTIONS', message: `the isolation options for a.test.ts are invalid: ${refusal.message}`, hint: 'drop it', cause: refusal })
+    expect(invalidFileOptions('the options of b.test.ts', new SyntaxError('Unexpected token'), 'write JSON')).toMatchObject({ code: 'ISOLANE_INVALID_OPTIONS', hint: 'write JSON' })
   })
 
   it("keeps what failed and why apart from what to do (`reason`), for a message that gives its own fix, across processes too", () => {

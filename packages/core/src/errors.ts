@@ -192,6 +192,17 @@ export function functionPluginInReusedWorkers(name: string, whose: string, fresh
   )
 }
 
+/**
+ * A test file's own isolation options (a docblock, a project's per-file options) refused:
+ * `which` names them as the adapter reads them ("the isolation options for a.test.ts"), `cause`
+ * is the refusal (core's: its code and fix are kept), `hint` what to do where the cause says nothing.
+ */
+export function invalidFileOptions(which: string, cause: unknown, hint?: string): IsolaneError {
+  const detail = cause instanceof Error ? cause.message : String(cause)
+  const own = isIsolaneError(cause) ? cause : undefined
+  return new IsolaneError(own?.code ?? 'ISOLANE_INVALID_OPTIONS', `${which} are invalid: ${detail}`, { hint: hint ?? own?.hint, cause })
+}
+
 /** For conditions that cannot happen unless isolane itself is wrong. */
 export function internalError(what: string, cause?: unknown): IsolaneError {
   return new IsolaneError('ISOLANE_INTERNAL', `${what}. This is a bug in isolane: please report it.`, { cause })

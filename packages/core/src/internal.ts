@@ -5,7 +5,7 @@
 // Those packages import core from here only, public names too: each entry is bundled whole
 // (scripts/build.js), and a process that loaded both would hold two copies of core's state.
 export * from './index.js'
-export { asErrorCode, functionPluginInReusedWorkers, internalError, invalidOptions } from './errors.js'
+export { asErrorCode, functionPluginInReusedWorkers, internalError, invalidFileOptions, invalidOptions } from './errors.js'
 export { OPTIONS, ISOLATION_OPTION_NAMES, RUN_OPTION_NAMES, RUN_DEFAULTS, listOptionNames, splitRunOptions, type OptionName, type OptionSpec } from './option-table.js'
 export { withOwnFilesVisible } from './plan.js'
 export { hostnameOf } from './plan-queries.js'

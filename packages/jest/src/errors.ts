@@ -3,7 +3,7 @@
 // `isIsolaneError()`); core's and the pool's errors (EPERM, ISOLANE_USERNS_RESTRICTED, ...) are
 // wrapped, never restated. A file that could not finish fails with a message on the file, as Jest
 // shows any file whose run failed.
-import { functionPluginInReusedWorkers as coreFunctionPluginInReusedWorkers, invalidOptions, IsolaneError, signalCause, type IsolaneErrorCode, type NamespaceKind } from '@isolane/core/internal'
+import { functionPluginInReusedWorkers as coreFunctionPluginInReusedWorkers, invalidFileOptions as coreInvalidFileOptions, invalidOptions, IsolaneError, isIsolaneError, signalCause, type IsolaneErrorCode, type NamespaceKind } from '@isolane/core/internal'
 
 /** Codes of the Jest adapter's own failures, as core's registry (ERROR_CODES) has them. */
 export type JestAdapterErrorCode = Extract<IsolaneErrorCode, 'ISOLANE_INVALID_OPTIONS' | 'ISOLANE_JEST_NOT_FOUND'>
@@ -37,9 +37,15 @@ function badRunnerOption(what: string, fix: string): IsolaneError {
   return withoutFrames(invalidOptions(what, fix, RUNNER_OPTIONS))
 }
 
-/** Core refused the isolation options given to the runner: its message (`reason`), said as the runner's. */
-export function invalidRunnerOptions(reason: string): IsolaneError {
-  return withoutFrames(new IsolaneError('ISOLANE_INVALID_OPTIONS', `${RUNNER_OPTIONS}: ${reason}`, { hint: `correct the options in ${WHERE_OPTIONS}` }))
+/** An option the runner does not take: `isolation` and `run` are the names it does. */
+export function unknownRunnerOption(name: string, isolation: string, run: string): IsolaneError {
+  return badRunnerOption(`unknown option \`${name}\``, `use only ${isolation}. The runner also takes ${run}`)
+}
+
+/** Core refused the isolation options given to the runner: said as the runner's, with core's reason and fix. */
+export function refusedRunnerOptions(refusal: unknown): unknown {
+  if (!isIsolaneError(refusal) || refusal.code !== 'ISOLANE_INVALID_OPTIONS') return refusal
+  return badRunnerOption(refusal.reason ?? refusal.message, refusal.hint ?? `correct the options in ${WHERE_OPTIONS}`)
 }
 
 export function notAnObject(value: unknown): IsolaneError {
@@ -88,12 +94,9 @@ export function functionPluginInReusedWorkers(name: string): IsolaneError {
 }
 
 /** A test file's `@isolane-options` docblock pragma is not valid: refused before any worker starts. */
-export function invalidFileOptions(file: string, detail: string, cause: unknown): IsolaneError {
+export function invalidFileOptions(file: string, cause: unknown): IsolaneError {
   return withoutFrames(
-    new IsolaneError('ISOLANE_INVALID_OPTIONS', `@isolane/jest: the isolation options in the docblock of ${file} (\`@isolane-options\`) are invalid: ${detail}`, {
-      hint: 'correct the JSON after `@isolane-options` in that file\'s docblock, for example `@isolane-options {"hostname": "api-test"}`',
-      cause,
-    }),
+    coreInvalidFileOptions(`@isolane/jest: the isolation options in the docblock of ${file} (\`@isolane-options\`)`, cause, 'correct the JSON after `@isolane-options` in that file\'s docblock, for example `@isolane-options {"hostname": "api-test"}`'),
   )
 }
 

@@ -3,7 +3,7 @@
 // core's createPlan; the run options that say how the run uses its workers (core's option table)
 // are checked here. All of it happens when Jest makes the runner, before any worker starts.
 import { createPlan, ISOLATION_OPTION_NAMES, KEEP_CHOICES, LEFTOVERS_MODES, listOptionNames, RUN_DEFAULTS, RUN_OPTION_NAMES, splitRunOptions, type IsolationOptions, type LeftoversMode, type RunOptions } from '@isolane/core/internal'
-import { badFileTimeout, badKeep, badLeftovers, badReportNetworkAttempts, keepWithPid, badReuseWorkers, functionPluginInReusedWorkers, invalidRunnerOptions, notAnObject } from './errors.js'
+import { badFileTimeout, badKeep, badLeftovers, badReportNetworkAttempts, keepWithPid, badReuseWorkers, functionPluginInReusedWorkers, notAnObject, refusedRunnerOptions, unknownRunnerOption } from './errors.js'
 
 /** Options of the run that are not isolation options (core's createPlan would refuse them). */
 export type RunModeOptions = RunOptions
@@ -25,7 +25,7 @@ export function resolveRunnerOptions(given: unknown): RunnerSettings {
   const options = given ?? {}
   if (typeof options !== 'object' || Array.isArray(options)) throw notAnObject(options)
   const unknown = Object.keys(options).find((key) => !(ISOLATION_OPTION_NAMES as readonly string[]).includes(key) && !(RUN_OPTION_NAMES as readonly string[]).includes(key))
-  if (unknown !== undefined) throw invalidRunnerOptions(`unknown option \`${unknown}\`. To fix: use only ${listOptionNames(ISOLATION_OPTION_NAMES)}. The runner also takes ${listOptionNames(RUN_OPTION_NAMES)}.`)
+  if (unknown !== undefined) throw unknownRunnerOption(unknown, listOptionNames(ISOLATION_OPTION_NAMES), listOptionNames(RUN_OPTION_NAMES))
   const { isolation, run } = splitRunOptions(options)
   const { reuseWorkers: reuseAsked, leftovers, fileTimeout, reportNetworkAttempts, keep } = { ...RUN_DEFAULTS, ...run }
   if (typeof reuseAsked !== 'boolean') throw badReuseWorkers(reuseAsked)
@@ -37,7 +37,7 @@ export function resolveRunnerOptions(given: unknown): RunnerSettings {
   try {
     kinds = createPlan(isolation, { workerId: 1 }).kinds
   } catch (error) {
-    throw invalidRunnerOptions(error instanceof Error ? error.message : String(error))
+    throw refusedRunnerOptions(error)
   }
   if (keep === 'on-failure' && kinds.includes('pid')) throw keepWithPid()
   // A kept worker's /tmp is the failed file's only if no later file runs in its mount namespace: each file gets a fresh worker.

@@ -110,7 +110,7 @@ export default class IsolaneJestRunner {
         isolation = mergeFileOptions(isolation, JSON.parse(pragma))
         plan = createPlan(isolation, { workerId: 1 })
       } catch (error) {
-        throw invalidFileOptions(relative(process.cwd(), test.path), error instanceof Error ? error.message : String(error), error)
+        throw invalidFileOptions(relative(process.cwd(), test.path), error)
       }
     }
     return { options: withCacheShown(isolation, plan, test.context.config.cacheDirectory), own: pragma !== undefined, kinds: plan.kinds }

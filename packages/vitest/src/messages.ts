@@ -1,6 +1,6 @@
 // Every message the Vitest adapter shows is built here, and every error of its own: what failed,
 // why, what to do. The errors are IsolaneErrors with codes of core's registry.
-import { functionPluginInReusedWorkers, internalError, invalidOptions, IsolaneError, isIsolaneError, signalCause, type NamespaceKind } from '@isolane/core/internal'
+import { functionPluginInReusedWorkers, internalError, invalidFileOptions as coreInvalidFileOptions, invalidOptions, IsolaneError, signalCause, type NamespaceKind } from '@isolane/core/internal'
 
 export const POOL_NAME = 'isolane'
 
@@ -18,8 +18,7 @@ const ENVIRONMENT_OPTIONS = 'isolane environment'
 
 /** The options for `file` (the pool's merged with its environment's) were refused: core's error (`cause`), which names the option. */
 export function invalidFileOptions(file: string, cause: unknown): IsolaneError {
-  const detail = cause instanceof Error ? cause.message : String(cause)
-  return new IsolaneError(isIsolaneError(cause) ? cause.code : 'ISOLANE_INVALID_OPTIONS', `isolane: the isolation options for ${file} are invalid: ${detail}`, { hint: isIsolaneError(cause) ? cause.hint : undefined, cause })
+  return coreInvalidFileOptions(`isolane: the isolation options for ${file}`, cause)
 }
 
 /** The environment, inside a running worker thread, was asked for kinds only a fresh process can enter. */
