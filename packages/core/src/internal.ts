@@ -2,8 +2,9 @@
 // adapters, the CLI) need of core beyond it: the option table they derive their options from, where
 // core's entry scripts and koffi's addon lie, the pieces of leftovers, kept workers, network
 // attempts and child setup they build on. No promise outside isolane: use `@isolane/core`.
-// Those packages import core from here only, public names too: each entry is bundled whole
-// (scripts/build.js), and a process that loaded both would hold two copies of core's state.
+// Those packages import core from here only, public names too. This is the one bundled module of
+// core (scripts/build.js); `@isolane/core` re-exports its public names, so that a process that loads
+// both holds one copy of core's state.
 export * from './index.js'
 export { asErrorCode, functionPluginInReusedWorkers, internalError, invalidFileOptions, invalidOptions } from './errors.js'
 export { OPTIONS, ISOLATION_OPTION_NAMES, RUN_OPTION_NAMES, RUN_DEFAULTS, listOptionNames, splitRunOptions, type OptionName, type OptionSpec } from './option-table.js'
