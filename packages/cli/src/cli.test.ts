@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readlinkSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -134,6 +134,21 @@ describe('isolane (the command line)', () => {
       expect(isolane('run', '--net', '--', 'sh', '-c', 'kill -TERM $$').status).toBe(128 + 15)
     })
 
+    it('run --pid stops on SIGTERM and SIGINT as outside, though CMD is PID 1 of its namespace with no handler for them', async () => {
+      for (const [signal, status] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
+        const child = spawn(process.execPath, [bin, 'run', '--pid', '--net', '--mount', '--', 'sleep', '100'], { stdio: 'ignore', env })
+        try {
+          // Signalled once sleep runs (a child of isolane, or of the launcher the user-namespace way).
+          for (let i = 0; i < 200 && !sleepingUnder(child.pid!); i++) await new Promise((resolve) => setTimeout(resolve, 25))
+          const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+          child.kill(signal)
+          expect(await exited).toBe(status)
+        } finally {
+          child.kill('SIGKILL')
+        }
+      }
+    })
+
     it('ns shows which namespaces two processes share', async () => {
       const child = spawn(process.execPath, [bin, 'run', '--net', '--', 'sleep', '30'], { stdio: 'ignore' })
       try {
@@ -154,3 +169,20 @@ describe('isolane (the command line)', () => {
 })
 
 if (skip) it.skip(`CLI with namespaces: ${skip}`, () => {})
+
+/** Whether a `sleep 100` runs below `ancestor` (its parents, by /proc/PID/stat). */
+function sleepingUnder(ancestor: number): boolean {
+  const sleeping = spawnSync('pgrep', ['-f', '-x', 'sleep 100'], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean).map(Number)
+  return sleeping.some((pid) => {
+    for (let current = pid, i = 0; current > 1 && i < 10; i++) {
+      try {
+        const stat = readFileSync(`/proc/${current}/stat`, 'utf8')
+        current = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+      } catch {
+        return false
+      }
+      if (current === ancestor) return true
+    }
+    return false
+  })
+}

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { namespaceIds } from './inspect.js'
-import { forkIn, spawnIn } from './launch.js'
+import { askedSignal, forkIn, spawnIn } from './launch.js'
 import { DEFAULT_KINDS } from './kinds.js'
 import { createPlan } from './plan.js'
 import type { IsolationOptions } from './plan-types.js'
@@ -139,6 +139,51 @@ describe('the privileged way with a PID namespace', () => {
       expect(snapshotParent()).toEqual(before)
     }
   })
+})
+
+describe('a command that is not Node, as PID 1 of a PID namespace', () => {
+  const privileged = !cannotIsolate([...DEFAULT_KINDS, 'pid'])
+  if (!privileged) console.warn('the privileged way of the PID 1 signal tests needs root or CAP_SYS_ADMIN: only the user-namespace way runs here')
+  const ways = [...(skip ? [] : (['user-namespace'] as const)), ...(privileged ? (['privileged'] as const) : [])]
+  const pidPlan = (way: 'user-namespace' | 'privileged') => createPlan({ way, namespaces: [...DEFAULT_KINDS, 'pid'] })
+  /** Waits until the child (PID 1 in its namespace) runs `command`, with a handler for SIGTERM if asked. */
+  const running = async (child: ChildProcess, command: string, handlesTerm = false) => {
+    for (let i = 0; i < 200; i++) {
+      try {
+        const status = readFileSync(`/proc/${child.pid}/status`, 'utf8')
+        const caught = BigInt(`0x${/^SigCgt:\s*([0-9a-f]+)$/m.exec(status)![1]}`)
+        if (readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').startsWith(command) && /^NSpid:.*\s1$/m.test(status) && (!handlesTerm || ((caught >> 14n) & 1n) === 1n)) return
+      } catch {
+        // not there yet
+      }
+      await new Promise((resolve) => setTimeout(resolve, 25))
+    }
+    throw new Error(`${command} did not start as PID 1`)
+  }
+
+  for (const way of ways) {
+    it(`ends on SIGTERM and SIGINT it has no handler for, as outside (sent SIGKILL, askedSignal says which) (way: ${way})`, async () => {
+      for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+        const before = snapshotParent()
+        const child = spawnIn(pidPlan(way), way, 'sleep', ['100'], { stdio: 'ignore' })
+        children.push(child)
+        await running(child, 'sleep')
+        child.kill(signal)
+        expect(await exited(child)).toEqual([null, 'SIGKILL'])
+        expect(askedSignal(child)).toBe(signal)
+        expect(snapshotParent()).toEqual(before)
+      }
+    })
+
+    it(`gives a signal it has a handler for to the command itself (way: ${way})`, async () => {
+      const child = spawnIn(pidPlan(way), way, 'sh', ['-c', 'trap "exit 7" TERM; while :; do sleep 0.05; done'], { stdio: 'ignore' })
+      children.push(child)
+      await running(child, 'sh', true)
+      child.kill('SIGTERM')
+      expect(await exited(child)).toEqual([7, null])
+      expect(askedSignal(child)).toBeUndefined()
+    })
+  }
 })
 
 describe('chooseWay()', () => {

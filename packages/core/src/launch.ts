@@ -6,6 +6,7 @@
 // - none (fallback): the child starts as it would without isolane.
 import { createRequire } from 'node:module'
 import { readFileSync } from 'node:fs'
+import { constants } from 'node:os'
 import type { ChildProcess, ForkOptions, SpawnOptions } from 'node:child_process'
 import { CHILD_SETUP_ENV, childSetupOf, notSendable, type SetupFailureChannel } from './child-setup.js'
 import { HOLD_FD_ENV } from './kept.js'
@@ -85,15 +86,61 @@ export function spawnIn(givenPlan: IsolationPlan, way: LaunchWay, command: strin
       if (ownNodeInFront) {
         // A Node in front of the command takes the child's own steps, then execs it (entry/exec.cts).
         const { shell, ...rest } = options
-        return startInWindow(plan, () => spawn(process.execPath, ['--require', CHILD_SETUP_ENTRY, EXEC_ENTRY, ...commandLine(command, args, shell)], { ...rest, env: withSetup(plan, options.env, 'child-side') }))
+        return endingSignalsAsOutside(plan, startInWindow(plan, () => spawn(process.execPath, ['--require', CHILD_SETUP_ENTRY, EXEC_ENTRY, ...commandLine(command, args, shell)], { ...rest, env: withSetup(plan, options.env, 'child-side') })))
       }
       return startInWindow(plan, () => spawn(command, [...args], options))
     case 'user-namespace': {
       const { shell, ...rest } = options
       const launchedArgs = [...launcherArgs(plan.kinds), '--', process.execPath, '--require', CHILD_SETUP_ENTRY, EXEC_ENTRY, ...commandLine(command, args, shell)]
-      return forwardSignals(plan, spawn(launcher(), launchedArgs, { ...rest, env: withSetup(plan, options.env) }))
+      return endingSignalsAsOutside(plan, forwardSignals(plan, spawn(launcher(), launchedArgs, { ...rest, env: withSetup(plan, options.env) })))
     }
   }
+}
+
+/** Signals whose default action ends a process (signal(7): Term and Core). */
+const ENDING_SIGNALS: ReadonlySet<string> = new Set(['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGUSR1', 'SIGUSR2', 'SIGALRM', 'SIGPIPE'])
+const signalNumbers = constants.signals as Record<string, number>
+/** The signal each child was asked to take and was sent SIGKILL for instead (endingSignalsAsOutside). */
+const stoodIn = new WeakMap<ChildProcess, NodeJS.Signals>()
+
+/**
+ * PID 1 of a PID namespace gets only the signals it has a handler for, from an ancestor namespace
+ * too; SIGKILL always arrives (pid_namespaces(7)). A command that keeps the default actions (sleep,
+ * a shell script, most programs) would then shrug off SIGTERM and SIGINT, and a caller waiting for
+ * it (`isolane run --pid`, Ctrl-C) would wait forever. So a signal that would end it outside, sent
+ * while it has no handler for it (SigCgt in /proc/PID/status, proc(5)), is sent as SIGKILL: it ends
+ * as it would outside; askedSignal() then tells which signal it stood in for. A command with a
+ * handler gets the signal itself. Node children need none of it: their preload handles the signals.
+ */
+function endingSignalsAsOutside(plan: IsolationPlan, child: ChildProcess): ChildProcess {
+  if (!plan.kinds.includes('pid')) return child
+  const kill = child.kill.bind(child)
+  child.kill = (signal: NodeJS.Signals | number = 'SIGTERM') => {
+    const name = typeof signal === 'number' ? (Object.keys(signalNumbers).find((key) => signalNumbers[key] === signal) as NodeJS.Signals | undefined) : signal
+    const running = child.exitCode === null && child.signalCode === null && child.pid !== undefined
+    if (name === undefined || !ENDING_SIGNALS.has(name) || !running || handles(child.pid!, name)) return kill(signal)
+    stoodIn.set(child, name)
+    return kill('SIGKILL')
+  }
+  return child
+}
+
+/** Whether the process has a handler for the signal; true where that cannot be read (then it is sent as asked). */
+function handles(pid: number, signal: NodeJS.Signals): boolean {
+  try {
+    const caught = /^SigCgt:\s*([0-9a-f]+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]
+    return caught === undefined || ((BigInt(`0x${caught}`) >> BigInt(signalNumbers[signal]! - 1)) & 1n) === 1n
+  } catch {
+    return true
+  }
+}
+
+/**
+ * The signal a child of spawnIn() with a PID namespace was asked to take and was sent SIGKILL for
+ * instead, as PID 1 without a handler for it: the signal that, outside, would have ended it.
+ */
+export function askedSignal(child: ChildProcess): NodeJS.Signals | undefined {
+  return stoodIn.get(child)
 }
 
 /** The command and its arguments as exec runs them; with `shell`, through the shell, as spawn() would. */

@@ -1,5 +1,5 @@
 import { constants } from 'node:os'
-import { chooseWay, createPlan, describePlan, hostnameOf, type IsolationOptions, KEPT_KINDS, launcherArgs, NAMESPACE_KINDS, type NamespaceKind, type OptionName, OPTIONS, recordKept, spawnIn, withOwnFilesVisible } from '@isolane/core/internal'
+import { askedSignal, chooseWay, createPlan, describePlan, hostnameOf, type IsolationOptions, KEPT_KINDS, launcherArgs, NAMESPACE_KINDS, type NamespaceKind, type OptionName, OPTIONS, recordKept, spawnIn, withOwnFilesVisible } from '@isolane/core/internal'
 import { defineCommand, type OptionSpec, type OptionSpecs, type Parsed } from '../command.js'
 import { CommandNotRun, UsageError } from '../errors.js'
 import { parseCommandLine } from '../parse.js'
@@ -95,7 +95,8 @@ async function run(request: RunRequest): Promise<number> {
     child.once('error', (error) => reject(spawnError(request.command, error)))
     child.once('close', (code, signal) => {
       for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(s, forward)
-      resolve(code ?? 128 + signalNumber(signal))
+      // With --pid, a command that keeps a signal's default action got SIGKILL for it (askedSignal): the status is the signal's.
+      resolve(code ?? 128 + signalNumber(askedSignal(child) ?? signal))
     })
   })
   if (keep && /^\d+$/.test(holder.trim())) {
