@@ -1,5 +1,6 @@
 // Every failure of the adapter's own that a user can meet is built here: what failed, why, what to
-// do. They are IsolaneErrors (recognise them with `isIsolaneError()`), with ISOLANE_MOCHA_* codes.
+// do. They are IsolaneErrors (recognise them with `isIsolaneError()`), with ISOLANE_MOCHA_* codes,
+// and core's ISOLANE_INVALID_OPTIONS for a value an option cannot take, as every adapter says it.
 // Mocha's own errors (ERR_MOCHA_*) pass through unchanged, with Mocha's messages.
 import { functionPluginInReusedWorkers as coreFunctionPluginInReusedWorkers, invalidOptions, IsolaneError, OPTIONS, signalCause, type IsolaneErrorCode } from '@isolane/core/internal'
 
@@ -146,15 +147,15 @@ export function workerExited(file: string, death: WorkerDeath): IsolaneError {
 }
 
 export function badFileTimeout(value: unknown): IsolaneError {
-  return adapterError('ISOLANE_MOCHA_USAGE', `--isolane-file-timeout (or \`isolane.fileTimeout\`) must be a number of milliseconds, 0 for no limit; got ${JSON.stringify(value)}`, 'give for example --isolane-file-timeout 60000, or leave it out')
+  return invalidOptions(`--isolane-file-timeout (or \`isolane.fileTimeout\`) must be a number of milliseconds, 0 for no limit; got ${JSON.stringify(value)}`, 'give for example --isolane-file-timeout 60000, or leave it out', MOCHA_OPTIONS)
 }
 
 export function badKeep(value: unknown): IsolaneError {
-  return adapterError('ISOLANE_MOCHA_USAGE', `--isolane-keep (or \`isolane.keep\`) must be never or on-failure, not ${JSON.stringify(value)}`, 'use --isolane-keep on-failure to keep a failed file\'s worker for `isolane enter`, or leave it out')
+  return invalidOptions(`--isolane-keep (or \`isolane.keep\`) must be never or on-failure, not ${JSON.stringify(value)}`, 'use --isolane-keep on-failure to keep a failed file\'s worker for `isolane enter`, or leave it out', MOCHA_OPTIONS)
 }
 
 export function keepWithPid(): IsolaneError {
-  return adapterError('ISOLANE_MOCHA_USAGE', '--isolane-keep on-failure keeps a failed worker\'s namespaces through a process left in them, and with the pid kind every process of a worker ends with it', 'leave pid out of --isolane-namespaces while you keep workers, or leave --isolane-keep out')
+  return invalidOptions('--isolane-keep on-failure keeps a failed worker\'s namespaces through a process left in them, and with the pid kind every process of a worker ends with it', 'leave pid out of --isolane-namespaces while you keep workers, or leave --isolane-keep out', MOCHA_OPTIONS)
 }
 
 
