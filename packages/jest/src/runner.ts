@@ -6,10 +6,10 @@
 import { mkdirSync, readFileSync } from 'node:fs'
 import { basename, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { chooseWay, createPlan, describeKept, describeNetworkAttempts, hiddenBy, isIsolaneError, KEPT_KINDS, mergeFileOptions, recordKept, type BindMount, type IsolationOptions, type IsolationPlan, type KeptWorker, type NamespaceKind, type TestNetworkAttempt } from '@isolane/core/internal'
+import { chooseWay, createPlan, describeKept, describeNetworkAttempts, hiddenBy, internalError, isIsolaneError, KEPT_KINDS, mergeFileOptions, recordKept, type BindMount, type IsolationOptions, type IsolationPlan, type KeptWorker, type NamespaceKind, type TestNetworkAttempt } from '@isolane/core/internal'
 import { createPool, describeLeftovers, type IsolatedPool, type ProgressReport, type WorkerExitedError } from '@isolane/pool'
 import { jestDocblock, jestRunnerPath, type GlobalConfig, type SerializableError, type Test, type TestEvents, type TestRunnerContext, type TestWatcher } from './jest-internals.js'
-import type { FileOutcome, FileProgress, KeptNamespaces, TestFileTask } from './entry/worker.js'
+import type { FileDone, FileOutcome, FileProgress, KeptNamespaces, TestFileTask } from './entry/worker.js'
 import { cannotIsolate, deadWorkerMessage, fileHidden, invalidFileOptions, jestRunnerNotFound, NETWORK_HOW_TO_ALLOW, NETWORK_OPT_OUT, setupFailedMessage, type WorkerDeath } from './errors.js'
 import { resolveRunnerOptions, type RunnerSettings } from './options.js'
 
@@ -123,7 +123,6 @@ export default class IsolaneJestRunner {
       config: test.context.config,
       globalConfig: this.#globalConfig,
       context: { changedFiles: changedFiles && [...changedFiles], sourcesRelatedToTestsInChangedFiles: sourcesRelatedToTestsInChangedFiles && [...sourcesRelatedToTestsInChangedFiles] },
-      moduleMap: test.context.moduleMap.toJSON(),
       jestRunner: this.#jestRunner,
       networkHowToAllow: this.#settings.reportNetworkAttempts && isolation.kinds.includes('net') ? NETWORK_HOW_TO_ALLOW : undefined,
       keep: this.#settings.keep,
@@ -196,14 +195,18 @@ class TestFileRun {
     }
   }
 
-  async runFile(test: Test, isolation: FileIsolation, task: TestFileTask): Promise<FileOutcome> {
+  async runFile(test: Test, isolation: FileIsolation, task: TestFileTask): Promise<FileDone> {
     // The runner's own options serve most files, in reused workers; a file with options of its
     // own in its docblock gets a fresh worker of its own (its namespaces differ from the others').
     const reuse = this.#settings.reuseWorkers && !isolation.own
     const pool = this.#poolFor(isolation.options, reuse)
     this.#running.set(test.path, { test: undefined, limit: undefined, timedOut: false })
     try {
-      const outcome = await pool.run<FileOutcome>(task)
+      // A reused worker gets the project's module map once, when it asks for it (entry/worker.ts);
+      // a fresh worker per file gets it with its file.
+      let outcome = await pool.run<FileOutcome>(reuse ? task : { ...task, moduleMap: test.context.moduleMap.toJSON() })
+      if ('needsModuleMap' in outcome) outcome = await pool.run<FileOutcome>({ ...task, moduleMap: test.context.moduleMap.toJSON() })
+      if ('needsModuleMap' in outcome) throw internalError(`the worker for ${test.path} asked for the module map it was given`)
       if (outcome.kept) this.kept.push(this.#recordKept(test.path, isolation.kinds, outcome.kept))
       return outcome
     } catch (error) {
@@ -321,7 +324,7 @@ class CancelRun extends Error {
   override name = 'CancelRun'
 }
 
-function failure(message: string): FileOutcome {
+function failure(message: string): FileDone {
   // A stack of no frames: Jest prints the message alone (frames of isolane's would say nothing of the file).
   return { error: { message, stack: '', type: 'Error' } }
 }

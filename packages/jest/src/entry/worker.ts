@@ -22,8 +22,12 @@ export interface TestFileTask {
   readonly globalConfig: GlobalConfig
   /** Jest's context of the run, its sets as arrays (as Jest sends them to its workers). */
   readonly context: { readonly changedFiles?: string[]; readonly sourcesRelatedToTestsInChangedFiles?: string[] }
-  /** The project's module map, serialized (`moduleMap.toJSON()`). */
-  readonly moduleMap: unknown
+  /**
+   * The project's module map, serialized (`moduleMap.toJSON()`): the worker builds the project's
+   * resolver from it once. It can be large (every module of the project), so a reused worker gets
+   * it only when it asks, by answering a task without it with `{ needsModuleMap: true }`.
+   */
+  readonly moduleMap?: unknown
   /** jest-runner's main module, of the Jest that runs the host. */
   readonly jestRunner: string
   /** Set when the worker has a network namespace of its own and attempts outside it are reported: how to allow one. */
@@ -43,7 +47,13 @@ export type FileProgress =
   | { readonly path: string; readonly attempt: NetworkAttempt; readonly test: string | undefined }
 
 /** The file's result or why it could not run; and when it failed and its namespaces are kept, the process that holds them. */
-export type FileOutcome = ({ readonly result: TestResult } | { readonly error: SerializableError }) & { readonly kept?: KeptNamespaces }
+export type FileDone = ({ readonly result: TestResult } | { readonly error: SerializableError }) & { readonly kept?: KeptNamespaces }
+
+/**
+ * What the worker answers a task with: the file done, or, for a task without the module map of a
+ * project this worker has not seen, that it needs it (the file did not run; the host sends it again with the map).
+ */
+export type FileOutcome = FileDone | { readonly needsModuleMap: true }
 
 export interface KeptNamespaces {
   readonly holder: number
@@ -70,6 +80,7 @@ const running: { path: string | undefined; test: string | undefined } = { path: 
 export default async function runTestFile(task: TestFileTask): Promise<FileOutcome> {
   const { runner, createResolver } = loadJest(task.jestRunner)
   const { path, config, globalConfig } = task
+  if (!resolvers.has(config.id) && task.moduleMap === undefined) return { needsModuleMap: true }
   if (task.networkHowToAllow !== undefined) reportNetworkAttempts(task.networkHowToAllow, (attempt) => (running.path === undefined ? undefined : ({ path: running.path, attempt, test: running.test } satisfies FileProgress)))
   running.path = path
   running.test = undefined
@@ -85,7 +96,7 @@ export default async function runTestFile(task: TestFileTask): Promise<FileOutco
     sourcesRelatedToTestsInChangedFiles: task.context.sourcesRelatedToTestsInChangedFiles && new Set(task.context.sourcesRelatedToTestsInChangedFiles),
   }
   const inBand = new runner.default(globalConfig, context)
-  let outcome: FileOutcome | undefined
+  let outcome: FileDone | undefined
   inBand.on('test-file-success', ([, result]) => void (outcome = { result: result as TestResult }))
   inBand.on('test-file-failure', ([, error]) => void (outcome = { error: serializableError(error) }))
   for (const event of ['test-case-start', 'test-case-result'] as const) {
@@ -111,7 +122,7 @@ export default async function runTestFile(task: TestFileTask): Promise<FileOutco
 }
 
 /** As Jest counts a failed file: one that could not run, or with a failed test or a run error. */
-function failed(outcome: FileOutcome): boolean {
+function failed(outcome: FileDone): boolean {
   if ('error' in outcome) return true
   const { numFailingTests, testExecError } = outcome.result as { numFailingTests?: number; testExecError?: unknown }
   return (numFailingTests ?? 0) > 0 || testExecError !== undefined
