@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { beforeAll, afterAll, describe, expect, it } from 'vitest'
 import { chooseWay, createPlan } from '@isolane/core'
+import { expectSameOutcomes, titles, type JsonReport } from './mocha-reports.js'
 
 const root = join(import.meta.dirname, '..')
 const fixtures = join(root, 'fixtures/mocha')
@@ -42,17 +43,6 @@ function run(bin: string, args: string[], options: { cwd?: string; env?: Record<
   })
 }
 
-interface JsonReport {
-  stats: { tests: number; passes: number; pending: number; failures: number }
-  passes: Array<{ fullTitle: string }>
-  failures: Array<{ fullTitle: string; err: { message?: string } }>
-  pending: Array<{ fullTitle: string }>
-}
-
-function titles(report: JsonReport, kind: 'passes' | 'failures' | 'pending'): string[] {
-  return report[kind].map((test) => test.fullTitle).sort()
-}
-
 describe.skipIf(skipReason !== undefined)('isolane-mocha against mocha', () => {
   it('passes the suite whose files all bind port 3000, where mocha --parallel fails with EADDRINUSE', async () => {
     const [plain, isolated] = await Promise.all([
@@ -85,9 +75,7 @@ describe.skipIf(skipReason !== undefined)('isolane-mocha against mocha', () => {
     const expected = JSON.parse(readFileSync(plainJson, 'utf8')) as JsonReport
     const actual = JSON.parse(readFileSync(isolatedJson, 'utf8')) as JsonReport
     expect(expected.stats).toMatchObject({ tests: 13, passes: 5, pending: 4, failures: 5 })
-    for (const key of ['tests', 'passes', 'pending', 'failures'] as const) expect(actual.stats[key], key).toBe(expected.stats[key])
-    for (const kind of ['passes', 'failures', 'pending'] as const) expect(titles(actual, kind), kind).toEqual(titles(expected, kind))
-    expect(actual.failures.map((f) => f.err.message).sort()).toEqual(expected.failures.map((f) => f.err.message).sort())
+    expectSameOutcomes(actual, expected)
     expect(plain.status).toBe(5)
     expect(isolated.status).toBe(plain.status)
   })
@@ -284,10 +272,8 @@ describe.skipIf(skipReason !== undefined)('isolane-mocha --isolane-reuse-workers
     const expected = JSON.parse(readFileSync(plainJson, 'utf8')) as JsonReport
     const actual = JSON.parse(readFileSync(reusedJson, 'utf8')) as JsonReport
     expect(expected.stats).toMatchObject({ tests: 13, passes: 5, pending: 4, failures: 5 })
-    for (const key of ['tests', 'passes', 'pending', 'failures'] as const) expect(actual.stats[key], key).toBe(expected.stats[key])
-    for (const kind of ['passes', 'failures', 'pending'] as const) expect(titles(actual, kind), kind).toEqual(titles(expected, kind))
+    expectSameOutcomes(actual, expected)
     expect(titles(actual, 'passes')).toContain('hooks runs the root hook plugin in this worker')
-    expect(actual.failures.map((f) => f.err.message).sort()).toEqual(expected.failures.map((f) => f.err.message).sort())
     expect(reused.status).toBe(plain.status)
   })
 

@@ -34,7 +34,8 @@ function helpEntry(usage: string, help: string): string {
   return [head.padEnd(HELP_COLUMN) + lines[0], ...lines.slice(1).map((text) => indent + text)].join('\n')
 }
 
-const USAGE = `Usage: isolane-mocha [mocha options] [spec..]
+/** The help, made when asked for. */
+const usage = (): string => `Usage: isolane-mocha [mocha options] [spec..]
 
 Runs Mocha as mocha --parallel does, on --jobs workers that each run file after file,
 every file in fresh Linux namespaces: its own loopback network, /tmp, /dev/shm, IPC and
@@ -61,7 +62,7 @@ run in each worker's fresh namespaces as root; without root, give them as module
 /** Runs the command; resolves to the exit code (or exits the process itself under `--exit`). */
 export async function main(argv: readonly string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(USAGE)
+    process.stdout.write(usage())
     return 0
   }
   try {

@@ -2,7 +2,7 @@
 // do. They are IsolaneErrors (recognise them with `isIsolaneError()`), with ISOLANE_MOCHA_* codes,
 // and core's ISOLANE_INVALID_OPTIONS for a value an option cannot take, as every adapter says it.
 // Mocha's own errors (ERR_MOCHA_*) pass through unchanged, with Mocha's messages.
-import { functionPluginInReusedWorkers as coreFunctionPluginInReusedWorkers, invalidOptions, IsolaneError, OPTIONS, signalCause, type IsolaneErrorCode } from '@isolane/core/internal'
+import { functionPluginInReusedWorkers as coreFunctionPluginInReusedWorkers, invalidOptions, IsolaneError, signalCause, type IsolaneErrorCode } from '@isolane/core/internal'
 
 /** Codes of the adapter's own failures, as core's registry (ERROR_CODES) has them. */
 export type MochaAdapterErrorCode = Extract<IsolaneErrorCode, `ISOLANE_MOCHA_${string}`>
@@ -10,17 +10,13 @@ export type MochaAdapterErrorCode = Extract<IsolaneErrorCode, `ISOLANE_MOCHA_${s
 /** How the adapter's invalid options are named, with core's invalidOptions(). */
 const MOCHA_OPTIONS = 'Invalid isolane-mocha options'
 
-/** Every `--isolane-*` flag, by core's option table; a boolean's `--isolane-no-` form after it. */
-const ISOLANE_FLAGS = Object.values(OPTIONS)
-  .flatMap((spec) => (spec.mocha ? (spec.type === 'boolean' ? [spec.mocha.flag, spec.mocha.flag.replace('--isolane-', '--isolane-no-')] : [spec.mocha.flag]) : []))
-  .join(', ')
-
 function adapterError(code: MochaAdapterErrorCode, what: string, fix: string, cause?: unknown): IsolaneError {
   return new IsolaneError(code, `${what}. To fix: ${fix}.`, { hint: fix, cause })
 }
 
-export function unknownIsolaneFlag(flag: string): IsolaneError {
-  return adapterError('ISOLANE_MOCHA_USAGE', `Unknown option ${flag}`, `use one of ${ISOLANE_FLAGS}`)
+/** `known`: every `--isolane-*` flag there is (options.ts). */
+export function unknownIsolaneFlag(flag: string, known: readonly string[]): IsolaneError {
+  return adapterError('ISOLANE_MOCHA_USAGE', `Unknown option ${flag}`, `use one of ${known.join(', ')}`)
 }
 
 export function missingFlagValue(flag: string, example: string): IsolaneError {

@@ -30,6 +30,11 @@ const ISOLANE_FLAGS: Readonly<Record<string, { key: OptionName; kind: FlagKind; 
 
 const RUN_MODE_KEYS: ReadonlySet<string> = new Set<string>(RUN_OPTION_NAMES)
 
+/** Every `--isolane-*` flag, a boolean's `--isolane-no-` form after it: what an unknown flag's message lists. */
+function knownFlags(): string[] {
+  return Object.entries(ISOLANE_FLAGS).flatMap(([flag, { kind }]) => (kind === 'boolean' ? [flag, flag.replace('--isolane-', '--isolane-no-')] : [flag]))
+}
+
 export interface SplitArgv {
   /** The arguments for Mocha's own option loading. */
   mochaArgv: string[]
@@ -67,9 +72,9 @@ export function splitIsolaneArgs(argv: readonly string[]): SplitArgv {
       continue
     }
     const flag = ISOLANE_FLAGS[name]
-    if (!flag) throw unknownIsolaneFlag(name)
+    if (!flag) throw unknownIsolaneFlag(name, knownFlags())
     if (negated) {
-      if (flag.kind !== 'boolean' || arg.includes('=')) throw unknownIsolaneFlag(arg)
+      if (flag.kind !== 'boolean' || arg.includes('=')) throw unknownIsolaneFlag(arg, knownFlags())
       ;(RUN_MODE_KEYS.has(flag.key) ? runMode : isolation)[flag.key] = false
       continue
     }
