@@ -32,11 +32,11 @@ interface Run {
   stderr: string
 }
 
-function run(bin: string, args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<Run> {
+function run(bin: string, args: string[], options: { cwd?: string; env?: Record<string, string>; nodeFlags?: string[] } = {}): Promise<Run> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [bin, ...args],
+      [...(options.nodeFlags ?? []), bin, ...args],
       { cwd: options.cwd ?? fixtures, env: { ...process.env, NO_COLOR: '1', ...options.env }, timeout: 60_000, maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => resolve({ status: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
     )
@@ -170,6 +170,27 @@ describe.skipIf(skipReason !== undefined)('isolane-mocha against mocha', () => {
     for (const result of [parallel, fresh, reused]) {
       expect(result.stdout).toMatch(/3 passing/)
       expect(result.stdout).not.toMatch(/failing/)
+      expect(result.status).toBe(0)
+    }
+  })
+
+  it("hands the workers the node flags mocha --parallel hands its own: its node's, or those it was given", async () => {
+    const cwd = join(fixtures, 'node-flags')
+    const runs = [
+      // Mocha's pool gives its workers the flags of the node it runs in...
+      { nodeFlags: ['--stack-size=2000'], args: [], expected: ['--stack-size=2000'] },
+      // ...which, given node flags or --node-option, is a node its bin spawns with those only.
+      { nodeFlags: ['--stack-size=2000'], args: ['--node-option', 'stack-size=3000'], expected: ['--stack-size=3000'] },
+    ]
+    const results = await Promise.all(
+      runs.flatMap(({ nodeFlags, args, expected }) => {
+        const env = { EXPECTED_EXEC_ARGV: JSON.stringify(expected) }
+        const rest = [...args, '--reporter', 'dot', 'sees-node-flags.spec.cjs']
+        return [run(mocha, ['--parallel', '--jobs', '2', ...rest], { cwd, env, nodeFlags }), run(isolaneMocha, ['--jobs', '2', ...rest], { cwd, env, nodeFlags })]
+      }),
+    )
+    for (const result of results) {
+      expect(result.stdout, result.stdout + result.stderr).toMatch(/1 passing/)
       expect(result.status).toBe(0)
     }
   })

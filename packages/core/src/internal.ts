@@ -11,6 +11,7 @@ export { OPTIONS, ISOLATION_OPTION_NAMES, RUN_OPTION_NAMES, RUN_DEFAULTS, listOp
 export { withOwnFilesVisible } from './plan.js'
 export { hostnameOf } from './plan-queries.js'
 export { entryPath } from './entry-path.js'
+export { inheritedExecArgv } from './launch.js'
 export { koffiAddonPath } from './libc/declarations.js'
 export { announceOnce } from './way.js'
 export { describeLeftovers, signalCause, stopLeftovers, type LeftoverProcess } from './leftovers.js'

@@ -163,7 +163,7 @@ export function startInWindow(plan: IsolationPlan, start: () => ChildProcess): C
  * What fork() gives a child when no `execArgv` is passed: the parent's, without `-e CODE` (or
  * `-p CODE`), as Node's own fork() does, or every child of `node -e` would run that code again.
  */
-function inheritedExecArgv(): string[] {
+export function inheritedExecArgv(): string[] {
   const execArgv = [...process.execArgv]
   const code = (process as { _eval?: string })._eval
   if (code === undefined) return execArgv

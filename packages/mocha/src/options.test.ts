@@ -101,6 +101,11 @@ describe('loadRunSettings', () => {
     expect(settings.workerExecArgv).toEqual(['--enable-source-maps', '--no-warnings'])
     expect(settings.args['enable-source-maps']).toBeUndefined()
   })
+
+  it("gives the workers this process's own node flags when none is given, as Mocha's pool does", () => {
+    expect(loadRunSettings(['--no-config', '--no-package']).workerExecArgv).toEqual(process.execArgv)
+    expect(loadRunSettings(['--no-config', '--no-package', '--node-option', 'no-warnings']).workerExecArgv).toEqual(['--no-warnings'])
+  })
 })
 
 describe('reuseWorkers', () => {

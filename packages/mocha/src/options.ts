@@ -6,7 +6,7 @@
 // workers); the flags and the keys come from core's option table.
 // `--shard=i/n` (Vitest's flag, not Mocha's) is taken out with them: which spec files this run takes.
 import { cpus } from 'node:os'
-import { createPlan, type IsolationOptions, KEEP_CHOICES, type KeepChoice, LEFTOVERS_MODES, type LeftoversMode, type NamespaceKind, type OptionName, OPTIONS, RUN_DEFAULTS, RUN_OPTION_NAMES, type RunOptions, splitRunOptions } from '@isolane/core/internal'
+import { createPlan, inheritedExecArgv, type IsolationOptions, KEEP_CHOICES, type KeepChoice, LEFTOVERS_MODES, type LeftoversMode, type NamespaceKind, type OptionName, OPTIONS, RUN_DEFAULTS, RUN_OPTION_NAMES, type RunOptions, splitRunOptions } from '@isolane/core/internal'
 import { isNodeFlag, loadOptions, unparseNodeFlags, type MochaArgs } from './project-mocha.js'
 import { parseShard, type Shard } from './shard.js'
 import { badBooleanFlag, badFileTimeout, badKeep, badLeftovers, keepWithPid, configIsolationNotObject, configReuseWorkersNotBoolean, missingFlagValue, unknownIsolaneFlag } from './errors.js'
@@ -110,7 +110,10 @@ export interface RunSettings {
   isolation: IsolationOptions
   /** Workers at once: `--jobs`, or Mocha's default for parallel mode (cores - 1, at least 1). */
   jobs: number
-  /** Node flags for the workers (those Mocha's bin would give `node`, and `--node-option`s). */
+  /**
+   * Node flags for the workers, as Mocha's: those its bin would give the `node` it spawns (node
+   * flags among its options, `--node-option`s), else this process's own (`node --import tsx isolane-mocha`).
+   */
   workerExecArgv: string[]
   /** Whether a worker runs several spec files one after another, renewed between them (config < flag < the programmatic API). */
   reuseWorkers: boolean
@@ -151,7 +154,10 @@ export function loadRunSettings(argv: readonly string[], isolationOverride: Isol
   const reportNetworkAttempts = runModeOverride.reportNetworkAttempts ?? runModeFromFlags.reportNetworkAttempts ?? runFromConfig.reportNetworkAttempts ?? RUN_DEFAULTS.reportNetworkAttempts
   if (typeof reportNetworkAttempts !== 'boolean') throw configReuseWorkersNotBoolean(reportNetworkAttempts, 'The `isolane.reportNetworkAttempts` key of the Mocha config')
 
-  const workerExecArgv = takeNodeFlags(args)
+  // Mocha's bin runs a `node` of its own with the node flags it was given, and its pool hands that
+  // node's flags (process.execArgv) to the workers: those flags only, or, without any, its own.
+  const nodeFlags = takeNodeFlags(args)
+  const workerExecArgv = nodeFlags.length > 0 ? nodeFlags : inheritedExecArgv()
   const jobs = typeof args.jobs === 'number' && Number.isFinite(args.jobs) ? Math.max(1, Math.floor(args.jobs)) : Math.max(1, cpus().length - 1)
   return { args, isolation, jobs, workerExecArgv, reuseWorkers, leftovers, fileTimeout, reportNetworkAttempts, keep, shard }
 }
