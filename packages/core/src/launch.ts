@@ -44,6 +44,9 @@ export interface ForkInOptions {
 /** `fork()` of a Node module into the plan's namespaces. */
 export function forkIn(givenPlan: IsolationPlan, way: LaunchWay, modulePath: string, args: readonly string[], options: ForkOptions = {}, { fork = plainFork, renewable = false, setupFailures = 'stderr' }: ForkInOptions = {}): ChildProcess {
   const plan = withOwnFilesVisible(givenPlan)
+  // Node's fork() would give the parent's own, --input-type and all (inheritedExecArgv()).
+  const nodeFlags = options.execArgv ?? inheritedExecArgv()
+  options = { ...options, execArgv: nodeFlags }
   if (renewable && way !== 'none') options = { ...options, env: { ...(options.env ?? process.env), [RENEWAL_ENV]: renewalOf(plan) } }
   switch (way) {
     case 'none':
@@ -51,12 +54,12 @@ export function forkIn(givenPlan: IsolationPlan, way: LaunchWay, modulePath: str
     case 'privileged':
       if (needsChildSetup(plan)) {
         // Its /proc is the child's own to mount, and PID 1's signals its own to handle: the preload does both.
-        const execArgv = ['--require', CHILD_SETUP_ENTRY, ...(options.execArgv ?? inheritedExecArgv())]
+        const execArgv = ['--require', CHILD_SETUP_ENTRY, ...nodeFlags]
         options = { ...options, execArgv, env: withSetup(plan, options.env, 'child-side', setupFailures) }
       }
       return startInWindow(plan, () => fork(modulePath, [...args], options))
     case 'user-namespace': {
-      const node = [options.execPath ?? process.execPath, '--require', CHILD_SETUP_ENTRY, ...(options.execArgv ?? inheritedExecArgv())]
+      const node = [options.execPath ?? process.execPath, '--require', CHILD_SETUP_ENTRY, ...nodeFlags]
       const launched = { ...options, execPath: launcher(), execArgv: [...launcherArgs(plan.kinds), '--', ...node], env: withSetup(plan, options.env, 'all', setupFailures) }
       return forwardSignals(plan, fork(modulePath, [...args], launched))
     }
@@ -161,15 +164,23 @@ export function startInWindow(plan: IsolationPlan, start: () => ChildProcess): C
 
 /**
  * What fork() gives a child when no `execArgv` is passed: the parent's, without `-e CODE` (or
- * `-p CODE`), as Node's own fork() does, or every child of `node -e` would run that code again.
+ * `-p CODE`), as Node's own fork() does, or every child of `node -e` would run that code again;
+ * and without `--input-type`, which Node refuses for anything but such code (a child runs a file).
  */
 export function inheritedExecArgv(): string[] {
   const execArgv = [...process.execArgv]
   const code = (process as { _eval?: string })._eval
-  if (code === undefined) return execArgv
-  const index = execArgv.lastIndexOf(code)
-  if (index > 0) execArgv.splice(index - 1, 2)
-  return execArgv
+  if (code !== undefined) {
+    const index = execArgv.lastIndexOf(code)
+    if (index > 0) execArgv.splice(index - 1, 2)
+  }
+  const kept: string[] = []
+  for (let index = 0; index < execArgv.length; index++) {
+    const flag = execArgv[index]!
+    if (flag === '--input-type') index++
+    else if (!flag.startsWith('--input-type=')) kept.push(flag)
+  }
+  return kept
 }
 
 function launcher(): string {
