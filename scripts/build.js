@@ -7,8 +7,9 @@
 // runners' main processes load it (isolane-mocha, the Vitest pool in Vitest's process): one ES
 // module each in core's dist/, beside the modules it is made of, so that its paths relative to
 // itself (entry scripts, koffi) hold; its 30-odd modules cost a run's start about 25 ms of CPU,
-// bundled a few. `@isolane/core` re-exports the public part of `@isolane/core/internal`. This script is the build: `tsc -b`
-// alone makes none of `@isolane/core`, `@isolane/core/internal` and `@isolane/core/worker`.
+// bundled a few. `@isolane/core` re-exports the public part of `@isolane/core/internal`. The same
+// for `@isolane/pool` (its host part). This script is the build: `tsc -b` alone makes none of
+// `@isolane/core`, `@isolane/core/internal`, `@isolane/core/worker` and `@isolane/pool`.
 import { spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { builtinModules, createRequire } from 'node:module'
@@ -35,6 +36,14 @@ const WORKER_ENTRIES = [
  */
 const HOST_ENTRY = { source: 'packages/core/src/internal.ts', output: 'packages/core/dist/internal.bundle.js' }
 const PUBLIC_ENTRY = { source: 'packages/core/src/index.ts', output: 'packages/core/dist/index.bundle.js' }
+/**
+ * `@isolane/pool` as the runners' main processes load it (isolane-mocha, the Jest runner, the
+ * Vitest pool in Vitest's process): one ES module, in dist/host/ beside the modules it is made of,
+ * whose paths relative to itself (the workers' entry in dist/worker/) it keeps. Its 15 modules cost
+ * a run's start about 15 ms of CPU through Node's ESM loader, bundled 4. core and tinypool stay
+ * outside: one copy of each per process.
+ */
+const POOL_HOST_ENTRY = { source: 'packages/pool/src/index.ts', output: 'packages/pool/dist/host/index.bundle.js' }
 /** The first line of a bundled entry; test/bundles.test.ts checks the built ones carry it. */
 const BUNDLED_MARK = '// isolane: bundled by scripts/build.js'
 
@@ -56,6 +65,14 @@ for (const { source, output } of WORKER_ENTRIES) {
 {
   const { source, output } = HOST_ENTRY
   const bundle = await rolldown({ input: `${ROOT}/${source}`, platform: 'node', external, resolve, logLevel: 'warn' })
+  const { output: chunks } = await bundle.generate({ format: 'esm', sourcemap: false })
+  await bundle.close()
+  if (chunks.length !== 1) throw new Error(`bundling ${source} gave ${chunks.length} files, expected one`)
+  writeFileSync(`${ROOT}/${output}`, `${BUNDLED_MARK} from ${source}: one module, loaded at a run's start.\n${chunks[0].code}`)
+}
+{
+  const { source, output } = POOL_HOST_ENTRY
+  const bundle = await rolldown({ input: `${ROOT}/${source}`, platform: 'node', external: [...external, '@isolane/core/internal', 'tinypool'], resolve, logLevel: 'warn' })
   const { output: chunks } = await bundle.generate({ format: 'esm', sourcemap: false })
   await bundle.close()
   if (chunks.length !== 1) throw new Error(`bundling ${source} gave ${chunks.length} files, expected one`)

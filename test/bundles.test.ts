@@ -49,6 +49,23 @@ describe('@isolane/core as the runners load it', () => {
   })
 })
 
+describe('@isolane/pool as the runners load it', () => {
+  it('is one bundled ES module in dist/host/, which loads only core, tinypool and Node, and starts workers from there', () => {
+    const path = require.resolve('@isolane/pool')
+    expect(path).toBe(join(root, 'packages/pool/dist/host/index.bundle.js'))
+    const code = readFileSync(path, 'utf8')
+    expect(code.startsWith('// isolane: bundled by scripts/build.js')).toBe(true)
+    const loads = new Set([...code.matchAll(/from "([^"]+)"/g)].map((m) => m[1]!).filter((name) => !name.startsWith('node:')))
+    expect([...loads].sort()).toEqual(['@isolane/core/internal', 'tinypool'])
+    // Its worker entry is found from where the bundle lies: a task runs, in plain Node (no namespaces: anyone may).
+    const script = `const { createPool } = await import(${JSON.stringify(path)})
+      const pool = createPool({ filename: ${JSON.stringify(join(root, 'fixtures/pool/module-exports-function.cjs'))}, isolation: { namespaces: [] }, maxThreads: 1 })
+      console.log(JSON.stringify(await pool.run({ n: 2 })))
+      await pool.destroy()`
+    expect(JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }))).toEqual({ cjs: true, task: { n: 2 } })
+  })
+})
+
 describe('the scripts a worker loads first', () => {
   for (const [what, path] of Object.entries(BUNDLES)) {
     it(`are one bundled file each: ${what}`, () => {
