@@ -49,20 +49,34 @@ describe('@isolane/core as the runners load it', () => {
   })
 })
 
-describe('@isolane/pool as the runners load it', () => {
-  it('is one bundled ES module in dist/host/, which loads only core, tinypool and Node, and starts workers from there', () => {
+describe("what else the runners' main processes load of isolane", () => {
+  /** A bundled ES module's imports, but Node's own. */
+  const loadsOf = (code: string) => [...new Set([...code.matchAll(/from "([^"]+)"/g)].map((m) => m[1]!).filter((name) => !name.startsWith('node:')))].sort()
+
+  it('@isolane/pool is one bundled ES module in dist/host/, which loads only core and tinypool, and starts workers from there', () => {
     const path = require.resolve('@isolane/pool')
     expect(path).toBe(join(root, 'packages/pool/dist/host/index.bundle.js'))
     const code = readFileSync(path, 'utf8')
     expect(code.startsWith('// isolane: bundled by scripts/build.js')).toBe(true)
-    const loads = new Set([...code.matchAll(/from "([^"]+)"/g)].map((m) => m[1]!).filter((name) => !name.startsWith('node:')))
-    expect([...loads].sort()).toEqual(['@isolane/core/internal', 'tinypool'])
+    expect(loadsOf(code)).toEqual(['@isolane/core/internal', 'tinypool'])
     // Its worker entry is found from where the bundle lies: a task runs, in plain Node (no namespaces: anyone may).
     const script = `const { createPool } = await import(${JSON.stringify(path)})
       const pool = createPool({ filename: ${JSON.stringify(join(root, 'fixtures/pool/module-exports-function.cjs'))}, isolation: { namespaces: [] }, maxThreads: 1 })
       console.log(JSON.stringify(await pool.run({ n: 2 })))
       await pool.destroy()`
     expect(JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }))).toEqual({ cjs: true, task: { n: 2 } })
+  })
+
+  it("isolane-mocha's run, which its command and @isolane/mocha load, is one bundled ES module that loads only core and the pool (the project's Mocha at run time)", () => {
+    const path = join(root, 'packages/mocha/dist/run.js')
+    const code = readFileSync(path, 'utf8')
+    expect(code.startsWith('// isolane: bundled by scripts/build.js')).toBe(true)
+    expect(loadsOf(code)).toEqual(['@isolane/core/internal', '@isolane/pool'])
+    // The command and the API load it, and nothing else of the host's.
+    for (const entry of ['cli.js', 'index.js']) {
+      const imports = [...readFileSync(join(root, 'packages/mocha/dist', entry), 'utf8').matchAll(/(?:from |import\()'(\.[^']+)'/g)].map((m) => m[1])
+      expect(new Set(imports), entry).toEqual(new Set(['./run.js']))
+    }
   })
 })
 

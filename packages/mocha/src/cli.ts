@@ -67,7 +67,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   try {
     if (argv.includes('--version') || argv.includes('-V')) {
-      const { mochaVersion } = await import('./project-mocha.js')
+      const { mochaVersion } = await import('./run.js')
       process.stdout.write(`isolane-mocha ${ownVersion} (mocha ${mochaVersion})\n`)
       return 0
     }
@@ -83,7 +83,7 @@ export async function main(argv: readonly string[]): Promise<number> {
 /** Mocha's own mark for errors, or the same sign where its Mocha could not be loaded. */
 async function errorMark(): Promise<string> {
   try {
-    return (await import('./project-mocha.js')).logSymbols.error
+    return (await import('./run.js')).logSymbols.error
   } catch {
     return '✖'
   }

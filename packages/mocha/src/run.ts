@@ -8,6 +8,10 @@ import { loadRunSettings } from './options.js'
 import { selectShard } from './shard.js'
 import { createSpecFilePool, isolaneRunnerClass } from './runner.js'
 
+// For the command line (cli.ts), which loads the host's modules through this one only (the build
+// makes it one bundled module): the project's Mocha's version, and its mark for errors.
+export { logSymbols, mochaVersion } from './project-mocha.js'
+
 export interface RunMochaOptions {
   /**
    * Arguments as on the `isolane-mocha` command line: Mocha's options and spec files, and
