@@ -175,14 +175,20 @@ describe.skipIf(skipReason !== undefined)('jest with the isolane runner', () => 
     }
   })
 
-  it('fails the file whose worker dies, naming it, how and the test that ran; the other files run on', async () => {
-    const { run, results } = await runJson('worker-dies', ['--maxWorkers=2'])
+  it('fails the file whose worker dies, naming it, how and the test that ran, the other files run on; one whose worker exits with an error status runs again, as in stock Jest', async () => {
+    // Where the workers can see it (not under /tmp): the file that exits the first time remembers it ran.
+    const retryDir = join(fixtures, 'worker-dies', `.retry-${process.pid}`)
+    const { run, results } = await runJson('worker-dies', ['--maxWorkers=2'], { RETRY_DIR: retryDir }).finally(() => rmSync(retryDir, { recursive: true, force: true }))
     const byName = Object.fromEntries(results.testResults.map((file) => [file.name.split('/').pop(), file]))
     expect(byName['killed-by-sigkill.test.cjs']?.message).toMatch(
       /@isolane\/jest: the isolated worker running this file \(pid \d+\) was killed by SIGKILL while test "kills its own worker with SIGKILL" ran, so the file could not finish; the other files run on\. SIGKILL comes from outside the process/,
     )
     expect(byName['exits-with-3.test.cjs']?.message).toMatch(/exited with status 3 while test "calls process.exit\(3\)" ran/)
-    expect(counts(results)).toMatchObject({ numTotalTestSuites: 6, numFailedTestSuites: 2, numPassedTestSuites: 4 })
+    // As stock Jest (jest-worker): a worker that exits with an error status gets its file again, 3 more times; a killed one does not.
+    expect(byName['exits-with-3.test.cjs']?.message).toMatch(/It ran 4 times, each in a new worker/)
+    expect(byName['killed-by-sigkill.test.cjs']?.message).not.toMatch(/It ran/)
+    expect(byName['exits-the-first-time.test.cjs']?.status).toBe('passed')
+    expect(counts(results)).toMatchObject({ numTotalTestSuites: 7, numFailedTestSuites: 2, numPassedTestSuites: 5 })
     expect(run.status).toBe(1)
     const timedOut = await runJson('worker-dies', ['busy-loop'], { FILE_TIMEOUT: '1500' })
     expect(timedOut.results.testResults[0]?.message).toMatch(/ran past its time limit of 1500 ms \(`fileTimeout`\) while test "spins until the file time limit" ran/)

@@ -144,6 +144,11 @@ export function deadWorkerMessage(death: WorkerDeath, running: string | undefine
   }
 }
 
+/** Said after a dead worker's message when its file ran more than once (Jest's retries, runner.ts). */
+export function retriedNote(attempts: number): string {
+  return `It ran ${attempts} times, each in a new worker: as Jest, a file whose worker exits with an error status runs again, up to 3 times.`
+}
+
 /** The worker for a file could not be set up in its namespaces: core's error names the step, why, and what to do. */
 export function setupFailedMessage(cause: unknown): string {
   return `@isolane/jest: none of this file's tests ran: the isolation setup of its worker failed: ${cause instanceof Error ? cause.message : String(cause)}`

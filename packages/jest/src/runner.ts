@@ -10,7 +10,7 @@ import { chooseWay, createPlan, describeKept, describeNetworkAttempts, hiddenBy,
 import { createPool, describeLeftovers, type IsolatedPool, type ProgressReport, type WorkerExitedError } from '@isolane/pool'
 import { jestDocblock, jestRunnerPath, type GlobalConfig, type SerializableError, type Test, type TestEvents, type TestRunnerContext, type TestWatcher } from './jest-internals.js'
 import type { FileDone, FileOutcome, FileProgress, KeptNamespaces, TestFileTask } from './entry/worker.js'
-import { cannotIsolate, deadWorkerMessage, fileHidden, invalidFileOptions, jestRunnerNotFound, NETWORK_HOW_TO_ALLOW, NETWORK_OPT_OUT, setupFailedMessage, type WorkerDeath } from './errors.js'
+import { cannotIsolate, deadWorkerMessage, fileHidden, invalidFileOptions, jestRunnerNotFound, NETWORK_HOW_TO_ALLOW, NETWORK_OPT_OUT, retriedNote, setupFailedMessage, type WorkerDeath } from './errors.js'
 import { resolveRunnerOptions, type RunnerSettings } from './options.js'
 
 const WORKER_ENTRY = fileURLToPath(new URL('./entry/worker.js', import.meta.url))
@@ -195,7 +195,23 @@ class TestFileRun {
     }
   }
 
+  /**
+   * The file's outcome. As Jest's own workers (jest-worker), a file whose worker exits with an error
+   * status runs again in a new worker, up to JEST_RETRIES times; a worker killed by a signal, or by
+   * the file's time limit, is not tried again.
+   */
   async runFile(test: Test, isolation: FileIsolation, task: TestFileTask): Promise<FileDone> {
+    for (let attempt = 1; ; attempt++) {
+      const done = await this.#runOnce(test, isolation, task)
+      if (!('death' in done)) return done
+      const { death, running } = done
+      const again = death.kind === 'exit' && death.code !== 0 && !KILLED_STATUSES.has(death.code)
+      if (again && attempt <= JEST_RETRIES) continue
+      return failure(deadWorkerMessage(death, running) + (attempt > 1 ? ` ${retriedNote(attempt)}` : ''))
+    }
+  }
+
+  async #runOnce(test: Test, isolation: FileIsolation, task: TestFileTask): Promise<FileDone | { death: WorkerDeath; running: string | undefined }> {
     // The runner's own options serve most files, in reused workers; a file with options of its
     // own in its docblock gets a fresh worker of its own (its namespaces differ from the others').
     const reuse = this.#settings.reuseWorkers && !isolation.own
@@ -222,7 +238,7 @@ class TestFileRun {
         : error.signal
           ? { kind: 'signal', pid: error.pid, signal: error.signal }
           : { kind: 'exit', pid: error.pid, code: error.exitCode ?? 0 }
-      return failure(deadWorkerMessage(death, state?.test))
+      return { death, running: state?.test }
     } finally {
       clearTimeout(this.#running.get(test.path)?.limit)
       this.#running.delete(test.path)
@@ -323,6 +339,11 @@ class Slots {
 class CancelRun extends Error {
   override name = 'CancelRun'
 }
+
+/** How many times Jest runs a file again whose worker exited with an error status (jest-runner gives jest-worker `maxRetries: 3`). */
+const JEST_RETRIES = 3
+/** Statuses jest-worker takes for a worker killed from outside (SIGTERM, SIGKILL through a shell): not tried again. */
+const KILLED_STATUSES: ReadonlySet<number> = new Set([143, 137])
 
 function failure(message: string): FileDone {
   // A stack of no frames: Jest prints the message alone (frames of isolane's would say nothing of the file).
