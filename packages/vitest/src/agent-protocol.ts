@@ -25,6 +25,26 @@ export type AgentReply =
   | { readonly [AGENT_KEY]: 'after-file'; readonly processes: readonly LeftoverProcess[]; readonly attempts: readonly TestNetworkAttempt[]; readonly holder?: number }
   | { readonly [AGENT_KEY]: 'failed'; readonly message: string }
 
+/** A test's update as Vitest's runner sends it (its `onTaskUpdate` packs): JSON-safe. */
+export type TestUpdate = [id: string, result: unknown, meta: object]
+
+/**
+ * Told by the agent, unasked, as a file's tests run: the test that begins, and the update of the
+ * one that ended. Vitest's runner sends its own updates at most every 100 ms, and a worker that dies
+ * in between takes the last ones with it: the pool then has these to say which test was running
+ * and how the ones before it ended.
+ */
+export type TestNotice = {
+  readonly [AGENT_KEY]: 'test'
+  readonly file: string
+  readonly running?: { readonly id: string; readonly name: string }
+  readonly ended?: TestUpdate
+}
+
+export function isTestNotice(message: unknown): message is TestNotice {
+  return isAgentReply(message) && (message as unknown as TestNotice)[AGENT_KEY] === 'test'
+}
+
 export function isAgentReply(message: unknown): message is AgentReply {
   return typeof message === 'object' && message !== null && AGENT_KEY in message
 }

@@ -7,11 +7,11 @@ import type { Writable } from 'node:stream'
 import { chooseWay, createPlan, entryPath, forkIn, hostnameOf, koffiAddonPath, IsolaneError, isSetupFailedMessage, namespaceId, namespaceIds, recordKept, KEPT_KINDS, SETUP_FAILED_KEY, SETUP_FAILED_STATUS, type KeptWorker, type IsolationOptions, type IsolationPlan, type LaunchWay, type LeftoversMode } from '@isolane/core/internal'
 import type { PoolOptions, PoolWorker, TestProject, WorkerRequest } from 'vitest/node'
 import { cannotIsolateMessage, deathMessages, NETWORK_HOW_TO_ALLOW, invalidFileOptions, functionPluginWithoutIsolate, notIsolated, POOL_NAME, type WorkerDeath } from './messages.js'
-import { isAgentReply, isFileRequest, type TestNetworkAttempt } from './agent-protocol.js'
+import { isAgentReply, isFileRequest, isTestNotice, type TestNetworkAttempt } from './agent-protocol.js'
 import { runFiles, type BetweenFiles, type WorkerChannel } from './between-files.js'
 import { HANDOFF_VARIABLE, type WorkerHandoff } from './handoff.js'
 import { fileOptionsOf, mergeFileOptions } from './options.js'
-import { cancelFiles, failUnfinishedFiles, fileFailed, isCancelling } from './vitest-internals.js'
+import { cancelFiles, failUnfinishedFiles, fileFailed, isCancelling, TestsTold } from './vitest-internals.js'
 import { bindsToKeep } from './worker-paths.js'
 
 /** As Vitest's own workers: SIGTERM first, SIGKILL if the worker is still there after this. */
@@ -81,6 +81,8 @@ export class IsolanePoolWorker implements PoolWorker {
   /** Vitest's listeners for errors of the worker process (a fork that failed), on every process the worker gets. */
   readonly #errorListeners = new Set<(error: Error) => void>()
   #waiters: Waiter[] = []
+  /** What the agent told of the tests of the files this worker ran, for a death before Vitest heard. */
+  readonly #told = new TestsTold()
   /** Vitest's start request, sent again to a fresh process after one died. */
   #startRequest: WorkerRequest | undefined
   /** Between the start request and the worker's answer: a worker that dies then is answered for. */
@@ -233,6 +235,7 @@ export class IsolanePoolWorker implements PoolWorker {
   }
 
   #receive(message: unknown): void {
+    if (isTestNotice(message)) return this.#told.heard(message)
     if (isSetupFailedMessage(message)) return void (this.#setupFailure = message[SETUP_FAILED_KEY].message)
     if (isResponse(message, 'started')) this.#starting = false
     if (isResponse(message, 'stopped')) this.#stopped = true
@@ -313,6 +316,7 @@ export class IsolanePoolWorker implements PoolWorker {
   #channel(): WorkerChannel {
     return {
       send: (message) => {
+        if (isFileRequest(message)) this.#told.forget(message.context.files.map((file) => file.filepath))
         if (isFileRequest(message) && this.#fileTimeout > 0) {
           clearTimeout(this.#fileTimer)
           this.#fileTimer = setTimeout(() => {
@@ -326,7 +330,7 @@ export class IsolanePoolWorker implements PoolWorker {
       alive: () => this.#alive(),
       retire: () => this.#retire(),
       // A worker Vitest stopped (a cancelled run) fails nothing: Vitest reports what it cancelled.
-      failUnfinished: async (paths) => (this.#stopping ? undefined : failUnfinishedFiles(this.#project, paths, deathMessages(this.#death ?? { kind: 'exit', pid: undefined, code: 0 }))),
+      failUnfinished: async (paths) => (this.#stopping ? undefined : failUnfinishedFiles(this.#project, paths, deathMessages(this.#death ?? { kind: 'exit', pid: undefined, code: 0 }), this.#told)),
     }
   }
 

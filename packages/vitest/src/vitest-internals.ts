@@ -4,13 +4,18 @@
 // the forks pool runs it); what it relies on past that, all on the Vitest instance
 // (`project.vitest`): the run's state (`vitest.state`: its files by path, `clearFiles()` that
 // registers a file Vitest has not heard of, `cancelFiles()`), the run's reporting
-// (`vitest._testRun`: what a worker's own reports go through) and `vitest.isCancelling`.
+// (`vitest._testRun`: what a worker's own reports go through) and `vitest.isCancelling`. In the
+// worker, the agent (worker/agent.cts) watches the worker state's `current`, which Vitest's test
+// runner sets to a test as it begins and to its suite once its result is final (onBeforeRunTask,
+// onAfterRunTask); where that changed, the pool would only name the running test as Vitest's
+// updates tell it (test/vitest-failures.test.ts fails).
 // Checked against Vitest 4.1.12 and 5.1.2 (VITEST_CHECKED_VERSIONS), where each is the same.
 // missingVitestInternals() checks a live instance: test/host-seams.test.ts fails loudly, naming
 // the version and what is missing, when the workspace's Vitest no longer has one of them,
 // test/packed-packages.test.ts when Vitest 5 does.
 import { internalError } from '@isolane/core/internal'
 import type { TestProject } from 'vitest/node'
+import type { TestNotice, TestUpdate } from './agent-protocol.js'
 
 /** A test or suite of Vitest's runner, as much of it as the pool reads and writes. */
 interface Task {
@@ -82,12 +87,41 @@ export interface FileFailure {
 }
 
 /**
+ * What a worker's agent told of each file's tests as they ran (TestNotice): the test that began
+ * last, and the updates of the tests that ended, which Vitest's own batched updates may not have
+ * brought before the worker died.
+ */
+export class TestsTold {
+  readonly #files = new Map<string, { running: { id: string; name: string } | undefined; ended: TestUpdate[] }>()
+
+  heard({ file, running, ended }: TestNotice): void {
+    let told = this.#files.get(file)
+    if (!told) this.#files.set(file, (told = { running: undefined, ended: [] }))
+    if (ended) {
+      told.ended.push(ended)
+      if (told.running?.id === ended[0]) told.running = undefined
+    }
+    if (running) told.running = running
+  }
+
+  /** The file begins (again): what was told of an earlier run of it no longer holds. */
+  forget(paths: readonly string[]): void {
+    for (const path of paths) this.#files.delete(path)
+  }
+
+  of(path: string): { running: { id: string; name: string } | undefined; ended: readonly TestUpdate[] } | undefined {
+    return this.#files.get(path)
+  }
+}
+
+/**
  * Marks each file that has not finished as failed, as a worker would report it: the file with
  * `failure.file()`, each of its tests without a result with `failure.test()`. A file Vitest had
  * not heard of yet (the worker died before it began) is registered first. Files already finished
- * are left as they are.
+ * are left as they are. What the worker's agent told (`told`) comes first: the tests that ended,
+ * with their results, and the one that was running, where Vitest had not heard of them yet.
  */
-export async function failUnfinishedFiles(project: TestProject, paths: readonly string[], failure: FileFailure): Promise<void> {
+export async function failUnfinishedFiles(project: TestProject, paths: readonly string[], failure: FileFailure, told?: TestsTold): Promise<void> {
   const vitest = internals(project)
   for (const path of paths) {
     let file = fileTaskOf(project, path)
@@ -100,8 +134,21 @@ export async function failUnfinishedFiles(project: TestProject, paths: readonly 
     }
     const update: TaskUpdate[] = []
     const events: TaskEvent[] = []
-    const unfinished = testsOf(file).filter((test) => test.mode === 'run' && (!test.result || test.result.state === 'run' || test.result.state === 'queued'))
-    const running = unfinished.find((test) => test.result?.state === 'run')
+    const isUnfinished = (test: Task) => test.mode === 'run' && (!test.result || test.result.state === 'run' || test.result.state === 'queued')
+    const tests = testsOf(file)
+    const agent = told?.of(path)
+    for (const [id, result, meta] of agent?.ended ?? []) {
+      const test = tests.find((candidate) => candidate.id === id)
+      if (!test || !isUnfinished(test)) continue
+      // As the worker would have: announced, then finished with the result it had.
+      if (!test.result) events.push([test.id, 'test-prepare', undefined])
+      test.result = result as Task['result']
+      test.meta = meta
+      update.push([test.id, test.result, test.meta])
+      events.push([test.id, 'test-finished', undefined])
+    }
+    const unfinished = tests.filter(isUnfinished)
+    const running = unfinished.find((test) => (agent?.running ? test.id === agent.running.id : test.result?.state === 'run'))
     for (const test of unfinished) {
       // A test the worker never reported as started is announced first, as the worker would have.
       if (!test.result) events.push([test.id, 'test-prepare', undefined])

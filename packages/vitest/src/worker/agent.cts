@@ -8,6 +8,7 @@ type LeftoverProcess = import('@isolane/core/worker').LeftoverProcess
 type AgentReply = import('../agent-protocol.js').AgentReply
 type AgentRequest = import('../agent-protocol.js').AgentRequest
 type TestNetworkAttempt = import('../agent-protocol.js').TestNetworkAttempt
+type TestNotice = import('../agent-protocol.js').TestNotice
 
 // core's worker part, one CommonJS file (entry/worker.ts); this agent is bundled too (scripts/build.js).
 const { adoptOrphans, holdNamespaces, prepareRenewal, renewIsolation, stopLeftovers, useKoffiAddon, watchNetworkAttempts } = require('@isolane/core/worker') as typeof import('@isolane/core/worker')
@@ -30,6 +31,7 @@ if (howToAllow !== undefined) {
   watchNetworkAttempts({ howToAllow, onAttempt: (attempt) => attempts.push({ ...attempt, ...currentTest() }) })
 }
 
+tellTests()
 
 // Listening only from when Vitest's worker listens: a 'message' listener makes Node read the IPC
 // channel, and a message read before Vitest's listener exists (its 'start') would be lost to it.
@@ -72,6 +74,66 @@ function renew(): void {
   } catch (error) {
     renewalFailure = messageOf(error)
   }
+}
+
+/** The part of a test of Vitest's runner the agent reads. */
+interface RunnerTest {
+  readonly type: string
+  readonly id: string
+  readonly name: string
+  readonly file?: { readonly filepath: string }
+  readonly result?: unknown
+  readonly meta: object
+}
+
+/**
+ * Tells the pool which test begins and how the last one ended, as they happen (TestNotice). The
+ * worker's state (`__vitest_worker__`, made by Vitest for each run) holds the task running now in
+ * `current`, which Vitest's runner sets when a test begins and, once its result is final, when it
+ * ends: the agent watches that property. Vitest's worker talks to its process before a file's first
+ * test begins (its collected tests), so a new state is found when it does, through process.send.
+ */
+function tellTests(): void {
+  const send = process.send
+  if (!send) return
+  const watched = new WeakSet<object>()
+  process.send = function sendAndWatch(this: unknown, ...args: unknown[]) {
+    const state = (globalThis as { __vitest_worker__?: { current?: unknown } }).__vitest_worker__
+    if (typeof state === 'object' && state !== null && !watched.has(state)) {
+      watched.add(state)
+      watchCurrent(state)
+    }
+    return Reflect.apply(send, this, args) as boolean
+  } as typeof process.send
+  const tell = (notice: TestNotice) => Reflect.apply(send, process, [notice])
+  function watchCurrent(state: { current?: unknown }): void {
+    let current = state.current as RunnerTest | undefined
+    Object.defineProperty(state, 'current', {
+      configurable: true,
+      enumerable: true,
+      get: () => current,
+      set(task: RunnerTest | undefined) {
+        // A test ends when another task becomes current and its result is final (with concurrent
+        // tests, another may begin while it still runs).
+        const ended = current?.type === 'test' && task !== current && isFinal(current.result) ? current : undefined
+        current = task
+        const running = task?.type === 'test' ? task : undefined
+        const file = (running ?? ended)?.file?.filepath
+        if (file === undefined) return
+        tell({
+          [AGENT_KEY]: 'test',
+          file,
+          ...(running ? { running: { id: running.id, name: running.name } } : {}),
+          ...(ended ? { ended: [ended.id, ended.result, ended.meta] } : {}),
+        })
+      },
+    })
+  }
+}
+
+function isFinal(result: unknown): boolean {
+  const state = (result as { state?: string } | undefined)?.state
+  return state !== undefined && state !== 'run' && state !== 'queued'
 }
 
 function messageOf(error: unknown): string {
