@@ -32,17 +32,13 @@ export type TestUpdate = [id: string, result: unknown, meta: object]
  * Told by the agent, unasked, as a file's tests run: the test that begins, and the update of the
  * one that ended. Vitest's runner sends its own updates at most every 100 ms, and a worker that dies
  * in between takes the last ones with it: the pool then has these to say which test was running
- * and how the ones before it ended.
+ * and how the ones before it ended. Written to a file the pool reads only then (test-notices.ts).
  */
 export type TestNotice = {
   readonly [AGENT_KEY]: 'test'
   readonly file: string
   readonly running?: { readonly id: string; readonly name: string }
   readonly ended?: TestUpdate
-}
-
-export function isTestNotice(message: unknown): message is TestNotice {
-  return isAgentReply(message) && (message as unknown as TestNotice)[AGENT_KEY] === 'test'
 }
 
 export function isAgentReply(message: unknown): message is AgentReply {

@@ -20,6 +20,8 @@ export interface WorkerHandoff {
   readonly networkHowToAllow?: string
   /** koffi's native addon as the pool's process loaded it: the worker loads it directly (~5 ms less than koffi's own lookup). */
   readonly koffiAddon?: string | undefined
+  /** The descriptor of the file the agent writes its notices of the worker's tests to (test-notices.ts). */
+  readonly noticeFd?: number
 }
 
 /** The handoff meant for this process: the main thread of a worker the isolane pool forked. */

@@ -7,10 +7,11 @@ import type { Writable } from 'node:stream'
 import { chooseWay, createPlan, entryPath, forkIn, hostnameOf, koffiAddonPath, IsolaneError, isSetupFailedMessage, namespaceId, namespaceIds, recordKept, KEPT_KINDS, SETUP_FAILED_KEY, SETUP_FAILED_STATUS, type KeptWorker, type IsolationOptions, type IsolationPlan, type LaunchWay, type LeftoversMode } from '@isolane/core/internal'
 import type { PoolOptions, PoolWorker, TestProject, WorkerRequest } from 'vitest/node'
 import { cannotIsolateMessage, deathMessages, NETWORK_HOW_TO_ALLOW, invalidFileOptions, functionPluginWithoutIsolate, notIsolated, POOL_NAME, type WorkerDeath } from './messages.js'
-import { isAgentReply, isFileRequest, isTestNotice, type TestNetworkAttempt } from './agent-protocol.js'
+import { isAgentReply, isFileRequest, type TestNetworkAttempt } from './agent-protocol.js'
 import { runFiles, type BetweenFiles, type WorkerChannel } from './between-files.js'
 import { HANDOFF_VARIABLE, type WorkerHandoff } from './handoff.js'
 import { fileOptionsOf, mergeFileOptions } from './options.js'
+import { NOTICE_FD, NoticeFile } from './test-notices.js'
 import { cancelFiles, failUnfinishedFiles, fileFailed, isCancelling, TestsTold } from './vitest-internals.js'
 import { bindsToKeep } from './worker-paths.js'
 
@@ -81,8 +82,8 @@ export class IsolanePoolWorker implements PoolWorker {
   /** Vitest's listeners for errors of the worker process (a fork that failed), on every process the worker gets. */
   readonly #errorListeners = new Set<(error: Error) => void>()
   #waiters: Waiter[] = []
-  /** What the agent told of the tests of the files this worker ran, for a death before Vitest heard. */
-  readonly #told = new TestsTold()
+  /** Where the worker's agent writes what it tells of its tests, read if it dies before Vitest heard. */
+  #notices: NoticeFile | undefined
   /** Vitest's start request, sent again to a fresh process after one died. */
   #startRequest: WorkerRequest | undefined
   /** Between the start request and the worker's answer: a worker that dies then is answered for. */
@@ -189,12 +190,16 @@ export class IsolanePoolWorker implements PoolWorker {
     if (this.#child) return
     const plan = this.#plan
     const kinds = this.#way === 'none' ? [] : plan.kinds
-    const handoff: WorkerHandoff = { pool: 'isolane', kinds, hostname: hostnameOf(plan), workerId: this.#workerId, parentPid: process.pid, parentNamespaces: namespaceIds('self'), way: this.#way, networkHowToAllow: this.#betweenFiles.networkAttempts ? NETWORK_HOW_TO_ALLOW : undefined, koffiAddon: this.#way === 'none' ? undefined : koffiAddonPath() }
+    const handoff: WorkerHandoff = { pool: 'isolane', kinds, hostname: hostnameOf(plan), workerId: this.#workerId, parentPid: process.pid, parentNamespaces: namespaceIds('self'), way: this.#way, networkHowToAllow: this.#betweenFiles.networkAttempts ? NETWORK_HOW_TO_ALLOW : undefined, koffiAddon: this.#way === 'none' ? undefined : koffiAddonPath(), noticeFd: NOTICE_FD }
     // `env` is one object for all of a project's workers: copy, never mutate.
     const env = { ...this.#env, [HANDOFF_VARIABLE]: JSON.stringify(handoff) } as NodeJS.ProcessEnv
+    // What the last worker wrote was read when it died (its files failed before this one starts).
+    this.#notices?.close()
+    const notices = (this.#notices = NoticeFile.open())
     let child: ChildProcess
     try {
-      child = forkIn(plan, this.#way, this.#entrypoint, [], { env, execArgv: this.#execArgv, stdio: 'pipe', serialization: 'advanced' }, { renewable: this.#betweenFiles.renew, setupFailures: 'ipc' })
+      const stdio = ['pipe', 'pipe', 'pipe', 'ipc', notices.fd] as const
+      child = forkIn(plan, this.#way, this.#entrypoint, [], { env, execArgv: this.#execArgv, stdio: [...stdio], serialization: 'advanced' }, { renewable: this.#betweenFiles.renew, setupFailures: 'ipc' })
     } catch (error) {
       // The setup in the pool's own window (privileged way) failed: its files fail, saying so.
       this.#death = { kind: 'setup', message: `the isolation setup of this worker failed before it started: ${error instanceof Error ? error.message : String(error)}` }
@@ -221,6 +226,8 @@ export class IsolanePoolWorker implements PoolWorker {
   async stop(): Promise<void> {
     this.#stopping = true
     clearTimeout(this.#fileTimer)
+    this.#notices?.close()
+    this.#notices = undefined
     const child = this.#child
     // A worker whose start failed, or that died, has no process.
     if (!child) return
@@ -235,7 +242,6 @@ export class IsolanePoolWorker implements PoolWorker {
   }
 
   #receive(message: unknown): void {
-    if (isTestNotice(message)) return this.#told.heard(message)
     if (isSetupFailedMessage(message)) return void (this.#setupFailure = message[SETUP_FAILED_KEY].message)
     if (isResponse(message, 'started')) this.#starting = false
     if (isResponse(message, 'stopped')) this.#stopped = true
@@ -316,7 +322,7 @@ export class IsolanePoolWorker implements PoolWorker {
   #channel(): WorkerChannel {
     return {
       send: (message) => {
-        if (isFileRequest(message)) this.#told.forget(message.context.files.map((file) => file.filepath))
+        if (isFileRequest(message)) this.#notices?.clear()
         if (isFileRequest(message) && this.#fileTimeout > 0) {
           clearTimeout(this.#fileTimer)
           this.#fileTimer = setTimeout(() => {
@@ -330,7 +336,7 @@ export class IsolanePoolWorker implements PoolWorker {
       alive: () => this.#alive(),
       retire: () => this.#retire(),
       // A worker Vitest stopped (a cancelled run) fails nothing: Vitest reports what it cancelled.
-      failUnfinished: async (paths) => (this.#stopping ? undefined : failUnfinishedFiles(this.#project, paths, deathMessages(this.#death ?? { kind: 'exit', pid: undefined, code: 0 }), this.#told)),
+      failUnfinished: async (paths) => (this.#stopping ? undefined : failUnfinishedFiles(this.#project, paths, deathMessages(this.#death ?? { kind: 'exit', pid: undefined, code: 0 }), new TestsTold(this.#notices?.read()))),
     }
   }
 

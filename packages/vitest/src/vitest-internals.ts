@@ -94,6 +94,10 @@ export interface FileFailure {
 export class TestsTold {
   readonly #files = new Map<string, { running: { id: string; name: string } | undefined; ended: TestUpdate[] }>()
 
+  constructor(notices: Iterable<TestNotice> = []) {
+    for (const notice of notices) this.heard(notice)
+  }
+
   heard({ file, running, ended }: TestNotice): void {
     let told = this.#files.get(file)
     if (!told) this.#files.set(file, (told = { running: undefined, ended: [] }))
@@ -102,11 +106,6 @@ export class TestsTold {
       if (told.running?.id === ended[0]) told.running = undefined
     }
     if (running) told.running = running
-  }
-
-  /** The file begins (again): what was told of an earlier run of it no longer holds. */
-  forget(paths: readonly string[]): void {
-    for (const path of paths) this.#files.delete(path)
   }
 
   of(path: string): { running: { id: string; name: string } | undefined; ended: readonly TestUpdate[] } | undefined {

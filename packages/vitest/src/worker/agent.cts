@@ -10,6 +10,7 @@ type AgentRequest = import('../agent-protocol.js').AgentRequest
 type TestNetworkAttempt = import('../agent-protocol.js').TestNetworkAttempt
 type TestNotice = import('../agent-protocol.js').TestNotice
 
+const { closeSync, openSync, writeSync } = require('node:fs') as typeof import('node:fs')
 // core's worker part, one CommonJS file (entry/worker.ts); this agent is bundled too (scripts/build.js).
 const { adoptOrphans, holdNamespaces, prepareRenewal, renewIsolation, stopLeftovers, useKoffiAddon, watchNetworkAttempts } = require('@isolane/core/worker') as typeof import('@isolane/core/worker')
 const { AGENT_KEY, isFileRequest } = require('../agent-protocol.js') as typeof import('../agent-protocol.js')
@@ -105,7 +106,7 @@ function tellTests(): void {
     }
     return Reflect.apply(send, this, args) as boolean
   } as typeof process.send
-  const tell = (notice: TestNotice) => Reflect.apply(send, process, [notice])
+  const tell = noticeWriter(send)
   function watchCurrent(state: { current?: unknown }): void {
     let current = state.current as RunnerTest | undefined
     Object.defineProperty(state, 'current', {
@@ -128,6 +129,40 @@ function tellTests(): void {
         })
       },
     })
+  }
+}
+
+/**
+ * Writes a notice, a line of JSON, to the file the pool gave the worker for them (test-notices.ts),
+ * which it reads only if the worker dies; without one, sends it on the IPC channel. The inherited
+ * descriptor is opened again as one that the worker's own children do not inherit.
+ */
+function noticeWriter(send: NonNullable<typeof process.send>): (notice: TestNotice) => void {
+  const inherited = handoff?.noticeFd
+  let fd: number | undefined
+  if (inherited !== undefined) {
+    try {
+      fd = openSync(`/proc/self/fd/${inherited}`, 'a')
+      closeSync(inherited)
+    } catch {
+      fd = undefined
+    }
+  }
+  if (fd === undefined) return (notice) => void Reflect.apply(send, process, [notice])
+  const file = fd
+  return (notice) => {
+    let line: string
+    try {
+      line = JSON.stringify(notice)
+    } catch {
+      // A result JSON cannot hold: the test that runs is still worth saying.
+      line = JSON.stringify({ ...notice, ended: undefined })
+    }
+    try {
+      writeSync(file, `${line}\n`)
+    } catch {
+      // Nowhere to write: a death would then name what Vitest heard, as without the agent.
+    }
   }
 }
 
