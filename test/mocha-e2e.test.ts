@@ -174,7 +174,7 @@ describe.skipIf(skipReason !== undefined)('isolane-mocha against mocha', () => {
     }
   })
 
-  it("hands the workers the node flags mocha --parallel hands its own: its node's, or those it was given", async () => {
+  it("hands the workers the node flags mocha --parallel hands its own: its node's (but its debugger's), or those it was given", async () => {
     const cwd = join(fixtures, 'node-flags')
     const runs = [
       // Mocha's pool gives its workers the flags of the node it runs in...
@@ -193,6 +193,9 @@ describe.skipIf(skipReason !== undefined)('isolane-mocha against mocha', () => {
       expect(result.stdout, result.stdout + result.stderr).toMatch(/1 passing/)
       expect(result.status).toBe(0)
     }
+    // Not the debugger's: a worker's inspector would listen where no debugger reaches (its own network).
+    const debugged = await run(isolaneMocha, ['--jobs', '2', '--reporter', 'dot', 'sees-node-flags.spec.cjs'], { cwd, env: { EXPECTED_EXEC_ARGV: JSON.stringify(['--stack-size=2000']) }, nodeFlags: ['--inspect=127.0.0.1:0', '--stack-size=2000'] })
+    expect(debugged.stdout, debugged.stdout + debugged.stderr).toMatch(/1 passing/)
   })
 
   it('takes isolation options from the command line', async () => {

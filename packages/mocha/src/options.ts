@@ -155,9 +155,11 @@ export function loadRunSettings(argv: readonly string[], isolationOverride: Isol
   if (typeof reportNetworkAttempts !== 'boolean') throw configReuseWorkersNotBoolean(reportNetworkAttempts, 'The `isolane.reportNetworkAttempts` key of the Mocha config')
 
   // Mocha's bin runs a `node` of its own with the node flags it was given, and its pool hands that
-  // node's flags (process.execArgv) to the workers: those flags only, or, without any, its own.
+  // node's flags (process.execArgv) to the workers: those flags only, or, without any, its own;
+  // but not its debugger's (as Jest's workers): a worker's inspector would listen in the worker's
+  // own network, where no debugger reaches it, and --inspect-brk would stop the worker for good.
   const nodeFlags = takeNodeFlags(args)
-  const workerExecArgv = nodeFlags.length > 0 ? nodeFlags : inheritedExecArgv()
+  const workerExecArgv = nodeFlags.length > 0 ? nodeFlags : inheritedExecArgv().filter((flag) => !/^--(inspect|debug)/.test(flag))
   const jobs = typeof args.jobs === 'number' && Number.isFinite(args.jobs) ? Math.max(1, Math.floor(args.jobs)) : Math.max(1, cpus().length - 1)
   return { args, isolation, jobs, workerExecArgv, reuseWorkers, leftovers, fileTimeout, reportNetworkAttempts, keep, shard }
 }
