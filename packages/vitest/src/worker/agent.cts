@@ -12,11 +12,13 @@ type TestNotice = import('../agent-protocol.js').TestNotice
 
 const { closeSync, openSync, writeSync } = require('node:fs') as typeof import('node:fs')
 // core's worker part, one CommonJS file (entry/worker.ts); this agent is bundled too (scripts/build.js).
-const { adoptOrphans, holdNamespaces, prepareRenewal, renewIsolation, stopLeftovers, useKoffiAddon, watchNetworkAttempts } = require('@isolane/core/worker') as typeof import('@isolane/core/worker')
+const { adoptOrphans, forgetPreload, holdNamespaces, prepareRenewal, renewIsolation, stopLeftovers, useKoffiAddon, watchNetworkAttempts } = require('@isolane/core/worker') as typeof import('@isolane/core/worker')
 const { AGENT_KEY, isFileRequest } = require('../agent-protocol.js') as typeof import('../agent-protocol.js')
 const { currentTest } = require('../expect-state.js') as typeof import('../expect-state.js')
 const { readHandoff } = require('../handoff.js') as typeof import('../handoff.js')
 
+// Out of process.execArgv: the tests do not see it, and what they fork is no worker of the pool.
+forgetPreload(__filename)
 const handoff = readHandoff()
 // koffi (for prctl and the renewal's syscalls) from the file the pool's process loaded it from.
 useKoffiAddon(handoff?.koffiAddon)
