@@ -145,8 +145,8 @@ export function deadWorkerMessage(death: WorkerDeath, running: string | undefine
 }
 
 /** Said after a dead worker's message when its file ran more than once (Jest's retries, runner.ts). */
-export function retriedNote(attempts: number): string {
-  return `It ran ${attempts} times, each in a new worker: as Jest, a file whose worker exits with an error status runs again, up to 3 times.`
+export function retriedNote(attempts: number, retries: number): string {
+  return `It ran ${attempts} times, each in a new worker: as Jest, a file whose worker exits with an error status runs again, up to ${retries} times.`
 }
 
 /** The worker for a file could not be set up in its namespaces: core's error names the step, why, and what to do. */

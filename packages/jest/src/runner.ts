@@ -207,7 +207,7 @@ class TestFileRun {
       const { death, running } = done
       const again = death.kind === 'exit' && death.code !== 0 && !KILLED_STATUSES.has(death.code)
       if (again && attempt <= JEST_RETRIES) continue
-      return failure(deadWorkerMessage(death, running) + (attempt > 1 ? ` ${retriedNote(attempt)}` : ''))
+      return failure(deadWorkerMessage(death, running) + (attempt > 1 ? ` ${retriedNote(attempt, JEST_RETRIES)}` : ''))
     }
   }
 

@@ -98,7 +98,10 @@ interface RunnerTest {
  */
 function tellTests(): void {
   const send = process.send
-  if (!send) return
+  // Without the pool's file (a worker of another pool, or no IPC channel) there is no one to tell.
+  const writer = noticeWriter()
+  if (!send || !writer) return
+  const tell = writer
   const watched = new WeakSet<object>()
   process.send = function sendAndWatch(this: unknown, ...args: unknown[]) {
     const state = (globalThis as { __vitest_worker__?: { current?: unknown } }).__vitest_worker__
@@ -108,7 +111,6 @@ function tellTests(): void {
     }
     return Reflect.apply(send, this, args) as boolean
   } as typeof process.send
-  const tell = noticeWriter(send)
   function watchCurrent(state: { current?: unknown }): void {
     let current = state.current as RunnerTest | undefined
     Object.defineProperty(state, 'current', {
@@ -135,23 +137,20 @@ function tellTests(): void {
 }
 
 /**
- * Writes a notice, a line of JSON, to the file the pool gave the worker for them (test-notices.ts),
- * which it reads only if the worker dies; without one, sends it on the IPC channel. The inherited
+ * What writes a notice, a line of JSON, to the file the pool gave the worker for them
+ * (test-notices.ts), which it reads only if the worker dies; undefined without one. The inherited
  * descriptor is opened again as one that the worker's own children do not inherit.
  */
-function noticeWriter(send: NonNullable<typeof process.send>): (notice: TestNotice) => void {
+function noticeWriter(): ((notice: TestNotice) => void) | undefined {
   const inherited = handoff?.noticeFd
-  let fd: number | undefined
-  if (inherited !== undefined) {
-    try {
-      fd = openSync(`/proc/self/fd/${inherited}`, 'a')
-      closeSync(inherited)
-    } catch {
-      fd = undefined
-    }
+  if (inherited === undefined) return undefined
+  let file: number
+  try {
+    file = openSync(`/proc/self/fd/${inherited}`, 'a')
+    closeSync(inherited)
+  } catch {
+    return undefined
   }
-  if (fd === undefined) return (notice) => void Reflect.apply(send, process, [notice])
-  const file = fd
   return (notice) => {
     let line: string
     try {
