@@ -18,3 +18,4 @@ export { describeLeftovers, signalCause, stopLeftovers, type LeftoverProcess } f
 export { isSetupFailedMessage, notSendable, SETUP_FAILED_KEY, SETUP_FAILED_STATUS } from './child-setup.js'
 export { describeNetworkAttempts, watchNetworkAttempts, type TestNetworkAttempt } from './network-attempts.js'
 export { describeKept, enterCommand, findKept, holdNamespaces, listKept, recordKept, releaseKept, KEPT_KINDS, type KeptWorker } from './kept.js'
+export { NoticeFile, NOTICE_FD, NOTICE_FD_ENV, type TaskNotice } from './notices.js'

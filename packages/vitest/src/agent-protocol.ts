@@ -32,7 +32,7 @@ export type TestUpdate = [id: string, result: unknown, meta: object]
  * Told by the agent, unasked, as a file's tests run: the test that begins, and the update of the
  * one that ended. Vitest's runner sends its own updates at most every 100 ms, and a worker that dies
  * in between takes the last ones with it: the pool then has these to say which test was running
- * and how the ones before it ended. Written to a file the pool reads only then (test-notices.ts).
+ * and how the ones before it ended. Written to a file the pool reads only then (core's notices.ts).
  */
 export type TestNotice = {
   readonly [AGENT_KEY]: 'test'

@@ -20,7 +20,7 @@ export interface WorkerHandoff {
   readonly networkHowToAllow?: string
   /** koffi's native addon as the pool's process loaded it: the worker loads it directly (~5 ms less than koffi's own lookup). */
   readonly koffiAddon?: string | undefined
-  /** The descriptor of the file the agent writes its notices of the worker's tests to (test-notices.ts). */
+  /** The descriptor of the file the agent writes its notices of the worker's tests to (core's notices.ts). */
   readonly noticeFd?: number
 }
 

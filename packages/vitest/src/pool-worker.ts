@@ -4,14 +4,13 @@
 import type { ChildProcess } from 'node:child_process'
 import { basename, relative, resolve } from 'node:path'
 import type { Writable } from 'node:stream'
-import { chooseWay, createPlan, entryPath, forkIn, hostnameOf, koffiAddonPath, IsolaneError, isSetupFailedMessage, namespaceId, namespaceIds, recordKept, KEPT_KINDS, SETUP_FAILED_KEY, SETUP_FAILED_STATUS, type KeptWorker, type IsolationOptions, type IsolationPlan, type LaunchWay, type LeftoversMode } from '@isolane/core/internal'
+import { chooseWay, createPlan, entryPath, forkIn, hostnameOf, koffiAddonPath, IsolaneError, isSetupFailedMessage, namespaceId, namespaceIds, NoticeFile, NOTICE_FD, recordKept, KEPT_KINDS, SETUP_FAILED_KEY, SETUP_FAILED_STATUS, type KeptWorker, type IsolationOptions, type IsolationPlan, type LaunchWay, type LeftoversMode } from '@isolane/core/internal'
 import type { PoolOptions, PoolWorker, TestProject, WorkerRequest } from 'vitest/node'
 import { cannotIsolateMessage, deathMessages, NETWORK_HOW_TO_ALLOW, invalidFileOptions, functionPluginWithoutIsolate, notIsolated, POOL_NAME, type WorkerDeath } from './messages.js'
-import { isAgentReply, isFileRequest, type TestNetworkAttempt } from './agent-protocol.js'
+import { isAgentReply, isFileRequest, type TestNetworkAttempt, type TestNotice } from './agent-protocol.js'
 import { runFiles, type BetweenFiles, type WorkerChannel } from './between-files.js'
 import { HANDOFF_VARIABLE, type WorkerHandoff } from './handoff.js'
 import { fileOptionsOf, mergeFileOptions } from './options.js'
-import { NOTICE_FD, NoticeFile } from './test-notices.js'
 import { cancelFiles, failUnfinishedFiles, fileFailed, isCancelling, TestsTold } from './vitest-internals.js'
 import { bindsToKeep } from './worker-paths.js'
 
@@ -336,7 +335,7 @@ export class IsolanePoolWorker implements PoolWorker {
       alive: () => this.#alive(),
       retire: () => this.#retire(),
       // A worker Vitest stopped (a cancelled run) fails nothing: Vitest reports what it cancelled.
-      failUnfinished: async (paths) => (this.#stopping ? undefined : failUnfinishedFiles(this.#project, paths, deathMessages(this.#death ?? { kind: 'exit', pid: undefined, code: 0 }), new TestsTold(this.#notices?.read()))),
+      failUnfinished: async (paths) => (this.#stopping ? undefined : failUnfinishedFiles(this.#project, paths, deathMessages(this.#death ?? { kind: 'exit', pid: undefined, code: 0 }), new TestsTold(this.#notices?.read() as TestNotice[] | undefined))),
     }
   }
 

@@ -10,9 +10,8 @@ type AgentRequest = import('../agent-protocol.js').AgentRequest
 type TestNetworkAttempt = import('../agent-protocol.js').TestNetworkAttempt
 type TestNotice = import('../agent-protocol.js').TestNotice
 
-const { closeSync, openSync, writeSync } = require('node:fs') as typeof import('node:fs')
 // core's worker part, one CommonJS file (entry/worker.ts); this agent is bundled too (scripts/build.js).
-const { adoptOrphans, forgetPreload, holdNamespaces, prepareRenewal, renewIsolation, stopLeftovers, useKoffiAddon, watchNetworkAttempts } = require('@isolane/core/worker') as typeof import('@isolane/core/worker')
+const { adoptOrphans, forgetPreload, holdNamespaces, NoticeWriter, prepareRenewal, renewIsolation, stopLeftovers, useKoffiAddon, watchNetworkAttempts } = require('@isolane/core/worker') as typeof import('@isolane/core/worker')
 const { AGENT_KEY, isFileRequest } = require('../agent-protocol.js') as typeof import('../agent-protocol.js')
 const { currentTest } = require('../expect-state.js') as typeof import('../expect-state.js')
 const { readHandoff } = require('../handoff.js') as typeof import('../handoff.js')
@@ -137,20 +136,13 @@ function tellTests(): void {
 }
 
 /**
- * What writes a notice, a line of JSON, to the file the pool gave the worker for them
- * (test-notices.ts), which it reads only if the worker dies; undefined without one. The inherited
- * descriptor is opened again as one that the worker's own children do not inherit.
+ * What writes a notice, a line of JSON, to the file the pool gave the worker for them (core's
+ * notices.ts), which it reads only if the worker dies; undefined without one.
  */
 function noticeWriter(): ((notice: TestNotice) => void) | undefined {
   const inherited = handoff?.noticeFd
-  if (inherited === undefined) return undefined
-  let file: number
-  try {
-    file = openSync(`/proc/self/fd/${inherited}`, 'a')
-    closeSync(inherited)
-  } catch {
-    return undefined
-  }
+  const writer = inherited === undefined ? undefined : NoticeWriter.inherit(inherited)
+  if (!writer) return undefined
   return (notice) => {
     let line: string
     try {
@@ -159,11 +151,7 @@ function noticeWriter(): ((notice: TestNotice) => void) | undefined {
       // A result JSON cannot hold: the test that runs is still worth saying.
       line = JSON.stringify({ ...notice, ended: undefined })
     }
-    try {
-      writeSync(file, `${line}\n`)
-    } catch {
-      // Nowhere to write: a death would then name what Vitest heard, as without the agent.
-    }
+    writer.writeLine(line)
   }
 }
 
