@@ -257,6 +257,17 @@ describe.skipIf(noDefaultIsolation)('createPool', () => {
     await pool.destroy()
   })
 
+  it("puts on a dead worker's error what its task recorded (recordProgress()), and nothing of the tasks before it in the same worker", async () => {
+    const pool = track(createPool({ filename: fixture('records-progress.js'), minThreads: 0, maxThreads: 1, isolateWorkers: false }))
+    expect(await pool.run({ records: ['first task', { step: 1 }], end: 'returns' })).toEqual({ recorded: 2 })
+    const killed = await pool.run({ records: ['second task', { step: 2 }, [3]], end: 'killed' }).catch((e: unknown) => e)
+    expect(killed).toMatchObject({ code: 'ISOLANE_WORKER_EXITED', signal: 'SIGKILL', progress: ['second task', { step: 2 }, [3]] })
+    // A new worker, and a task that recorded nothing: nothing.
+    const exited = await pool.run({ records: [], end: 'exits' }).catch((e: unknown) => e)
+    expect(exited).toMatchObject({ code: 'ISOLANE_WORKER_EXITED', exitCode: 3, progress: [] })
+    await pool.destroy()
+  })
+
   it('refuses an onProgress that is not a function before any worker starts', () => {
     expect(() => createPool({ filename: fixture('reports-progress-then-dies.js'), onProgress: 'log' as never })).toThrow(/Invalid pool options: `onProgress` must be a function/)
   })
@@ -490,6 +501,14 @@ describe.skipIf(noPidNamespace)('createPool with a PID namespace', () => {
       await until(() => processesWithArgument(marker).length === 0)
       await pool.destroy()
     }
+  })
+
+  it("puts on a dead PID 1 worker's error what its task recorded", async () => {
+    const pool = track(createPool({ filename: fixture('records-progress.js'), minThreads: 0, maxThreads: 1, isolation: { namespaces: ['net', 'mnt', 'ipc', 'uts', 'pid'] } }))
+    // (A PID 1 cannot SIGKILL itself: the kernel ignores it from inside its namespace.)
+    const exited = await pool.run({ records: ['in a PID namespace'], end: 'exits' }).catch((e: unknown) => e)
+    expect(exited).toMatchObject({ code: 'ISOLANE_WORKER_EXITED', exitCode: 3, progress: ['in a PID namespace'] })
+    await pool.destroy()
   })
 
   it('stops a PID 1 worker on SIGTERM (without a handler the kernel would not deliver it)', async () => {

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import Tinypool from 'tinypool'
 import { announceOnce, chooseWay, describeLeftovers, IsolaneError } from '@isolane/core/internal'
-import { POOL_TOKEN_ENV, isResultEnvelope, isSerializedTaskError, type KickEnvelope, type LeftProcess, type TaskEnvelope } from '../shared/protocol.js'
+import { POOL_TOKEN_ENV, RESULT_KEY, isResultEnvelope, isSerializedTaskError, type KickEnvelope, type LeftProcess, type TaskEnvelope } from '../shared/protocol.js'
 import { cannotIsolate, leftProcesses, poolDestroyed } from './errors.js'
 import { registerPool, unregisterPool, type HookedPool } from './fork-hook.js'
 import { resolvePoolOptions, type LeftoversReport, type PoolOptions, type ResolvedPoolOptions } from './options.js'
@@ -67,6 +67,9 @@ class IsolatedTinypool implements IsolatedPool {
   /** Why the queued tasks were last cancelled (only the pool cancels tasks: a CancelError is its doing). */
   #cancelledBecause: Error | undefined
   #tasks = { tasksCompleted: 0, tasksFailed: 0 }
+  #lastTaskId = 0
+  /** Tasks' values, sent by their workers ahead of tinypool's answers (ResultEnvelope), by task number. */
+  readonly #values = new Map<number, unknown>()
 
   constructor(options: PoolOptions) {
     this.#options = resolvePoolOptions(options)
@@ -76,7 +79,7 @@ class IsolatedTinypool implements IsolatedPool {
     if (verdict.notice) announceOnce(verdict.notice)
     if (!existsSync(TASK_ENTRY))
       throw new IsolaneError('ISOLANE_INTERNAL', `@isolane/pool's worker entry ${TASK_ENTRY} is missing: the package is not built. To fix: build it (\`pnpm build\` in the isolane workspace).`)
-    this.#health = new WorkerHealth(this.#options.onProgress)
+    this.#health = new WorkerHealth(this.#options.onProgress, (message) => this.#values.set(message[RESULT_KEY], message.value))
     this.#forking = new WorkerForking({
       options: this.#options,
       way: verdict.way,
@@ -111,17 +114,20 @@ class IsolatedTinypool implements IsolatedPool {
     if (this.#destroying) throw poolDestroyed()
     if (this.#forking.broken) throw this.#forking.broken
     const { href, name, renewWorkers, leftovers } = this.#options
-    const envelope: TaskEnvelope = { __isolane_task__: true, href, name, task, renew: renewWorkers, stopLeftovers: leftovers !== 'keep' }
+    const envelope: TaskEnvelope = { __isolane_task__: true, id: ++this.#lastTaskId, href, name, task, renew: renewWorkers, stopLeftovers: leftovers !== 'keep' }
     let answer: unknown
     try {
       answer = await this.#inCall(() => this.#tinypool.run(envelope, { signal: options.signal ?? null }))
     } catch (reason) {
+      this.#values.delete(envelope.id)
       this.#tasks.tasksFailed++
       const left = isSerializedTaskError(reason) ? reason.left : undefined
       if (left && left.length > 0) this.#reportLeftovers(task, left)
-      throw taskFailure(reason, { exitOf: (error) => this.#health.exitOf(error), destroying: this.#destroying !== undefined, cancelledBecause: this.#cancelledBecause })
+      throw taskFailure(reason, { taskId: envelope.id, exitOf: (error) => this.#health.exitOf(error), destroying: this.#destroying !== undefined, cancelledBecause: this.#cancelledBecause })
     }
-    const { value, left } = isResultEnvelope(answer) ? answer : { value: answer, left: [] }
+    const left = isResultEnvelope(answer) ? answer.left : []
+    const value = this.#values.get(envelope.id)
+    this.#values.delete(envelope.id)
     if (left.length > 0) {
       this.#reportLeftovers(task, left)
       if (leftovers === 'fail') {

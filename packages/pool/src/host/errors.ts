@@ -1,5 +1,5 @@
 // Every message of the pool's own failures is built here: what failed, why, what to do.
-import { describeLeftovers, IsolaneError, type IsolaneErrorCode } from '@isolane/core/internal'
+import { describeLeftovers, IsolaneError, type IsolaneErrorCode, type TaskNotice } from '@isolane/core/internal'
 
 /** Codes of the pool's own failures, as core's registry (ERROR_CODES) has them; core's codes pass through too. */
 export type PoolErrorCode = Extract<IsolaneErrorCode, 'ISOLANE_INVALID_OPTIONS' | 'ISOLANE_WORKER_EXITED' | 'ISOLANE_WORKER_SETUP_FAILED' | 'ISOLANE_WORKER_START_FAILED' | 'ISOLANE_POOL_DESTROYED' | 'ISOLANE_LEFT_PROCESSES' | 'ISOLANE_INTERNAL'>
@@ -12,6 +12,8 @@ export interface WorkerExit {
   readonly pid: number | undefined
   readonly code: number | null
   readonly signal: NodeJS.Signals | null
+  /** What the worker's tasks recorded (recordProgress()) and it had not cleared: of its last task. */
+  readonly notices: readonly TaskNotice[]
 }
 
 /** ISOLANE_WORKER_EXITED: how the worker ended, also as properties (no need to parse the message). */
@@ -21,9 +23,11 @@ export interface WorkerExitedError extends IsolaneError {
   readonly pid: number | undefined
   readonly exitCode: number | null
   readonly signal: NodeJS.Signals | null
+  /** What the task recorded with recordProgress() ('@isolane/pool/worker') before its worker died, in order. */
+  readonly progress: readonly unknown[]
 }
 
-export function workerExited(exit: WorkerExit, cause: unknown): WorkerExitedError {
+export function workerExited(exit: WorkerExit, cause: unknown, taskId: number): WorkerExitedError {
   const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`
   const fix = exit.signal === 'SIGKILL'
     ? 'look for what killed it (the kernel\'s OOM killer logs to `dmesg`; a test that kills its own process); the pool goes on with a new worker'
@@ -33,7 +37,8 @@ export function workerExited(exit: WorkerExit, cause: unknown): WorkerExitedErro
     `Worker ${exit.workerId}${exit.pid === undefined ? '' : ` (pid ${exit.pid})`} ${how} while it ran the task, so the task has no result. To fix: ${fix}.`,
     { hint: fix, cause },
   )
-  return Object.assign(error, { code: 'ISOLANE_WORKER_EXITED' as const, workerId: exit.workerId, pid: exit.pid, exitCode: exit.code, signal: exit.signal })
+  const progress = exit.notices.flatMap((notice) => (notice.task === taskId ? [notice.value] : []))
+  return Object.assign(error, { code: 'ISOLANE_WORKER_EXITED' as const, workerId: exit.workerId, pid: exit.pid, exitCode: exit.code, signal: exit.signal, progress })
 }
 
 /** ISOLANE_WORKER_SETUP_FAILED: the worker's isolation setup failed (its cause: the step's own error, naming it). */

@@ -7,6 +7,8 @@ import { isCancelError, isTerminatingError } from './tinypool-internals.js'
 
 /** What the pool knows when a task fails, to say why. */
 export interface TaskFailureContext {
+  /** The failed task's number (TaskEnvelope): what its worker recorded of it carries it. */
+  readonly taskId: number
   /** How the worker behind tinypool's "Worker exited unexpectedly" ended (worker-health.ts). */
   exitOf(error: object): WorkerExit | undefined
   readonly destroying: boolean
@@ -18,7 +20,7 @@ export interface TaskFailureContext {
 export function taskFailure(reason: unknown, context: TaskFailureContext): unknown {
   if (typeof reason === 'object' && reason !== null) {
     const exit = context.exitOf(reason)
-    if (exit) return workerExited(exit, reason)
+    if (exit) return workerExited(exit, reason, context.taskId)
     if (context.destroying && isTerminatingError(reason)) return Object.assign(poolDestroyed(), { cause: reason })
     if (context.cancelledBecause && isCancelError(reason)) return context.cancelledBecause
   }

@@ -2,8 +2,8 @@
 // child started in fresh namespaces by core's forkIn(), in an isolation window of its own. Where
 // no child may start (the window failed, the pool is being destroyed) tinypool gets a stand-in
 // worker that fails its task with the reason (stand-in-worker.ts).
-import type { ChildProcess, ForkOptions } from 'node:child_process'
-import { createPlan, forkIn, isIsolaneError, type LaunchWay } from '@isolane/core/internal'
+import type { ChildProcess, ForkOptions, StdioOptions } from 'node:child_process'
+import { createPlan, forkIn, isIsolaneError, NOTICE_FD, NOTICE_FD_ENV, NoticeFile, type LaunchWay } from '@isolane/core/internal'
 import { POOL_TOKEN_ENV, WORKER_ID_ENV } from '../shared/protocol.js'
 import { originalFork } from './builtin-child-process.js'
 import { poolDestroyed, workerSetupFailed } from './errors.js'
@@ -48,17 +48,22 @@ export class WorkerForking {
     if (this.#context.isDestroying()) return standInWorker(poolDestroyed())
     if (this.#broken) return standInWorker(this.#broken)
     let child: ChildProcess
+    // What its tasks record (recordProgress()), read only if it dies with one (core's notices.ts).
+    const notices = NoticeFile.open()
     try {
       const plan = createPlan(poolOptions.isolation, { workerId })
-      const forkOptions = isolatedForkOptions({ ...options, env: this.#workerEnv(options.env) }, workerId)
+      // tinypool pipes the worker's output: so does the pool, with the notice file after the IPC channel.
+      const stdio: StdioOptions = ['pipe', 'pipe', 'pipe', 'ipc', notices.fd]
+      const forkOptions = isolatedForkOptions({ ...options, stdio, env: { ...this.#workerEnv(options.env), [NOTICE_FD_ENV]: String(NOTICE_FD) } }, workerId)
       child = forkIn(plan, way, modulePath, args, forkOptions, { fork: originalFork, renewable: poolOptions.renewWorkers, setupFailures: 'ipc' })
     } catch (error) {
+      notices.close()
       this.windowFailures++
       // The thread may be left in the worker's namespaces: another window could only make it worse.
       if (isIsolaneError(error) && error.code === 'ISOLANE_RESTORE_FAILED') this.#broken = error
       return standInWorker(workerSetupFailed(workerId, error), poolOptions.isolateWorkers ? undefined : () => this.#context.replaceStandIn())
     }
-    health.track(child, workerId, !this.#context.inCall())
+    health.track(child, workerId, !this.#context.inCall(), notices)
     return child
   }
 

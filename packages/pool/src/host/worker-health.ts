@@ -5,8 +5,8 @@
 // A worker that dies before it is ready, again and again, would make tinypool fork for ever:
 // queueVerdict() says when the queued tasks are to fail instead.
 import type { ChildProcess } from 'node:child_process'
-import { deserializeError, isSetupFailedMessage, SETUP_FAILED_KEY } from '@isolane/core/internal'
-import { isProgressMessage } from '../shared/protocol.js'
+import { deserializeError, isSetupFailedMessage, SETUP_FAILED_KEY, type NoticeFile, type TaskNotice } from '@isolane/core/internal'
+import { isProgressMessage, isResultMessage, type ResultMessage } from '../shared/protocol.js'
 import { workerSetupFailed, workersCannotStart, type WorkerExit } from './errors.js'
 import type { ProgressReport } from './options.js'
 import { isUnexpectedExitError, isWorkerReadyMessage } from './tinypool-internals.js'
@@ -29,10 +29,13 @@ export class WorkerHealth {
   /** Workers that exited before they were ready, since the last one that was ready; the last exit, and its setup's failure if it said one. */
   #startFailures: { count: number; last?: WorkerExit; setup?: unknown } = { count: 0 }
   readonly #onProgress: ((report: ProgressReport) => void) | undefined
+  readonly #onResult: (message: ResultMessage) => void
   readonly counts = { workersStarted: 0, workersStartedInBackground: 0, workersExitedUnexpectedly: 0 }
 
-  constructor(onProgress: ((report: ProgressReport) => void) | undefined) {
+  /** `onProgress`: the pool's option; `onResult`: a task's value, sent by its worker beside tinypool's answer. */
+  constructor(onProgress: ((report: ProgressReport) => void) | undefined, onResult: (message: ResultMessage) => void) {
     this.#onProgress = onProgress
+    this.#onResult = onResult
   }
 
   /** The workers alive now. */
@@ -49,8 +52,12 @@ export class WorkerHealth {
     return [...this.#children.keys()]
   }
 
-  /** Follows a worker from its fork to its exit. `inBackground`: tinypool forked it outside any call of the pool (a replacement). */
-  track(child: ChildProcess, workerId: number, inBackground: boolean): void {
+  /**
+   * Follows a worker from its fork to its exit. `inBackground`: tinypool forked it outside any call
+   * of the pool (a replacement). `notices`: the file its tasks record in (worker-forking.ts), read
+   * when it exits (what the task it had recorded) and closed.
+   */
+  track(child: ChildProcess, workerId: number, inBackground: boolean, notices: NoticeFile): void {
     // A getter: in a PID namespace made through a user namespace, the worker's pid is known a moment after the fork.
     const worker: PoolWorker = Object.freeze({ workerId, get pid() { return child.pid } })
     this.#children.set(child, worker)
@@ -61,12 +68,14 @@ export class WorkerHealth {
     // an 'error' on the child, and by then the exit is known here.
     child.on('exit', (code, signal) => {
       this.#children.delete(child)
-      exit = { workerId, pid: worker.pid, code, signal }
+      exit = { workerId, pid: worker.pid, code, signal, notices: notices.read() as TaskNotice[] }
+      notices.close()
     })
     let ready = false
     // What the worker's setup said when it failed, just before it exited (core's preload): heard before its exit.
     let setupFailure: unknown
     child.on('message', (message: unknown) => {
+      if (isResultMessage(message)) return this.#onResult(message)
       if (isProgressMessage(message)) return this.#onProgress?.({ worker, value: message.value })
       if (isSetupFailedMessage(message)) return void (setupFailure = workerSetupFailed(workerId, deserializeError(message[SETUP_FAILED_KEY])))
       if (isWorkerReadyMessage(message)) {

@@ -2,8 +2,8 @@
 // It imports the user's worker module when a task needs it, so that a module that fails to load
 // fails that task with its error (tinypool would lose a worker that fails before it is ready),
 // and it sends errors back with their code, properties and cause.
-import { adoptOrphans, internalError, prepareRenewal, renewIsolation, stopLeftovers } from '@isolane/core/worker'
-import { isKick, isTaskEnvelope, type LeftProcess, type ResultEnvelope, type TaskEnvelope } from '../shared/protocol.js'
+import { adoptOrphans, internalError, prepareRenewal, renewIsolation, stopLeftovers, taskNotices } from '@isolane/core/worker'
+import { isKick, isTaskEnvelope, RESULT_KEY, type LeftProcess, type ResultEnvelope, type ResultMessage, type TaskEnvelope } from '../shared/protocol.js'
 import { serializeTaskError } from '../shared/serialize-error.js'
 
 type Handler = (task: unknown) => unknown
@@ -47,12 +47,15 @@ const handlers = new Map<string, Promise<Handler>>()
 // The plan to renew with, if the pool renews its workers: taken out of the environment at once.
 prepareRenewal()
 const renewal = new NextRenewal()
+// The file the pool reads what a task recorded from if the worker dies (recordProgress()); taken out of the environment at once.
+const notices = taskNotices()
 
 export default async function runTask(envelope: unknown): Promise<unknown> {
   if (!isTaskEnvelope(envelope)) throw carrier(internalError('@isolane/pool worker received a task without its envelope'))
   if (isKick(envelope)) return null
   // The next task must not meet what the last one left: fresh net, uts, ipc, empty /tmp.
   renewal.finish()
+  notices?.begin(envelope.id)
   if (envelope.stopLeftovers) adoptOrphans()
   try {
     let handler: Handler
@@ -67,7 +70,11 @@ export default async function runTask(envelope: unknown): Promise<unknown> {
     } catch (error) {
       throw carrier(error, leftBehind(envelope))
     }
-    const result: ResultEnvelope = { __isolane_result__: true, value, left: leftBehind(envelope) }
+    const left = leftBehind(envelope)
+    // The value straight to the host, then tinypool's answer after it on the same channel (ResultEnvelope).
+    const message: ResultMessage = { [RESULT_KEY]: envelope.id, value }
+    process.send?.(message)
+    const result: ResultEnvelope = { __isolane_result__: true, left }
     return result
   } finally {
     if (envelope.renew) renewal.schedule()
