@@ -220,11 +220,17 @@ function collectFilesBeforeMocha12(mochaCollectFiles: CollectFiles, params: Para
 
 /** The modules of the project's Mocha a worker uses: the one the host runs (its directory comes with each task). */
 export interface WorkerMocha {
-  Mocha: (new (options: Record<string, unknown>) => WorkerMochaInstance) & { interfaces: Record<string, unknown> }
+  Mocha: (new (options: Record<string, unknown>) => WorkerMochaInstance) & { interfaces: Record<string, unknown>; reporters: { Base: new (runner: WorkerRunner, options: unknown) => object } }
   PluginLoader: { create(options: { ignore: string[] }): PluginLoaderInstance }
   requireOrImport(path: string): Promise<unknown>
   SerializableEvent: { create(eventName: string, runnable: unknown, error?: unknown): { serialize(): unknown } }
   validateLegacyPlugin(options: Record<string, unknown>, type: 'ui', map: Record<string, unknown>): void
+}
+
+/** What a worker's reporter listens to: the runner of its file's Mocha instance. */
+export interface WorkerRunner {
+  on(event: string, listener: (runnable: unknown, error?: unknown) => void): unknown
+  once(event: string, listener: (runnable: unknown, error?: unknown) => void): unknown
 }
 
 export interface PluginLoaderInstance {
@@ -235,7 +241,7 @@ export interface PluginLoaderInstance {
 export interface WorkerMochaInstance {
   addFile(file: string): WorkerMochaInstance
   loadFilesAsync(): Promise<void>
-  run(callback: (result: unknown) => void): { on(event: string, listener: (runnable: unknown, error?: unknown) => void): unknown }
+  run(callback: (result: unknown) => void): unknown
 }
 
 /** Loads what a worker uses of the Mocha `mocha`: less than the host, for a light start. */

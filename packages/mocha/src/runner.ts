@@ -8,7 +8,7 @@ import { createPlan, isIsolaneError, KEPT_KINDS, namespaceId, recordKept, type I
 import { createPool, describeLeftovers, type IsolatedPool, type ProgressReport, type WorkerExitedError } from '@isolane/pool'
 import { runnerWithPool, type BufferedPool, type MochaArgs, type ParallelBufferedRunnerClass, type SerializedEvent, type SerializedWorkerResult } from './mocha-internals.js'
 import { BufferedWorkerPool, ParallelBufferedRunner, deserialize, mochaPackage } from './project-mocha.js'
-import type { FileProgress, SpecFileOutcome, SpecFileTask, StartWorkerTask } from './entry/worker.js'
+import type { FileProgress, RecordedEvents, SpecFileOutcome, SpecFileTask, StartWorkerTask } from './entry/worker.js'
 import { deadWorkerMessage, functionPluginInReusedWorkers, NETWORK_HOW_TO_ALLOW, workerExited, workerSetupFailed, type WorkerDeath } from './errors.js'
 
 const WORKER_ENTRY = fileURLToPath(new URL('./entry/worker.js', import.meta.url))
@@ -73,14 +73,12 @@ export function createSpecFilePool(settings: PoolSettings): SpecFilePool {
 }
 
 /**
- * What the workers said of each spec file while it ran (entry/worker.ts): its events as they were
- * sent, kept until the file's result brings the rest (or, for a worker that dies first, all there
- * is). With a time limit, arms each file's when its worker says it began it (files wait in the
- * queue before that).
+ * What the workers said of each spec file while it ran (entry/worker.ts): the attempts its tests
+ * made to reach outside their network. With a time limit, arms each file's when its worker says it
+ * began it (files wait in the queue before that).
  */
 export class FileProgressLog {
   readonly #fileTimeout: number
-  readonly #events = new Map<string, unknown[]>()
   readonly #limits = new Map<string, NodeJS.Timeout>()
   readonly #timedOut = new Set<string>()
   readonly #attempts: TestNetworkAttempt[] = []
@@ -92,7 +90,6 @@ export class FileProgressLog {
   heard({ worker, value }: ProgressReport): void {
     const progress = value as FileProgress
     if ('attempt' in progress) return void this.#attempts.push({ ...progress.attempt, file: progress.file, test: progress.test })
-    if ('events' in progress) return void this.#eventsOf(progress.file).push(...progress.events)
     const { pid } = worker
     if (this.#fileTimeout <= 0 || pid === undefined) return
     const limit = setTimeout(() => {
@@ -107,20 +104,11 @@ export class FileProgressLog {
     this.#limits.set(progress.file, limit)
   }
 
-  #eventsOf(file: string): unknown[] {
-    let events = this.#events.get(file)
-    if (!events) this.#events.set(file, (events = []))
-    return events
-  }
-
-  /** The file is done (or its worker died): what was said of it, and whether its time limit killed its worker. */
-  finished(file: string): { events: unknown[]; timedOut: boolean } {
+  /** The file is done (or its worker died): whether its time limit killed its worker. */
+  finished(file: string): { timedOut: boolean } {
     clearTimeout(this.#limits.get(file))
     this.#limits.delete(file)
-    const events = this.#events.get(file) ?? []
-    this.#events.delete(file)
-    const timedOut = this.#timedOut.delete(file)
-    return { events, timedOut }
+    return { timedOut: this.#timedOut.delete(file) }
   }
 
   get fileTimeout(): number {
@@ -168,24 +156,23 @@ class MochaPoolShape implements BufferedPool {
     try {
       outcome = await this.#pool.run<SpecFileOutcome>(task)
     } catch (error) {
-      const { events, timedOut } = this.#progress.finished(file)
+      const { timedOut } = this.#progress.finished(file)
       if (isIsolaneError(error) && error.code === 'ISOLANE_WORKER_SETUP_FAILED') throw workerSetupFailed(file, error.cause)
       if (!isWorkerExit(error)) throw error
       if (this.#reuseWorkers) this.#replaceLostWorker()
       const death: WorkerDeath = timedOut ? { kind: 'timeout', pid: error.pid, ms: this.#progress.fileTimeout } : error.signal ? { kind: 'signal', pid: error.pid, signal: error.signal } : { kind: 'exit', pid: error.pid, code: error.exitCode ?? 0 }
-      // The tests that ran, as the worker reported them, and the one that was running failed with
+      // The tests that ran, as the worker recorded them, and the one that was running failed with
       // how the worker died; a worker that died outside any test fails the file as a whole.
+      const events = (error.progress as RecordedEvents[]).flatMap((recorded) => recorded.events)
       const partial = resultUpToDeath(events, death)
       if (partial) return deserialize(partial)
       throw workerExited(file, death)
     } finally {
       this.#inFlight--
     }
-    // The events the worker sent while the file ran, then those its result brings (entry/worker.ts).
-    const { events } = this.#progress.finished(file)
-    const result = outcome.result as SerializedWorkerResult
+    this.#progress.finished(file)
     if (outcome.kept) this.#kept.push(recordKeptFile(file, outcome.kept))
-    return deserialize({ ...result, events: [...events, ...result.events] })
+    return deserialize(outcome.result as SerializedWorkerResult)
   }
 
   /**

@@ -9,8 +9,8 @@ import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { resolve } from 'node:path'
 import { hostname } from 'node:os'
-import { reportNetworkAttempts, reportProgress } from '@isolane/pool/worker'
-import { workerMocha, type WorkerMocha } from '../mocha-internals.js'
+import { recordProgress, reportNetworkAttempts, reportProgress } from '@isolane/pool/worker'
+import { workerMocha, type WorkerMocha, type WorkerRunner } from '../mocha-internals.js'
 import { mochaAt } from '../mocha-package.js'
 
 // core's worker part is one CommonJS file: required, as an import would have Node's CommonJS
@@ -29,47 +29,71 @@ function mochaModules(dir: string): WorkerMocha {
 }
 
 /**
- * What a worker tells its host while a file runs (reportProgress()): that the file began (when the
- * host arms a time limit for each file, which starts then: files wait in the queue before), then the
- * events Mocha's parallel-buffered reporter buffers, serialized as it does, in batches: one when a
- * test begins (so that the host knows which test runs before it runs), with the events since the
- * last. The file's result then carries only the events not sent yet (its `events` the tail): the
- * host puts the two together (runner.ts), and no event is serialized or sent twice. If the worker
- * dies first, what was sent is all the host has to say which tests ran and which one was running
- * (a death in a test's afterEach hook is told as one in that test, as Mocha names such a hook's
- * failure after the test). A message a test, not one an
- * event: each is a message to encode, send and decode on both sides.
+ * What a worker tells its host as it happens (reportProgress()): that the file began (when the host
+ * arms a time limit for each file, which starts then: files wait in the queue before), and a test's
+ * attempt to reach outside the worker's network.
  */
 export type FileProgress =
   | { readonly file: string; readonly began: true }
-  | { readonly file: string; readonly events: readonly unknown[] }
   | { readonly file: string; readonly attempt: NetworkAttempt; readonly test: string | undefined }
 
-/** The events Mocha's parallel-buffered reporter buffers (lib/nodejs/reporters/parallel-buffered.cjs). */
-const STREAMED_EVENTS = ['suite', 'suite end', 'test', 'pending', 'fail', 'pass', 'retry', 'test end', 'hook', 'hook end']
+/**
+ * What a worker writes down as a file runs (recordProgress()), for its host to read only if the
+ * worker dies before the file's result: the events Mocha's parallel-buffered reporter buffers,
+ * serialized as it does, in batches, one when a test begins (so that the host knows which test
+ * runs before it runs) with the events since the last. They are then all the host has to say which
+ * tests ran and which one was running (a death in a test's afterEach hook is told as one in that
+ * test, as Mocha names such a hook's failure after the test). A batch a test, not one an event:
+ * each is a write(2).
+ */
+export interface RecordedEvents {
+  readonly file: string
+  readonly events: readonly unknown[]
+}
 
-/** A file's events on their way to the host (see FileProgress): serialized as they happen, sent a test at a time. */
-class EventStream {
-  readonly #file: string
-  readonly #events: WorkerMocha['SerializableEvent']
-  #batch: unknown[] = []
+/** The events Mocha's parallel-buffered reporter buffers (lib/nodejs/reporters/parallel-buffered.cjs), and those it buffers once (--delay's). */
+const BUFFERED_EVENTS = ['suite', 'suite end', 'test', 'pending', 'fail', 'pass', 'retry', 'test end', 'hook', 'hook end']
+const BUFFERED_ONCE = ['waiting', 'ready']
 
-  constructor(file: string, events: WorkerMocha['SerializableEvent']) {
-    this.#file = file
-    this.#events = events
+/**
+ * The reporter of a file's Mocha instance, in place of Mocha's parallel-buffered one: the same
+ * events (and Base's doings, which set a passed test's speed), serialized as they happen rather
+ * than at the end, and recorded a test at a time (RecordedEvents); its result, Mocha's serialized
+ * SerializableWorkerResult, carries them all. Each event is made and serialized once. Made for each
+ * file, with the file's name and the project's Mocha.
+ */
+function recordingReporter(file: string, { Mocha, SerializableEvent }: WorkerMocha) {
+  return class RecordingReporter extends Mocha.reporters.Base {
+    readonly #events: unknown[] = []
+    /** Where the events not recorded yet begin. */
+    #unrecorded = 0
+
+    constructor(runner: WorkerRunner, options: unknown) {
+      super(runner, options)
+      const add = (name: string) => (runnable: unknown, error: unknown) => this.#add(name, runnable, error)
+      for (const name of BUFFERED_EVENTS) runner.on(name, add(name))
+      for (const name of BUFFERED_ONCE) runner.once(name, add(name))
+      runner.on('test', (test) => (running.test = test as RunningTest))
+      runner.on('test end', () => (running.test = undefined))
+    }
+
+    #add(name: string, runnable: unknown, error: unknown): void {
+      this.#events.push(SerializableEvent.create(name, runnable, error).serialize())
+      if (name !== 'test') return
+      recordProgress({ file, events: this.#events.slice(this.#unrecorded) } satisfies RecordedEvents)
+      this.#unrecorded = this.#events.length
+    }
+
+    done(failureCount: number, callback: (result: SerializedResult) => void): void {
+      callback({ __type: 'SerializableWorkerResult', failureCount, events: this.#events })
+    }
   }
+}
 
-  add(name: string, runnable: unknown, error: unknown): void {
-    this.#batch.push(this.#events.create(name, runnable, error).serialize())
-    if (name === 'test') reportProgress({ file: this.#file, events: this.unsent() } satisfies FileProgress)
-  }
-
-  /** The events not sent yet, for the file's result. */
-  unsent(): unknown[] {
-    const rest = this.#batch
-    this.#batch = []
-    return rest
-  }
+interface SerializedResult {
+  __type: 'SerializableWorkerResult'
+  failureCount: number
+  events: unknown[]
 }
 
 /** The task the host sends: a spec file and the options as `BufferedWorkerPool.serializeOptions()` wrote them. */
@@ -137,18 +161,22 @@ export default async function runTask(task: SpecFileTask | StartWorkerTask): Pro
   return 'startWorker' in task ? null : runSpecFile(task)
 }
 
+type RunningTest = { fullTitle(): string }
+
 /** The file and test running now in this worker: what a network attempt is reported with. */
-const running: { file: string | undefined; test: string | undefined } = { file: undefined, test: undefined }
+const running: { file: string | undefined; test: RunningTest | undefined } = { file: undefined, test: undefined }
 
 async function runSpecFile({ file, serializedOptions, networkHowToAllow, keep, mochaDir, announce }: SpecFileTask): Promise<SpecFileOutcome> {
-  const { Mocha, SerializableEvent, validateLegacyPlugin } = mochaModules(mochaDir)
-  if (networkHowToAllow !== undefined) reportNetworkAttempts(networkHowToAllow, (attempt) => (running.file === undefined ? undefined : ({ file: running.file, attempt, test: running.test } satisfies FileProgress)))
+  const mochaModule = mochaModules(mochaDir)
+  const { Mocha, validateLegacyPlugin } = mochaModule
+  if (networkHowToAllow !== undefined) reportNetworkAttempts(networkHowToAllow, (attempt) => (running.file === undefined ? undefined : ({ file: running.file, attempt, test: running.test?.fullTitle() } satisfies FileProgress)))
   running.file = file
   running.test = undefined
   // serialize-javascript output (it keeps RegExps such as `grep`); evaluated as Mocha's worker does.
   const argv = (0, eval)(`(${serializedOptions})`) as Record<string, unknown>
-  const options: Record<string, unknown> = { ui: 'bdd', ...argv, parallel: false, forbidOnly: true, isWorker: true }
-  options.rootHooks = (await bootstrap(options, mochaModules(mochaDir))).rootHooks
+  // The worker's reporter is the one that records (Mocha's default worker reporter, parallel-buffered, does the same less the recording).
+  const options: Record<string, unknown> = { ui: 'bdd', ...argv, reporter: recordingReporter(file, mochaModule), parallel: false, forbidOnly: true, isWorker: true }
+  options.rootHooks = (await bootstrap(options, mochaModule)).rootHooks
   if (typeof options.ui === 'string' && !Mocha.interfaces[options.ui]) {
     // A custom interface: Mocha's own lookup (which also tries a path relative to the cwd).
     validateLegacyPlugin(options, 'ui', Mocha.interfaces)
@@ -158,21 +186,13 @@ async function runSpecFile({ file, serializedOptions, networkHowToAllow, keep, m
   // A new Mocha instance per file, as in Mocha's worker: its own root suite, runner and reporter.
   const mocha = new Mocha(options).addFile(file)
   await mocha.loadFilesAsync()
-  const events = new EventStream(file, SerializableEvent)
-  const result = await new Promise<unknown>((resolve) => {
-    const runner = mocha.run((runResult) => {
+  const result = await new Promise<SerializedResult>((resolve) => {
+    mocha.run((result) => {
       // Mocha's runner leaves its handlers behind; the worker's own must not outlive the run.
       process.removeAllListeners('uncaughtException')
       process.removeAllListeners('unhandledRejection')
-      // Mocha's SerializableWorkerResult, serialized: the events sent so far are with the host
-      // already, the result brings the rest.
-      const failureCount = (runResult as { failureCount?: number }).failureCount ?? 0
-      resolve({ __type: 'SerializableWorkerResult', failureCount, events: events.unsent() })
+      resolve(result as SerializedResult)
     })
-    // The runner emits from the next tick on: every event is heard.
-    runner.on('test', (test) => (running.test = (test as { fullTitle(): string }).fullTitle()))
-    runner.on('test end', () => (running.test = undefined))
-    for (const name of STREAMED_EVENTS) runner.on(name, (runnable, error) => events.add(name, runnable, error))
   })
   const failures = (result as { failureCount?: number }).failureCount ?? 0
   if (!keep || failures === 0) return { pid: process.pid, result }
