@@ -151,7 +151,7 @@ export interface TaskNotices {
 
 const TASK_NOTICES = Symbol.for('isolane.taskNotices')
 /** How much of the earlier tasks' notices a pool worker's file holds at most when a task begins. */
-const KEEP_BYTES = 1 << 20
+const KEEP_BYTES = 256 * 1024
 
 /**
  * The worker's task notices, undefined where its pool gave it no file (NOTICE_FD_ENV, taken out of
