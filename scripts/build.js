@@ -1,7 +1,7 @@
 // `pnpm build`: compiles every package (tsc -b), then bundles what a process loads at its start:
 // - each script a worker loads before the user's code, one self-contained CommonJS file: core's
-//   preload and exec entry, core's worker part (`@isolane/core/worker`), the pool's worker entry and
-//   the Vitest pool's agent. Compiled as written, they pull core's ES modules in through
+//   preload and exec entry, core's worker part (`@isolane/core/worker`) and the Vitest pool's agent;
+//   and the pool's worker entry, one ES module (tinypool import()s it). Compiled as written, they pull core's ES modules in through
 //   require(esm): starting Node's ESM loader for them cost a fresh worker 16 ms (benchmarks, section
 //   2c), the agent's whole core 25-30 ms of CPU; bundled, a few ms. koffi stays outside, loaded on
 //   first use.
@@ -20,8 +20,9 @@ const WORKER_ENTRIES = [
   ...['child-setup', 'exec'].map((name) => ({ source: `packages/core/src/entry/${name}.cts`, output: `packages/core/dist/entry/${name}.cjs` })),
   // `@isolane/core/worker`: what a pool's worker needs of core in itself, and only that.
   { source: 'packages/core/src/entry/worker.ts', output: 'packages/core/dist/entry/worker.cjs' },
-  // `@isolane/pool`'s worker entry, which tinypool loads in every worker (isolane-mocha's among them).
-  { source: 'packages/pool/src/worker/task-entry.ts', output: 'packages/pool/dist/worker/task-entry.cjs' },
+  // `@isolane/pool`'s worker entry, which tinypool import()s in every worker (isolane-mocha's among
+  // them): an ES module, as a CommonJS one imported so would go through Node's CommonJS lexer.
+  { source: 'packages/pool/src/worker/task-entry.ts', output: 'packages/pool/dist/worker/task-entry.bundle.js', format: 'esm' },
   // The Vitest pool's agent, preloaded into every worker: its own modules inlined, core/worker outside.
   { source: 'packages/vitest/src/worker/agent.cts', output: 'packages/vitest/dist/worker/agent.cjs' },
 ]
@@ -68,9 +69,10 @@ async function bundled(source, format, moreExternal = []) {
   return chunks[0]
 }
 
-for (const { source, output } of WORKER_ENTRIES) {
-  const { code } = await bundled(source, 'cjs')
-  writeFileSync(`${ROOT}/${output}`, `${BUNDLED_MARK} from ${source}: one file, so that a child loads it without the ESM loader.\n${code}`)
+for (const { source, output, format = 'cjs' } of WORKER_ENTRIES) {
+  const { code } = await bundled(source, format)
+  const why = format === 'cjs' ? 'one file, so that a child loads it without the ESM loader' : 'one module, imported by the worker'
+  writeFileSync(`${ROOT}/${output}`, `${BUNDLED_MARK} from ${source}: ${why}.\n${code}`)
 }
 for (const { source, output, external: outside } of HOST_ENTRIES) {
   const { code } = await bundled(source, 'esm', outside)

@@ -1,5 +1,5 @@
-// What a worker loads before the user's code is bundled into one CommonJS file each
-// (scripts/build.js): loaded through require(esm), core's ES modules cost every worker about 20-30 ms
+// What a worker loads before the user's code is bundled into one file each, CommonJS but for the
+// pool's worker entry, which tinypool imports (scripts/build.js): loaded through require(esm), core's ES modules cost every worker about 20-30 ms
 // of CPU at its start. A build that did not bundle them would work, slower: this says so.
 import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
@@ -14,7 +14,7 @@ const BUNDLES = {
   "core's exec entry (isolane run, spawnIsolated)": join(root, 'packages/core/dist/entry/exec.cjs'),
   "@isolane/core/worker (the pools' workers)": require.resolve('@isolane/core/worker'),
   "the Vitest pool's agent": join(root, 'packages/vitest/dist/worker/agent.cjs'),
-  "@isolane/pool's worker entry (tinypool's task module)": join(root, 'packages/pool/dist/worker/task-entry.cjs'),
+  "@isolane/pool's worker entry (tinypool's task module)": join(root, 'packages/pool/dist/worker/task-entry.bundle.js'),
 }
 
 describe('@isolane/core as the runners load it', () => {
@@ -85,9 +85,11 @@ describe('the scripts a worker loads first', () => {
     it(`are one bundled file each: ${what}`, () => {
       const code = readFileSync(path, 'utf8')
       expect(code.startsWith('// isolane: bundled by scripts/build.js'), path).toBe(true)
-      // Nothing of isolane's own left to load at run time, but core's worker part from the agent.
-      const loads = [...code.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]!).filter((name) => name.startsWith('.') || name.startsWith('@isolane/'))
-      expect(loads).toEqual(path.endsWith('agent.cjs') || path.endsWith('task-entry.cjs') ? ['@isolane/core/worker'] : [])
+      // Nothing of isolane's own left to load at run time, but core's worker part from the agent and the pool's entry.
+      const loads = [...code.matchAll(/[rR]equire(?:\(import\.meta\.url\))?\("([^"]+)"\)/g)].map((m) => m[1]!).filter((name) => name.startsWith('.') || name.startsWith('@isolane/'))
+      expect(loads).toEqual(path.endsWith('agent.cjs') || path.endsWith('task-entry.bundle.js') ? ['@isolane/core/worker'] : [])
+      // And nothing through an import, which for a CommonJS module runs Node's CommonJS lexer.
+      expect([...code.matchAll(/from "([^"]+)"/g)].map((m) => m[1]!).filter((name) => !name.startsWith('node:'))).toEqual([])
     })
   }
 })

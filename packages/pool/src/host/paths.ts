@@ -9,4 +9,4 @@ const packageRoot = join(dirname(here), '..', '..')
 const workerDir = join(packageRoot, 'dist', 'worker')
 
 /** The tinypool worker module of every pool (worker/task-entry.ts, bundled by scripts/build.js). */
-export const TASK_ENTRY = join(workerDir, 'task-entry.cjs')
+export const TASK_ENTRY = join(workerDir, 'task-entry.bundle.js')
