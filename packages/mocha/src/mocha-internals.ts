@@ -150,6 +150,10 @@ export interface HostMocha extends RunOptionSteps {
 /** Loads what the host uses of the Mocha `mocha` (the project's, found when isolane-mocha starts). */
 export function hostMocha(mocha: MochaPackage): HostMocha {
   const { load } = mocha
+  // First, as Mocha's own command does: the order in which Mocha 12's ES modules and CommonJS ones
+  // meet decides how much goes through Node's CommonJS lexer, which V8 then compiles in the
+  // background (`--trace-opt`: half as often this way round; about 25 ms less CPU at the start).
+  const { loadOptions } = load<Pick<HostMocha, 'loadOptions'>>('cli/options')
   const Mocha = load<MochaConstructor>('mocha')
   const helpers = load<RunHelpers>('cli/run-helpers')
   // Mocha 12 exports these steps of its run command; Mocha 10 and 11 run them inside yargs
@@ -158,7 +162,7 @@ export function hostMocha(mocha: MochaPackage): HostMocha {
   const mochaCollectFiles = load<CollectFiles>('cli/collect-files')
   return {
     Mocha,
-    loadOptions: load<Pick<HostMocha, 'loadOptions'>>('cli/options').loadOptions,
+    loadOptions,
     normalizeRunOptions: runSteps.normalizeRunOptions ?? normalizeAsMocha12,
     validateRunOptions: runSteps.validateRunOptions ?? validateAsMocha11,
     prepareRunOptions: runSteps.prepareRunOptions ?? ((args) => prepareAsMocha11(args, Mocha, helpers)),
@@ -246,6 +250,10 @@ export interface WorkerMochaInstance {
 
 /** Loads what a worker uses of the Mocha `mocha`: less than the host, for a light start. */
 export function workerMocha(mocha: MochaPackage): WorkerMocha {
+  // First, as Mocha's own worker does: loading lib/mocha before it makes Mocha 12's ES modules go
+  // through Node's CommonJS lexer more, which V8 then compiles in the background (about 10 ms of
+  // CPU a worker, measured: `--trace-opt` shows the lexer optimized only this way round).
+  mocha.load('errors')
   return {
     Mocha: mocha.load('mocha'),
     // Mocha 12: `export { PluginLoader }`; 10 and 11: `module.exports = PluginLoader`.
