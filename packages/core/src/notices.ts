@@ -16,7 +16,7 @@ export const NOTICE_FD = 4
 /** The environment variable that tells a pool worker its notice file is NOTICE_FD (taskNotices()). */
 export const NOTICE_FD_ENV = 'ISOLANE_NOTICE_FD'
 
-/** The host's side of a worker's notice file. */
+/** The host's side of a worker's notice file. Only open() throws: a run goes on without notices (tryOpen()), told with less if a worker dies. */
 export class NoticeFile {
   readonly fd: number
 
@@ -38,19 +38,37 @@ export class NoticeFile {
     return new NoticeFile(fd)
   }
 
+  /** open(), or undefined where no file can be made (no writable /dev/shm nor temporary directory). */
+  static tryOpen(): NoticeFile | undefined {
+    try {
+      return NoticeFile.open()
+    } catch {
+      return undefined
+    }
+  }
+
   /** What the worker wrote before no longer matters. */
   clear(): void {
-    ftruncateSync(this.fd, 0)
+    try {
+      ftruncateSync(this.fd, 0)
+    } catch {
+      // Closed already: nothing more is read from it.
+    }
   }
 
   /** The notices written since the last clear, in order (a line cut short by the worker's death is left out). */
   read(): unknown[] {
-    const buffer = Buffer.alloc(fstatSync(this.fd).size)
+    let buffer: Buffer
     let length = 0
-    while (length < buffer.length) {
-      const read = readSync(this.fd, buffer, length, buffer.length - length, length)
-      if (read === 0) break
-      length += read
+    try {
+      buffer = Buffer.alloc(fstatSync(this.fd).size)
+      while (length < buffer.length) {
+        const read = readSync(this.fd, buffer, length, buffer.length - length, length)
+        if (read === 0) break
+        length += read
+      }
+    } catch {
+      return []
     }
     return buffer
       .subarray(0, length)
@@ -66,7 +84,11 @@ export class NoticeFile {
   }
 
   close(): void {
-    closeSync(this.fd)
+    try {
+      closeSync(this.fd)
+    } catch {
+      // Closed already.
+    }
   }
 }
 

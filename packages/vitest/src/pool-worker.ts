@@ -1,7 +1,7 @@
 // One Vitest worker process, forked into fresh namespaces the way the pool chose (core's forkIn()):
 // Vitest's public custom-pool worker interface (`PoolWorker` of vitest/node), implemented as the
 // stock forks worker behaves. Loads Vitest's `<distPath>/workers/forks.js`, as the forks pool does.
-import type { ChildProcess } from 'node:child_process'
+import type { ChildProcess, StdioOptions } from 'node:child_process'
 import { basename, relative, resolve } from 'node:path'
 import type { Writable } from 'node:stream'
 import { chooseWay, createPlan, entryPath, forkIn, hostnameOf, koffiAddonPath, IsolaneError, isSetupFailedMessage, namespaceId, namespaceIds, NoticeFile, NOTICE_FD, recordKept, KEPT_KINDS, SETUP_FAILED_KEY, SETUP_FAILED_STATUS, type KeptWorker, type IsolationOptions, type IsolationPlan, type LaunchWay, type LeftoversMode } from '@isolane/core/internal'
@@ -189,16 +189,16 @@ export class IsolanePoolWorker implements PoolWorker {
     if (this.#child) return
     const plan = this.#plan
     const kinds = this.#way === 'none' ? [] : plan.kinds
-    const handoff: WorkerHandoff = { pool: 'isolane', kinds, hostname: hostnameOf(plan), workerId: this.#workerId, parentPid: process.pid, parentNamespaces: namespaceIds('self'), way: this.#way, networkHowToAllow: this.#betweenFiles.networkAttempts ? NETWORK_HOW_TO_ALLOW : undefined, koffiAddon: this.#way === 'none' ? undefined : koffiAddonPath(), noticeFd: NOTICE_FD }
-    // `env` is one object for all of a project's workers: copy, never mutate.
-    const env = { ...this.#env, [HANDOFF_VARIABLE]: JSON.stringify(handoff) } as NodeJS.ProcessEnv
     // What the last worker wrote was read when it died (its files failed before this one starts).
     this.#notices?.close()
-    const notices = (this.#notices = NoticeFile.open())
+    const notices = (this.#notices = NoticeFile.tryOpen())
+    const handoff: WorkerHandoff = { pool: 'isolane', kinds, hostname: hostnameOf(plan), workerId: this.#workerId, parentPid: process.pid, parentNamespaces: namespaceIds('self'), way: this.#way, networkHowToAllow: this.#betweenFiles.networkAttempts ? NETWORK_HOW_TO_ALLOW : undefined, koffiAddon: this.#way === 'none' ? undefined : koffiAddonPath(), noticeFd: notices ? NOTICE_FD : undefined }
+    // `env` is one object for all of a project's workers: copy, never mutate.
+    const env = { ...this.#env, [HANDOFF_VARIABLE]: JSON.stringify(handoff) } as NodeJS.ProcessEnv
     let child: ChildProcess
     try {
-      const stdio = ['pipe', 'pipe', 'pipe', 'ipc', notices.fd] as const
-      child = forkIn(plan, this.#way, this.#entrypoint, [], { env, execArgv: this.#execArgv, stdio: [...stdio], serialization: 'advanced' }, { renewable: this.#betweenFiles.renew, setupFailures: 'ipc' })
+      const stdio: StdioOptions = notices ? ['pipe', 'pipe', 'pipe', 'ipc', notices.fd] : ['pipe', 'pipe', 'pipe', 'ipc']
+      child = forkIn(plan, this.#way, this.#entrypoint, [], { env, execArgv: this.#execArgv, stdio, serialization: 'advanced' }, { renewable: this.#betweenFiles.renew, setupFailures: 'ipc' })
     } catch (error) {
       // The setup in the pool's own window (privileged way) failed: its files fail, saying so.
       this.#death = { kind: 'setup', message: `the isolation setup of this worker failed before it started: ${error instanceof Error ? error.message : String(error)}` }

@@ -23,6 +23,9 @@ const noPidNamespace = unlessIsolationIsPossible(['pid', 'mnt'], '@isolane/pool 
 // Function plugins run in this process's own window: the privileged way only (root).
 const inParentWindow = it.skipIf(!privileged)
 if (!privileged) console.warn('skipped the function-plugin tests: they run in this process\'s own isolation window, which needs root (module plugins are tested either way)')
+// A mount namespace made with unshare(1) for the test itself: root only.
+const asRoot = it.skipIf(!privileged)
+if (!privileged) console.warn('skipped the test of a pool with no notice file: it makes /dev/shm read-only in a mount namespace of its own, which needs root')
 
 const pools: IsolatedPool[] = []
 let scratch = ''
@@ -266,6 +269,18 @@ describe.skipIf(noDefaultIsolation)('createPool', () => {
     const exited = await pool.run({ records: [], end: 'exits' }).catch((e: unknown) => e)
     expect(exited).toMatchObject({ code: 'ISOLANE_WORKER_EXITED', exitCode: 3, progress: [] })
     await pool.destroy()
+  })
+
+  asRoot('goes on where no notice file can be made (no writable /dev/shm nor temporary directory): a dead worker is told, with no progress', () => {
+    // A mount namespace of the test's own, where /dev/shm is a read-only tmpfs and TMPDIR does not exist.
+    const script = `const { createPool } = await import(${JSON.stringify(new URL('../../dist/host/index.bundle.js', import.meta.url).href)})
+      const pool = createPool({ filename: ${JSON.stringify(fixture('records-progress.js'))}, maxThreads: 1, isolateWorkers: false })
+      const done = await pool.run({ records: ['a'], end: 'returns' })
+      const died = await pool.run({ records: ['b'], end: 'killed' }).catch((e) => e)
+      await pool.destroy()
+      console.log(JSON.stringify({ done, code: died.code, progress: died.progress }))`
+    const output = execFileSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs -o ro tmpfs /dev/shm && exec "$0" --input-type=module -e "$1"', process.execPath, script], { encoding: 'utf8', env: { ...process.env, TMPDIR: '/nonexistent' } })
+    expect(JSON.parse(output)).toEqual({ done: { recorded: 1 }, code: 'ISOLANE_WORKER_EXITED', progress: [] })
   })
 
   it('refuses an onProgress that is not a function before any worker starts', () => {

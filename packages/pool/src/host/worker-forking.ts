@@ -49,15 +49,16 @@ export class WorkerForking {
     if (this.#broken) return standInWorker(this.#broken)
     let child: ChildProcess
     // What its tasks record (recordProgress()), read only if it dies with one (core's notices.ts).
-    const notices = NoticeFile.open()
+    const notices = NoticeFile.tryOpen()
     try {
       const plan = createPlan(poolOptions.isolation, { workerId })
       // tinypool pipes the worker's output: so does the pool, with the notice file after the IPC channel.
-      const stdio: StdioOptions = ['pipe', 'pipe', 'pipe', 'ipc', notices.fd]
-      const forkOptions = isolatedForkOptions({ ...options, stdio, env: { ...this.#workerEnv(options.env), [NOTICE_FD_ENV]: String(NOTICE_FD) } }, workerId)
+      const stdio: StdioOptions = notices ? ['pipe', 'pipe', 'pipe', 'ipc', notices.fd] : ['pipe', 'pipe', 'pipe', 'ipc']
+      const env = notices ? { ...this.#workerEnv(options.env), [NOTICE_FD_ENV]: String(NOTICE_FD) } : this.#workerEnv(options.env)
+      const forkOptions = isolatedForkOptions({ ...options, stdio, env }, workerId)
       child = forkIn(plan, way, modulePath, args, forkOptions, { fork: originalFork, renewable: poolOptions.renewWorkers, setupFailures: 'ipc' })
     } catch (error) {
-      notices.close()
+      notices?.close()
       this.windowFailures++
       // The thread may be left in the worker's namespaces: another window could only make it worse.
       if (isIsolaneError(error) && error.code === 'ISOLANE_RESTORE_FAILED') this.#broken = error

@@ -57,7 +57,7 @@ export class WorkerHealth {
    * of the pool (a replacement). `notices`: the file its tasks record in (worker-forking.ts), read
    * when it exits (what the task it had recorded) and closed.
    */
-  track(child: ChildProcess, workerId: number, inBackground: boolean, notices: NoticeFile): void {
+  track(child: ChildProcess, workerId: number, inBackground: boolean, notices: NoticeFile | undefined): void {
     // A getter: in a PID namespace made through a user namespace, the worker's pid is known a moment after the fork.
     const worker: PoolWorker = Object.freeze({ workerId, get pid() { return child.pid } })
     this.#children.set(child, worker)
@@ -68,8 +68,8 @@ export class WorkerHealth {
     // an 'error' on the child, and by then the exit is known here.
     child.on('exit', (code, signal) => {
       this.#children.delete(child)
-      exit = { workerId, pid: worker.pid, code, signal, notices: notices.read() as TaskNotice[] }
-      notices.close()
+      exit = { workerId, pid: worker.pid, code, signal, notices: (notices?.read() ?? []) as TaskNotice[] }
+      notices?.close()
     })
     let ready = false
     // What the worker's setup said when it failed, just before it exited (core's preload): heard before its exit.
