@@ -129,10 +129,7 @@ export class NoticeWriter {
 
   /** A notice: a line of JSON. Throws only what JSON.stringify throws (a cycle, a BigInt). */
   write(notice: unknown): void {
-    this.writeLine(JSON.stringify(notice))
-  }
-
-  writeLine(line: string): void {
+    const line = JSON.stringify(notice)
     try {
       this.#size += writeSync(this.#fd, `${line}\n`)
     } catch {

@@ -144,14 +144,12 @@ function noticeWriter(): ((notice: TestNotice) => void) | undefined {
   const writer = inherited === undefined ? undefined : NoticeWriter.inherit(inherited)
   if (!writer) return undefined
   return (notice) => {
-    let line: string
     try {
-      line = JSON.stringify(notice)
+      writer.write(notice)
     } catch {
       // A result JSON cannot hold: the test that runs is still worth saying.
-      line = JSON.stringify({ ...notice, ended: undefined })
+      writer.write({ ...notice, ended: undefined })
     }
-    writer.writeLine(line)
   }
 }
 
