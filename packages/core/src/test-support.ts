@@ -36,8 +36,17 @@ export function snapshotParent(): ParentSnapshot {
     threadCwd: readlinkSync('/proc/thread-self/cwd'),
     hostname: hostname(),
     fds: readdirSync('/proc/self/fd').sort(),
-    mounts: readFileSync('/proc/self/mountinfo', 'utf8'),
+    mounts: hostMounts(),
   }
+}
+
+/**
+ * The mount table, less the namespace files the keep tests pin at the same time from other test
+ * workers: the host's mount namespace is shared with them, and their mounts come and go mid-test.
+ */
+function hostMounts(): string {
+  const lines = readFileSync('/proc/self/mountinfo', 'utf8').split('\n')
+  return lines.filter((line) => !/ nsfs nsfs /.test(line) || !line.includes('/isolane-keep-')).join('\n')
 }
 
 /** process.chdir() still works: the calling thread's filesystem context is still the process's own. */
