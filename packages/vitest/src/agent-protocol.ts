@@ -1,20 +1,27 @@
 // What the pool and the agent in each worker (worker/agent.cts) say to each other, on the worker's
 // IPC channel beside Vitest's own requests and responses.
 import type { LeftoverProcess, TestNetworkAttempt } from '@isolane/core/internal'
-import type { WorkerRequest } from 'vitest/node'
+import type { WorkerRequest, WorkerResponse } from 'vitest/node'
 
 /** The key of every agent message: Vitest's worker ignores what lacks its own keys, and so does the pool's dispatch. */
 export const AGENT_KEY = '__isolane_agent__'
 
 /**
- * After a file: stop what it left running (`leftovers`), answer, then renew the worker's net, uts,
- * ipc, /tmp and /dev/shm for the next file (`renew`). The renewal runs after the answer, while
- * Vitest handles the file's results, and before the worker reads its next request.
+ * What follows a file: stop what it left running (`leftovers`), answer (AgentReply), then renew the
+ * worker's net, uts, ipc, /tmp and /dev/shm for the next file (`renew`). The renewal runs after the
+ * answer, while Vitest handles the file's results, and before the worker reads its next request.
  */
-export type AgentRequest = {
-  readonly [AGENT_KEY]: 'after-file'
+export interface AfterFile {
   readonly leftovers: boolean
   readonly renew: boolean
+}
+
+/**
+ * The pool's request for what follows a file, where the agent does not do it unasked (the
+ * handoff's `afterEachFile`): with keep: 'on-failure', which only the pool can decide.
+ */
+export type AgentRequest = AfterFile & {
+  readonly [AGENT_KEY]: 'after-file'
   /** The file failed and is to be kept: start the process that holds the worker's namespaces (core's holdNamespaces()). */
   readonly keep?: boolean
 }
@@ -43,6 +50,14 @@ export type TestNotice = {
 
 export function isAgentReply(message: unknown): message is AgentReply {
   return typeof message === 'object' && message !== null && AGENT_KEY in message
+}
+
+/** Vitest's worker's answer to a request to run or collect files. */
+export type FileFinished = Extract<WorkerResponse, { type: 'testfileFinished' }>
+
+export function isFileFinished(message: unknown): message is FileFinished {
+  const response = message as Partial<FileFinished> | null
+  return response?.__vitest_worker_response__ === true && response.type === 'testfileFinished'
 }
 
 /** Vitest's request to run or collect files (its worker protocol's `__vitest_worker_request__`, type 'run' or 'collect'). */

@@ -1,16 +1,16 @@
 // What the pool does around each file a worker runs: whatever the file left running is stopped and
 // named, and with isolate: false the worker's isolation is renewed for the next file (a fresh net,
 // uts and ipc namespace, an empty /tmp and /dev/shm: nothing the file left can be reached by the
-// next, nothing blocks it), by the agent in the worker, right after it answered. A worker that
-// dies under a file (killed, exited, past the file's time limit) fails that file, named, and the
-// next file gets a fresh worker. Vitest sends a reused worker one request per file, except with one
+// next, nothing blocks it), by the agent in the worker, right after it answered. The agent does it
+// unasked as soon as the file finished, and the pool only reads its answer, unless a failed file's
+// namespaces may be kept (keep: 'on-failure'): then the pool, which knows whether the file failed,
+// asks for it. A worker that dies under a file (killed, exited, past the file's time limit) fails
+// that file, named, and the next file gets a fresh worker. Vitest sends a reused worker one request per file, except with one
 // worker (maxWorkers: 1), where all files come in one request: the pool then sends them one by one.
 import { relative } from 'node:path'
 import { describeLeftovers, type IsolaneErrorCode, type LeftoverProcess, type LeftoversMode } from '@isolane/core/internal'
-import type { WorkerRequest, WorkerResponse } from 'vitest/node'
-import { AGENT_KEY, isAgentReply, type AgentReply, type AgentRequest, type FileRequest, type TestNetworkAttempt } from './agent-protocol.js'
-
-type FileFinished = Extract<WorkerResponse, { type: 'testfileFinished' }>
+import type { WorkerRequest } from 'vitest/node'
+import { AGENT_KEY, isAgentReply, isFileFinished, type AfterFile, type AgentReply, type AgentRequest, type FileFinished, type FileRequest, type TestNetworkAttempt } from './agent-protocol.js'
 
 /** The worker's side of the channel, as the pool worker offers it. */
 export interface WorkerChannel {
@@ -49,10 +49,14 @@ export interface BetweenFiles {
   onKept(file: string, holder: number): void
 }
 
-
-function isFileFinished(message: unknown): message is FileFinished {
-  const response = message as Partial<FileFinished> | null
-  return response?.__vitest_worker_response__ === true && response.type === 'testfileFinished'
+/**
+ * What the agent does after each file on its own, with no request (one round trip less a file), or
+ * undefined: nothing to do, or with keep: 'on-failure', where the pool asks after each file.
+ */
+export function unpromptedAfterFile(how: Pick<BetweenFiles, 'renew' | 'leftovers' | 'networkAttempts' | 'keep'>): AfterFile | undefined {
+  if (how.keep) return undefined
+  const leftovers = how.leftovers !== 'keep'
+  return leftovers || how.renew || how.networkAttempts ? { leftovers, renew: how.renew } : undefined
 }
 
 /**
@@ -61,6 +65,7 @@ function isFileFinished(message: unknown): message is FileFinished {
  */
 export async function runFiles(request: FileRequest, channel: WorkerChannel, how: BetweenFiles): Promise<FileFinished> {
   const parts = how.renew ? request.context.files.map((file) => ({ ...request, context: { ...request.context, files: [file] } })) : [request]
+  const unprompted = unpromptedAfterFile(how) !== undefined
   let answer: FileFinished | undefined
   let error: unknown
   for (const [index, part] of parts.entries()) {
@@ -75,23 +80,25 @@ export async function runFiles(request: FileRequest, channel: WorkerChannel, how
       await channel.failUnfinished(paths)
       continue
     }
+    // Both waited for before the worker can answer: the agent's unasked answer follows the file's at once.
+    const finished = channel.next(isFileFinished)
+    const replied = unprompted ? channel.next(isAgentReply) : undefined
+    replied?.catch(() => {}) // a worker that dies under its file fails it below
     channel.send(part)
     try {
-      answer = await channel.next(isFileFinished)
+      answer = await finished
     } catch {
       // The worker died (killed, exited, past the file's time limit): its files fail, named; the run goes on.
       await channel.failUnfinished(paths)
       continue
     }
     error ??= answer.error
-    const leftovers = how.leftovers !== 'keep'
-    const keep = how.keep && paths.length === 1 && how.fileFailed(paths[0]!)
-    if (!leftovers && !how.renew && !how.networkAttempts && !keep) continue
-    // A kept worker is not renewed: its mount namespace, with the file's /tmp, is what is kept; the next file gets a fresh worker.
-    channel.send({ [AGENT_KEY]: 'after-file', leftovers, renew: how.renew && !keep, keep })
+    const asked = replied === undefined ? afterFileRequest(paths, how) : undefined
+    if (replied === undefined && asked === undefined) continue
+    if (asked) channel.send(asked)
     let after: AgentReply
     try {
-      after = await channel.next(isAgentReply)
+      after = await (replied ?? channel.next(isAgentReply))
     } catch {
       continue // the worker died after its file: the next file gets a fresh one
     }
@@ -107,6 +114,15 @@ export async function runFiles(request: FileRequest, channel: WorkerChannel, how
   }
   const finished: FileFinished = answer ?? { __vitest_worker_response__: true, type: 'testfileFinished' }
   return error === undefined ? finished : { ...finished, error }
+}
+
+/** The pool's request for what follows the file, where the agent does not do it unasked; undefined if there is nothing to do. */
+function afterFileRequest(paths: readonly string[], how: BetweenFiles): AgentRequest | undefined {
+  const leftovers = how.leftovers !== 'keep'
+  const keep = how.keep && paths.length === 1 && how.fileFailed(paths[0]!)
+  if (!leftovers && !how.renew && !how.networkAttempts && !keep) return undefined
+  // A kept worker is not renewed: its mount namespace, with the file's /tmp, is what is kept; the next file gets a fresh worker.
+  return { [AGENT_KEY]: 'after-file', leftovers, renew: how.renew && !keep, keep }
 }
 
 /** A warning, or with leftovers: 'fail' the error of the run. */

@@ -1,6 +1,7 @@
 // What the pool tells the worker it forked: the environment reads it to know that the worker is
 // already isolated (and how), instead of trying again from inside.
 import type { LaunchWay, NamespaceIds, NamespaceKind } from '@isolane/core/internal'
+import type { AfterFile } from './agent-protocol.js'
 
 export const HANDOFF_VARIABLE = 'ISOLANE_VITEST_WORKER'
 
@@ -22,6 +23,8 @@ export interface WorkerHandoff {
   readonly koffiAddon?: string | undefined
   /** The descriptor of the file the agent writes its notices of the worker's tests to (core's notices.ts). */
   readonly noticeFd?: number
+  /** What the agent does after each file unasked, as soon as the file finished (between-files.ts); else the pool asks. */
+  readonly afterEachFile?: AfterFile
 }
 
 /** The handoff meant for this process: the main thread of a worker the isolane pool forked. */

@@ -8,7 +8,7 @@ import { chooseWay, createPlan, entryPath, forkIn, hostnameOf, koffiAddonPath, I
 import type { PoolOptions, PoolWorker, TestProject, WorkerRequest } from 'vitest/node'
 import { cannotIsolateMessage, deathMessages, NETWORK_HOW_TO_ALLOW, invalidFileOptions, functionPluginWithoutIsolate, notIsolated, POOL_NAME, type WorkerDeath } from './messages.js'
 import { isAgentReply, isFileRequest, type TestNetworkAttempt, type TestNotice } from './agent-protocol.js'
-import { runFiles, type BetweenFiles, type WorkerChannel } from './between-files.js'
+import { runFiles, unpromptedAfterFile, type BetweenFiles, type WorkerChannel } from './between-files.js'
 import { HANDOFF_VARIABLE, type WorkerHandoff } from './handoff.js'
 import { fileOptionsOf, mergeFileOptions } from './options.js'
 import { cancelFiles, failUnfinishedFiles, fileFailed, isCancelling, TestsTold } from './vitest-internals.js'
@@ -192,7 +192,7 @@ export class IsolanePoolWorker implements PoolWorker {
     // What the last worker wrote was read when it died (its files failed before this one starts).
     this.#notices?.close()
     const notices = (this.#notices = NoticeFile.tryOpen())
-    const handoff: WorkerHandoff = { pool: 'isolane', kinds, hostname: hostnameOf(plan), workerId: this.#workerId, parentPid: process.pid, parentNamespaces: namespaceIds('self'), way: this.#way, networkHowToAllow: this.#betweenFiles.networkAttempts ? NETWORK_HOW_TO_ALLOW : undefined, koffiAddon: this.#way === 'none' ? undefined : koffiAddonPath(), noticeFd: notices ? NOTICE_FD : undefined }
+    const handoff: WorkerHandoff = { pool: 'isolane', kinds, hostname: hostnameOf(plan), workerId: this.#workerId, parentPid: process.pid, parentNamespaces: namespaceIds('self'), way: this.#way, networkHowToAllow: this.#betweenFiles.networkAttempts ? NETWORK_HOW_TO_ALLOW : undefined, koffiAddon: this.#way === 'none' ? undefined : koffiAddonPath(), noticeFd: notices ? NOTICE_FD : undefined, afterEachFile: unpromptedAfterFile(this.#betweenFiles) }
     // `env` is one object for all of a project's workers: copy, never mutate.
     const env = { ...this.#env, [HANDOFF_VARIABLE]: JSON.stringify(handoff) } as NodeJS.ProcessEnv
     let child: ChildProcess

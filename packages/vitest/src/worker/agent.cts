@@ -1,18 +1,20 @@
 // Preloaded (`node --require`) into every worker of the isolane pool, after core's setup and before
-// Vitest's worker: after each file the pool asks it to stop what the file left running and (with
-// isolate: false) to renew the worker's isolation for the next file. It answers on the worker's
-// IPC channel, beside Vitest's own messages (the pool takes its answers out before Vitest sees
-// them), and renews right after answering: a renewal that failed ends the worker (status 125),
-// saying why, when the next file comes.
+// Vitest's worker: after each file it stops what the file left running and (with isolate: false)
+// renews the worker's isolation for the next file, as soon as Vitest's worker says the file
+// finished (or, with keep: 'on-failure', when the pool asks). It answers on the worker's IPC
+// channel, beside Vitest's own messages (the pool takes its answers out before Vitest sees them),
+// and renews right after answering: a renewal that failed ends the worker (status 125), saying
+// why, when the next file comes.
 type LeftoverProcess = import('@isolane/core/worker').LeftoverProcess
 type AgentReply = import('../agent-protocol.js').AgentReply
+type AfterFile = import('../agent-protocol.js').AfterFile
 type AgentRequest = import('../agent-protocol.js').AgentRequest
 type TestNetworkAttempt = import('../agent-protocol.js').TestNetworkAttempt
 type TestNotice = import('../agent-protocol.js').TestNotice
 
 // core's worker part, one CommonJS file (entry/worker.ts); this agent is bundled too (scripts/build.js).
 const { adoptOrphans, forgetPreload, holdNamespaces, NoticeWriter, prepareRenewal, renewIsolation, stopLeftovers, useKoffiAddon, watchNetworkAttempts } = require('@isolane/core/worker') as typeof import('@isolane/core/worker')
-const { AGENT_KEY, isFileRequest } = require('../agent-protocol.js') as typeof import('../agent-protocol.js')
+const { AGENT_KEY, isFileFinished, isFileRequest } = require('../agent-protocol.js') as typeof import('../agent-protocol.js')
 const { currentTest } = require('../expect-state.js') as typeof import('../expect-state.js')
 const { readHandoff } = require('../handoff.js') as typeof import('../handoff.js')
 
@@ -33,7 +35,7 @@ if (howToAllow !== undefined) {
   watchNetworkAttempts({ howToAllow, onAttempt: (attempt) => attempts.push({ ...attempt, ...currentTest() }) })
 }
 
-tellTests()
+watchSends()
 
 // Listening only from when Vitest's worker listens: a 'message' listener makes Node read the IPC
 // channel, and a message read before Vitest's listener exists (its 'start') would be lost to it.
@@ -45,10 +47,8 @@ process.on('newListener', function listenAlong(event: string | symbol) {
   // worker's last file the run may be over and what the renewal binds (Vitest's temporary
   // directory) gone: so a renewal that fails only ends the worker if a next file comes.
   process.on('message', (message: unknown) => {
-    if (isAgentRequest(message)) {
-      process.send?.(afterFile(message))
-      if (message.renew) renew()
-    } else if (renewalFailure !== undefined && isFileRequest(message)) {
+    if (isAgentRequest(message)) finishFile(message)
+    else if (renewalFailure !== undefined && isFileRequest(message)) {
       process.stderr.write(`isolane: this worker's isolation could not be renewed for its next file, so the worker ends: ${renewalFailure}\n`)
       process.exit(125)
     }
@@ -59,11 +59,17 @@ process.on('newListener', function listenAlong(event: string | symbol) {
 let renewalFailure: string | undefined
 
 
-function afterFile(request: AgentRequest): AgentReply {
+/** What follows a file: the answer (what the file left, stopped), then the renewal. */
+function finishFile(what: AfterFile & { readonly keep?: boolean }): void {
+  process.send?.(afterFile(what))
+  if (what.renew) renew()
+}
+
+function afterFile(what: AfterFile & { readonly keep?: boolean }): AgentReply {
   try {
-    const processes: LeftoverProcess[] = request.leftovers ? stopLeftovers() : []
+    const processes: LeftoverProcess[] = what.leftovers ? stopLeftovers() : []
     // After the leftovers are stopped: the holder is no leftover, and keeps what the file left in /tmp.
-    const holder = request.keep ? holdNamespaces() : undefined
+    const holder = what.keep ? holdNamespaces() : undefined
     return { [AGENT_KEY]: 'after-file', processes, attempts: attempts.splice(0), holder }
   } catch (error) {
     return { [AGENT_KEY]: 'failed', message: messageOf(error) }
@@ -89,28 +95,44 @@ interface RunnerTest {
 }
 
 /**
- * Tells the pool which test begins and how the last one ended, as they happen (TestNotice). The
- * worker's state (`__vitest_worker__`, made by Vitest for each run) holds the task running now in
- * `current`, which Vitest's runner sets when a test begins and, once its result is final, when it
- * ends: the agent watches that property. Vitest's worker talks to its process before a file's first
- * test begins (its collected tests), so a new state is found when it does, through process.send.
+ * Watches what Vitest's worker sends its process (Vitest's worker binds process.send when it loads,
+ * after this agent): its answer that a file finished starts what follows the file, where the agent
+ * does that unasked (the handoff's `afterEachFile`), and each new state of the worker is watched
+ * for its tests (tellTests).
  */
-function tellTests(): void {
+function watchSends(): void {
   const send = process.send
-  // Without the pool's file (a worker of another pool, or no IPC channel) there is no one to tell.
-  const writer = noticeWriter()
-  if (!send || !writer) return
-  const tell = writer
+  const afterEach = handoff?.afterEachFile
+  const onState = tellTests()
+  if (!send || (afterEach === undefined && onState === undefined)) return
   const watched = new WeakSet<object>()
   process.send = function sendAndWatch(this: unknown, ...args: unknown[]) {
     const state = (globalThis as { __vitest_worker__?: { current?: unknown } }).__vitest_worker__
-    if (typeof state === 'object' && state !== null && !watched.has(state)) {
+    if (onState && typeof state === 'object' && state !== null && !watched.has(state)) {
       watched.add(state)
-      watchCurrent(state)
+      onState(state)
     }
-    return Reflect.apply(send, this, args) as boolean
+    const sent = Reflect.apply(send, this, args) as boolean
+    // Once Vitest's worker is done with the answer, before any message is read: the next file
+    // cannot begin before the renewal.
+    if (afterEach && isFileFinished(args[0])) process.nextTick(finishFile, afterEach)
+    return sent
   } as typeof process.send
-  function watchCurrent(state: { current?: unknown }): void {
+}
+
+/**
+ * What tells the pool which test begins and how the last one ended, as they happen (TestNotice),
+ * given each new state of Vitest's worker; undefined without the pool's file for them (a worker of
+ * another pool, or no IPC channel): there is no one to tell. The worker's state
+ * (`__vitest_worker__`, made by Vitest for each run) holds the task running now in `current`,
+ * which Vitest's runner sets when a test begins and, once its result is final, when it ends: the
+ * agent watches that property. Vitest's worker talks to its process before a file's first test
+ * begins (its collected tests), so a new state is found when it does (watchSends).
+ */
+function tellTests(): ((state: { current?: unknown }) => void) | undefined {
+  const tell = noticeWriter()
+  if (!process.send || !tell) return undefined
+  return function watchCurrent(state: { current?: unknown }): void {
     let current = state.current as RunnerTest | undefined
     Object.defineProperty(state, 'current', {
       configurable: true,
