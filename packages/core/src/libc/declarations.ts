@@ -1,6 +1,8 @@
 // The libc functions isolane calls, declared once with their C names and signatures.
 // Internal: everything else goes through ./syscalls.ts, which turns failures into errors.
+import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
 import type * as Koffi from 'koffi'
 
 type KoffiModule = typeof Koffi
@@ -43,10 +45,10 @@ interface LoadedKoffi {
 let addonHint: string | undefined
 
 /**
- * The file of koffi's native addon, as koffi found it in this process (checked against koffi
- * 3.3.4: its index picks the addon for this platform and libc, then `require`s it). A child is
- * handed it, to load it directly: koffi's own lookup reads Node's ELF header to tell glibc from
- * musl, and costs a fresh process 6 ms. Undefined where koffi was not loaded from such a file.
+ * The file of koffi's native addon as this process loaded it: found beside koffi (likelyAddon),
+ * else by koffi's own lookup (its index picks the addon for this platform and libc, reading Node's
+ * ELF header, then `require`s it: 6 ms). A child is handed it, to load it directly. Undefined
+ * where koffi was not loaded from such a file.
  */
 export function koffiAddonPath(): string | undefined {
   return loadKoffi().addon
@@ -60,20 +62,56 @@ export function useKoffiAddon(path: string | undefined): void {
 function loadKoffi(): LoadedKoffi {
   const slot = globalThis as { [LOADED_KOFFI]?: LoadedKoffi }
   if (slot[LOADED_KOFFI]) return slot[LOADED_KOFFI]
-  if (addonHint !== undefined) {
+  const require = createRequire(import.meta.url)
+  const home = addonHint === undefined ? koffiHome(require) : undefined
+  const path = addonHint ?? (home === undefined ? undefined : likelyAddon(home))
+  if (path !== undefined) {
     try {
       // The addon is koffi's whole API; koffi's index only finds it and adds deprecated aliases.
-      const addon = { exports: {} }
-      process.dlopen(addon, addonHint)
-      return (slot[LOADED_KOFFI] = { koffi: addon.exports as KoffiModule, addon: addonHint })
+      const addon = { exports: {} as KoffiModule & { version?: string } }
+      process.dlopen(addon, path)
+      // An addon of another koffi (a hoisted platform package) is not taken: koffi's index refuses it too.
+      if (home === undefined || addon.exports.version === koffiVersion(home)) return (slot[LOADED_KOFFI] = { koffi: addon.exports, addon: path })
     } catch {
       // Whatever happened to that file, koffi's own lookup still applies.
     }
   }
-  const require = createRequire(import.meta.url)
   const koffi = require('koffi') as KoffiModule
   const addon = Object.keys(require.cache).find((path) => /[\\/]koffi\.node$/.test(path))
   return (slot[LOADED_KOFFI] = { koffi, addon })
+}
+
+/**
+ * Where koffi's index finds its addon first (koffi 3.3.4): in its platform package, beside koffi,
+ * glibc's build unless Node runs on musl (whose loader is then mapped into this process); read
+ * without koffi's lookup, which costs a process 6 ms. Undefined off Linux on x64 and arm64 (whose
+ * triplets koffi names otherwise).
+ */
+function likelyAddon(home: string): string | undefined {
+  if (process.platform !== 'linux' || (process.arch !== 'x64' && process.arch !== 'arm64')) return undefined
+  try {
+    const musl = readFileSync('/proc/self/maps', 'utf8').includes('/ld-musl-')
+    return join(home, '..', '@koromix', `koffi-linux-${process.arch}`, `${musl ? 'musl' : 'linux'}_${process.arch}`, 'koffi.node')
+  } catch {
+    return undefined
+  }
+}
+
+/** koffi's package folder, where found. */
+function koffiHome(require: NodeJS.Require): string | undefined {
+  try {
+    return dirname(require.resolve('koffi'))
+  } catch {
+    return undefined
+  }
+}
+
+function koffiVersion(home: string): string | undefined {
+  try {
+    return (JSON.parse(readFileSync(join(home, 'package.json'), 'utf8')) as { version?: string }).version
+  } catch {
+    return undefined
+  }
 }
 
 /** Loads libc through koffi on first use, so that importing isolane costs nothing until it acts. */
