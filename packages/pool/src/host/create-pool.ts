@@ -4,7 +4,6 @@
 // forking of workers is worker-forking.ts, their health worker-health.ts, what a failed task is
 // told task-errors.ts; what the pool relies on of tinypool beyond its API, tinypool-internals.ts.
 import type { ChildProcess } from 'node:child_process'
-import { randomUUID } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import Tinypool from 'tinypool'
 import { announceOnce, chooseWay, describeLeftovers, IsolaneError } from '@isolane/core/internal'
@@ -54,9 +53,12 @@ export function createPool(options: PoolOptions): IsolatedPool {
 }
 
 const KICK: KickEnvelope = Object.freeze({ __isolane_task__: true, kick: true })
+/** The pools made in this process so far: each one's token for the fork hook (fork-hook.ts), unique in the process. */
+let pools = 0
 
 class IsolatedTinypool implements IsolatedPool {
-  readonly #token = randomUUID()
+  // Not randomUUID(): node:crypto and its first random bytes cost the host about 5 ms, for a name only this process reads.
+  readonly #token = `${process.pid}.${++pools}`
   readonly #options: ResolvedPoolOptions
   readonly #tinypool: Tinypool
   readonly #health: WorkerHealth
