@@ -5,8 +5,9 @@
 // unasked as soon as the file finished, and the pool only reads its answer, unless a failed file's
 // namespaces may be kept (keep: 'on-failure'): then the pool, which knows whether the file failed,
 // asks for it. A worker that dies under a file (killed, exited, past the file's time limit) fails
-// that file, named, and the next file gets a fresh worker. Vitest sends a reused worker one request per file, except with one
-// worker (maxWorkers: 1), where all files come in one request: the pool then sends them one by one.
+// that file, named, and the next file gets a fresh worker. Vitest sends a reused worker one request
+// per file, except with one worker (maxWorkers: 1), where all files come in one request: the pool
+// then sends them one by one.
 import { relative } from 'node:path'
 import { describeLeftovers, type IsolaneErrorCode, type LeftoverProcess, type LeftoversMode } from '@isolane/core/internal'
 import type { WorkerRequest } from 'vitest/node'
@@ -54,7 +55,11 @@ export interface BetweenFiles {
  * undefined: nothing to do, or with keep: 'on-failure', where the pool asks after each file.
  */
 export function unpromptedAfterFile(how: Pick<BetweenFiles, 'renew' | 'leftovers' | 'networkAttempts' | 'keep'>): AfterFile | undefined {
-  if (how.keep) return undefined
+  return how.keep ? undefined : afterEveryFile(how)
+}
+
+/** What follows every file whatever its outcome, or undefined if nothing does. */
+function afterEveryFile(how: Pick<BetweenFiles, 'renew' | 'leftovers' | 'networkAttempts'>): AfterFile | undefined {
   const leftovers = how.leftovers !== 'keep'
   return leftovers || how.renew || how.networkAttempts ? { leftovers, renew: how.renew } : undefined
 }
@@ -118,11 +123,11 @@ export async function runFiles(request: FileRequest, channel: WorkerChannel, how
 
 /** The pool's request for what follows the file, where the agent does not do it unasked; undefined if there is nothing to do. */
 function afterFileRequest(paths: readonly string[], how: BetweenFiles): AgentRequest | undefined {
-  const leftovers = how.leftovers !== 'keep'
+  const always = afterEveryFile(how)
   const keep = how.keep && paths.length === 1 && how.fileFailed(paths[0]!)
-  if (!leftovers && !how.renew && !how.networkAttempts && !keep) return undefined
+  if (always === undefined && !keep) return undefined
   // A kept worker is not renewed: its mount namespace, with the file's /tmp, is what is kept; the next file gets a fresh worker.
-  return { [AGENT_KEY]: 'after-file', leftovers, renew: how.renew && !keep, keep }
+  return { [AGENT_KEY]: 'after-file', leftovers: always?.leftovers ?? false, renew: (always?.renew ?? false) && !keep, keep }
 }
 
 /** A warning, or with leftovers: 'fail' the error of the run. */

@@ -57,7 +57,7 @@ const KICK: KickEnvelope = Object.freeze({ __isolane_task__: true, kick: true })
 let pools = 0
 
 class IsolatedTinypool implements IsolatedPool {
-  // Not randomUUID(): node:crypto and its first random bytes cost the host about 5 ms, for a name only this process reads.
+  // Not randomUUID(): its first random bytes cost the host about 2 ms, for a name only this process reads.
   readonly #token = `${process.pid}.${++pools}`
   readonly #options: ResolvedPoolOptions
   readonly #tinypool: Tinypool

@@ -58,14 +58,13 @@ process.on('newListener', function listenAlong(event: string | symbol) {
 /** Why the last renewal failed, until a next file comes (or never, after the last). */
 let renewalFailure: string | undefined
 
-
 /** What follows a file: the answer (what the file left, stopped), then the renewal. */
-function finishFile(what: AfterFile & { readonly keep?: boolean }): void {
+function finishFile(what: AfterFile & Pick<AgentRequest, 'keep'>): void {
   process.send?.(afterFile(what))
   if (what.renew) renew()
 }
 
-function afterFile(what: AfterFile & { readonly keep?: boolean }): AgentReply {
+function afterFile(what: AfterFile & Pick<AgentRequest, 'keep'>): AgentReply {
   try {
     const processes: LeftoverProcess[] = what.leftovers ? stopLeftovers() : []
     // After the leftovers are stopped: the holder is no leftover, and keeps what the file left in /tmp.
