@@ -20,7 +20,7 @@ import { TARGETS } from './lib/targets.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const jest = join(root, 'node_modules/jest/bin/jest.js')
-const args = suiteArgs('jest-suite.js', { files: { full: 60, quick: 12 }, rounds: { full: 5, quick: 1 }, options: { workers: { type: 'count', default: 2, help: '--maxWorkers of both parallel runners (default 2)' } } })
+const args = suiteArgs('jest-suite.js', { files: { full: 60, quick: 12 }, rounds: { full: 11, quick: 1 }, options: { workers: { type: 'count', default: 2, help: '--maxWorkers of both parallel runners (default 2)' } } })
 /** A test file of an ordinary unit-test kind: a few synchronous tests, a hook, one short async test. */
 function testFile(index) {
   return `const { createHash } = require('node:crypto')

@@ -23,7 +23,7 @@ import { TARGETS } from './lib/targets.js'
 const root = fileURLToPath(new URL('..', import.meta.url))
 const isolaneMocha = join(root, 'packages/mocha/bin/isolane-mocha.js')
 const mocha = createRequire(join(root, 'packages/mocha/package.json')).resolve('mocha/bin/mocha.js')
-const args = suiteArgs('mocha-suite.js', { files: { full: 60, quick: 12 }, rounds: { full: 5, quick: 1 }, options: { jobs: { type: 'count', default: 2, help: 'worker processes of each parallel runner (default 2)' } } })
+const args = suiteArgs('mocha-suite.js', { files: { full: 60, quick: 12 }, rounds: { full: 11, quick: 1 }, options: { jobs: { type: 'count', default: 2, help: 'worker processes of each parallel runner (default 2)' } } })
 const JOBS = args.jobs
 /** A spec file of an ordinary unit-test kind: a few synchronous tests, a hook, one short async test. */
 function specFile(index) {

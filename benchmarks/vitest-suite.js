@@ -5,7 +5,7 @@
 // and the rounds' own ratios are compared. forks and serial use vitest.stock.config.ts, which does
 // not import isolane, so the baseline is a user's config before isolane.
 // Usage: node benchmarks/vitest-suite.js [--rounds N] [--files N] [--quick] [--no-isolate] [--rootless [--user NAME]]
-// (--help lists them; default 60 files, 10 rounds; --quick: 6 files, 1 round). Rounds, timing and
+// (--help lists them; default 60 files, 15 rounds; --quick: 6 files, 1 round). Rounds, timing and
 // the results (results/vitest-suite.json, --quick: vitest-suite.quick.json) are
 // lib/suite-harness.js's and lib/suite-result.js's. The files are generated into
 // fixtures/vitest/many-files/generated-N/, one folder per size, so runs of different sizes never
@@ -33,7 +33,7 @@ import { TARGETS } from './lib/targets.js'
 
 const values = suiteArgs('vitest-suite.js', {
   files: { full: 60, quick: (options) => (options.rootless ? 4 : 6) },
-  rounds: { full: 10, quick: 1 },
+  rounds: { full: 15, quick: 1 },
   options: {
     'no-isolate': { type: 'boolean', default: false, help: "every run with Vitest's isolate: false (workers reused across files)" },
     rootless: { type: 'boolean', default: false, help: 'run every Vitest run as a user without privilege (the user-namespace way)' },
