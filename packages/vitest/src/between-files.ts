@@ -98,12 +98,11 @@ export async function runFiles(request: FileRequest, channel: WorkerChannel, how
       continue
     }
     error ??= answer.error
-    const asked = replied === undefined ? afterFileRequest(paths, how) : undefined
-    if (replied === undefined && asked === undefined) continue
-    if (asked) channel.send(asked)
+    const reply = replied ?? askAfterFile(paths, how, channel)
+    if (reply === undefined) continue
     let after: AgentReply
     try {
-      after = await (replied ?? channel.next(isAgentReply))
+      after = await reply
     } catch {
       continue // the worker died after its file: the next file gets a fresh one
     }
@@ -121,13 +120,15 @@ export async function runFiles(request: FileRequest, channel: WorkerChannel, how
   return error === undefined ? finished : { ...finished, error }
 }
 
-/** The pool's request for what follows the file, where the agent does not do it unasked; undefined if there is nothing to do. */
-function afterFileRequest(paths: readonly string[], how: BetweenFiles): AgentRequest | undefined {
+/** Asks the agent for what follows the file, where it does not do that unasked: its answer, or undefined if nothing follows. */
+function askAfterFile(paths: readonly string[], how: BetweenFiles, channel: WorkerChannel): Promise<AgentReply> | undefined {
   const always = afterEveryFile(how)
   const keep = how.keep && paths.length === 1 && how.fileFailed(paths[0]!)
   if (always === undefined && !keep) return undefined
+  const reply = channel.next(isAgentReply)
   // A kept worker is not renewed: its mount namespace, with the file's /tmp, is what is kept; the next file gets a fresh worker.
-  return { [AGENT_KEY]: 'after-file', leftovers: always?.leftovers ?? false, renew: (always?.renew ?? false) && !keep, keep }
+  channel.send({ [AGENT_KEY]: 'after-file', leftovers: always?.leftovers ?? false, renew: (always?.renew ?? false) && !keep, keep })
+  return reply
 }
 
 /** A warning, or with leftovers: 'fail' the error of the run. */
