@@ -1,4 +1,4 @@
-// What a worker loads before the user's code is bundled into one file each, CommonJS but for the
+// What a worker loads before the user's code, and what the runners' main processes load, is bundled into one file each, CommonJS but for the
 // pool's worker entry, which tinypool imports (scripts/build.js): loaded through require(esm), core's ES modules cost every worker about 20-30 ms
 // of CPU at its start. A build that did not bundle them would work, slower: this says so.
 import { execFileSync } from 'node:child_process'
@@ -77,6 +77,29 @@ describe("what else the runners' main processes load of isolane", () => {
       const imports = [...readFileSync(join(root, 'packages/mocha/dist', entry), 'utf8').matchAll(/(?:from |import\()'(\.[^']+)'/g)].map((m) => m[1])
       expect(new Set(imports), entry).toEqual(new Set(['./run.js']))
     }
+  })
+
+  it("the Vitest pool, which a Vitest config imports, is one bundled ES module that loads only core and Vitest's own API, and finds its worker's agent beside it", () => {
+    const path = require.resolve('@isolane/vitest')
+    expect(path).toBe(join(root, 'packages/vitest/dist/index.js'))
+    const code = readFileSync(path, 'utf8')
+    expect(code.startsWith('// isolane: bundled by scripts/build.js')).toBe(true)
+    expect(loadsOf(code)).toEqual(['@isolane/core/internal', 'vitest/node'])
+    const entries = [...code.matchAll(/import\.meta\.url, "(\.\/[^"]+)"\)/g)].map((m) => m[1]!)
+    expect(entries).toEqual(['./worker/agent.cjs'])
+    expect(existsSync(join(dirname(path), entries[0]!))).toBe(true)
+  })
+
+  it("the Jest runner's ES module, which its CommonJS entry hands Jest, is one bundled module that loads only core and the pool (the project's Jest at run time), and finds its worker entry beside it", () => {
+    const path = join(root, 'packages/jest/dist/index.js')
+    const code = readFileSync(path, 'utf8')
+    expect(code.startsWith('// isolane: bundled by scripts/build.js')).toBe(true)
+    expect(loadsOf(code)).toEqual(['@isolane/core/internal', '@isolane/pool'])
+    const entries = [...code.matchAll(/new URL\("(\.\/[^"]+)", import\.meta\.url\)/g)].map((m) => m[1]!)
+    expect(entries).toEqual(['./entry/worker.js'])
+    expect(existsSync(join(dirname(path), entries[0]!))).toBe(true)
+    expect(createRequire(join(root, 'packages/jest/package.json')).resolve('@isolane/jest')).toBe(join(root, 'packages/jest/dist/index.cjs'))
+    expect([...readFileSync(join(root, 'packages/jest/dist/index.cjs'), 'utf8').matchAll(/require\('(\.[^']+)'\)/g)].map((m) => m[1])).toEqual(['./index.js'])
   })
 })
 
