@@ -52,13 +52,24 @@ describe('@isolane/core as the runners load it', () => {
 describe("what else the runners' main processes load of isolane", () => {
   /** A bundled ES module's imports, but Node's own. */
   const loadsOf = (code: string) => [...new Set([...code.matchAll(/from "([^"]+)"/g)].map((m) => m[1]!).filter((name) => !name.startsWith('node:')))].sort()
+  /** The code at `path`, once it is seen to be one bundled ES module that loads `loads` and Node's own modules only. */
+  const hostBundle = (path: string, loads: string[]) => {
+    const code = readFileSync(path, 'utf8')
+    expect(code.startsWith('// isolane: bundled by scripts/build.js')).toBe(true)
+    expect(loadsOf(code)).toEqual(loads)
+    return code
+  }
+  /** Checks that the files `code` names relative to itself (`pattern`'s first group) are `entries`, and lie beside `path`. */
+  const expectEntriesBeside = (path: string, code: string, pattern: RegExp, entries: string[]) => {
+    const named = [...code.matchAll(pattern)].map((m) => m[1]!)
+    expect(named).toEqual(entries)
+    for (const entry of named) expect(existsSync(join(dirname(path), entry)), entry).toBe(true)
+  }
 
   it('@isolane/pool is one bundled ES module in dist/host/, which loads only core and tinypool, and starts workers from there', () => {
     const path = require.resolve('@isolane/pool')
     expect(path).toBe(join(root, 'packages/pool/dist/host/index.bundle.js'))
-    const code = readFileSync(path, 'utf8')
-    expect(code.startsWith('// isolane: bundled by scripts/build.js')).toBe(true)
-    expect(loadsOf(code)).toEqual(['@isolane/core/internal', 'tinypool'])
+    hostBundle(path, ['@isolane/core/internal', 'tinypool'])
     // Its worker entry is found from where the bundle lies: a task runs, in plain Node (no namespaces: anyone may).
     const script = `const { createPool } = await import(${JSON.stringify(path)})
       const pool = createPool({ filename: ${JSON.stringify(join(root, 'fixtures/pool/module-exports-function.cjs'))}, isolation: { namespaces: [] }, maxThreads: 1 })
@@ -68,10 +79,7 @@ describe("what else the runners' main processes load of isolane", () => {
   })
 
   it("isolane-mocha's run, which its command and @isolane/mocha load, is one bundled ES module that loads only core and the pool (the project's Mocha at run time)", () => {
-    const path = join(root, 'packages/mocha/dist/run.js')
-    const code = readFileSync(path, 'utf8')
-    expect(code.startsWith('// isolane: bundled by scripts/build.js')).toBe(true)
-    expect(loadsOf(code)).toEqual(['@isolane/core/internal', '@isolane/pool'])
+    hostBundle(join(root, 'packages/mocha/dist/run.js'), ['@isolane/core/internal', '@isolane/pool'])
     // The command and the API load it, and nothing else of the host's.
     for (const entry of ['cli.js', 'index.js']) {
       const imports = [...readFileSync(join(root, 'packages/mocha/dist', entry), 'utf8').matchAll(/(?:from |import\()'(\.[^']+)'/g)].map((m) => m[1])
@@ -82,22 +90,14 @@ describe("what else the runners' main processes load of isolane", () => {
   it("the Vitest pool, which a Vitest config imports, is one bundled ES module that loads only core and Vitest's own API, and finds its worker's agent beside it", () => {
     const path = require.resolve('@isolane/vitest')
     expect(path).toBe(join(root, 'packages/vitest/dist/index.js'))
-    const code = readFileSync(path, 'utf8')
-    expect(code.startsWith('// isolane: bundled by scripts/build.js')).toBe(true)
-    expect(loadsOf(code)).toEqual(['@isolane/core/internal', 'vitest/node'])
-    const entries = [...code.matchAll(/import\.meta\.url, "(\.\/[^"]+)"\)/g)].map((m) => m[1]!)
-    expect(entries).toEqual(['./worker/agent.cjs'])
-    expect(existsSync(join(dirname(path), entries[0]!))).toBe(true)
+    const code = hostBundle(path, ['@isolane/core/internal', 'vitest/node'])
+    expectEntriesBeside(path, code, /import\.meta\.url, "(\.\/[^"]+)"\)/g, ['./worker/agent.cjs'])
   })
 
   it("the Jest runner's ES module, which its CommonJS entry hands Jest, is one bundled module that loads only core and the pool (the project's Jest at run time), and finds its worker entry beside it", () => {
     const path = join(root, 'packages/jest/dist/index.js')
-    const code = readFileSync(path, 'utf8')
-    expect(code.startsWith('// isolane: bundled by scripts/build.js')).toBe(true)
-    expect(loadsOf(code)).toEqual(['@isolane/core/internal', '@isolane/pool'])
-    const entries = [...code.matchAll(/new URL\("(\.\/[^"]+)", import\.meta\.url\)/g)].map((m) => m[1]!)
-    expect(entries).toEqual(['./entry/worker.js'])
-    expect(existsSync(join(dirname(path), entries[0]!))).toBe(true)
+    const code = hostBundle(path, ['@isolane/core/internal', '@isolane/pool'])
+    expectEntriesBeside(path, code, /new URL\("(\.\/[^"]+)", import\.meta\.url\)/g, ['./entry/worker.js'])
     expect(createRequire(join(root, 'packages/jest/package.json')).resolve('@isolane/jest')).toBe(join(root, 'packages/jest/dist/index.cjs'))
     expect([...readFileSync(join(root, 'packages/jest/dist/index.cjs'), 'utf8').matchAll(/require\('(\.[^']+)'\)/g)].map((m) => m[1])).toEqual(['./index.js'])
   })
