@@ -1,6 +1,8 @@
-// What a worker loads before the user's code, and what the runners' main processes load, is bundled into one file each, CommonJS but for the
-// pool's worker entry, which tinypool imports (scripts/build.js): loaded through require(esm), core's ES modules cost every worker about 20-30 ms
-// of CPU at its start. A build that did not bundle them would work, slower: this says so.
+// What a worker loads before the user's code is bundled into one file each, CommonJS but for the
+// pool's worker entry, which tinypool imports (scripts/build.js): loaded through require(esm), core's
+// ES modules cost every worker about 20-30 ms of CPU at its start. So is what the runners' main
+// processes load of isolane, one ES module each. A build that did not bundle them would work,
+// slower: this says so.
 import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -8,6 +10,8 @@ import { dirname, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 
 const root = join(import.meta.dirname, '..')
+/** The first line of every bundle scripts/build.js writes. */
+const BUNDLED_MARK = '// isolane: bundled by scripts/build.js'
 const require = createRequire(join(root, 'packages/vitest/package.json'))
 const BUNDLES = {
   "core's preload of every child (user namespace way)": join(root, 'packages/core/dist/entry/child-setup.cjs'),
@@ -22,7 +26,7 @@ describe('@isolane/core as the runners load it', () => {
     const path = require.resolve('@isolane/core/internal')
     expect(path).toBe(join(root, 'packages/core/dist/internal.bundle.js'))
     const code = readFileSync(path, 'utf8')
-    expect(code.startsWith('// isolane: bundled by scripts/build.js')).toBe(true)
+    expect(code.startsWith(BUNDLED_MARK)).toBe(true)
     const loads = [...code.matchAll(/from "([^"]+)"/g)].map((m) => m[1]!).filter((name) => name.startsWith('.') || name.startsWith('@isolane/'))
     expect(loads).toEqual([])
     // Its paths relative to itself name the entry scripts beside it (every pool test starts workers through them).
@@ -34,7 +38,7 @@ describe('@isolane/core as the runners load it', () => {
     const path = require.resolve('@isolane/core')
     expect(path).toBe(join(root, 'packages/core/dist/index.bundle.js'))
     const code = readFileSync(path, 'utf8')
-    expect(code.startsWith('// isolane: bundled by scripts/build.js')).toBe(true)
+    expect(code.startsWith(BUNDLED_MARK)).toBe(true)
     const loads = [...code.matchAll(/from "([^"]+)"/g)].map((m) => m[1]!)
     expect(loads).toEqual(['./internal.bundle.js'])
     // Loaded by Node itself (Vitest would load each file through its own module runner).
@@ -55,7 +59,7 @@ describe("what else the runners' main processes load of isolane", () => {
   /** The code at `path`, once it is seen to be one bundled ES module that loads `loads` and Node's own modules only. */
   const hostBundle = (path: string, loads: string[]) => {
     const code = readFileSync(path, 'utf8')
-    expect(code.startsWith('// isolane: bundled by scripts/build.js')).toBe(true)
+    expect(code.startsWith(BUNDLED_MARK)).toBe(true)
     expect(loadsOf(code)).toEqual(loads)
     return code
   }
@@ -107,7 +111,7 @@ describe('the scripts a worker loads first', () => {
   for (const [what, path] of Object.entries(BUNDLES)) {
     it(`are one bundled file each: ${what}`, () => {
       const code = readFileSync(path, 'utf8')
-      expect(code.startsWith('// isolane: bundled by scripts/build.js'), path).toBe(true)
+      expect(code.startsWith(BUNDLED_MARK), path).toBe(true)
       // Nothing of isolane's own left to load at run time, but core's worker part from the agent and the pool's entry.
       const loads = [...code.matchAll(/[rR]equire(?:\(import\.meta\.url\))?\("([^"]+)"\)/g)].map((m) => m[1]!).filter((name) => name.startsWith('.') || name.startsWith('@isolane/'))
       expect(loads).toEqual(path.endsWith('agent.cjs') || path.endsWith('task-entry.bundle.js') ? ['@isolane/core/worker'] : [])
