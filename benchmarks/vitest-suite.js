@@ -4,7 +4,7 @@
 // run: every round runs isolane and forks back to back (which goes first alternates), then serial,
 // and the rounds' own ratios are compared. forks and serial use vitest.stock.config.ts, which does
 // not import isolane, so the baseline is a user's config before isolane.
-// Usage: node benchmarks/vitest-suite.js [--rounds N] [--files N] [--quick] [--no-isolate] [--rootless [--user NAME]]
+// Usage: node benchmarks/vitest-suite.js [--rounds N] [--files N] [--quick] [--no-isolate] [--work] [--rootless [--user NAME]]
 // (--help lists them; default 60 files, 15 rounds; --quick: 6 files, 1 round). Rounds, timing and
 // the results (results/vitest-suite.json, --quick: vitest-suite.quick.json) are
 // lib/suite-harness.js's and lib/suite-result.js's. The files are generated into
@@ -12,6 +12,9 @@
 // pull each other's files away.
 // --no-isolate: every run with Vitest's isolate: false (workers reused across files; the isolane
 //   pool renews them before every file), results to vitest-no-isolate-suite.json.
+// --work: files that also do about 17 ms of CPU work each (hashing, a JSON round trip), as test
+//   files with real work do, where the suite's own files do almost nothing: fixed and per-file
+//   costs weigh less there. Generated into generated-work-N/, results to vitest-...-work-suite.json.
 // --rootless: the same comparison made by a user without privilege, whose isolane pool then takes
 // the user-namespace way on its own. Run as root, every Vitest run is started as NAME (default
 // isolane-bench: created with useradd when missing, and then removed again at the end) through
@@ -36,6 +39,7 @@ const values = suiteArgs('vitest-suite.js', {
   rounds: { full: 15, quick: 1 },
   options: {
     'no-isolate': { type: 'boolean', default: false, help: "every run with Vitest's isolate: false (workers reused across files)" },
+    work: { type: 'boolean', default: false, help: 'files that also do about 17 ms of CPU work each (hashing, a JSON round trip)' },
     rootless: { type: 'boolean', default: false, help: 'run every Vitest run as a user without privilege (the user-namespace way)' },
     user: { type: 'string', arg: 'NAME', help: `with --rootless, as root: the user to run as (default ${DEFAULT_USER})` },
   },
@@ -45,17 +49,30 @@ if (values.user !== undefined && !rootless) {
   console.error('vitest-suite.js: --user goes with --rootless')
   process.exit(2)
 }
-const generatedDir = rootless ? `generated-rootless-${fileCount}` : `generated-${fileCount}`
+const work = values.work
+const generatedDir = `generated-${rootless ? 'rootless-' : ''}${work ? 'work-' : ''}${fileCount}`
 const here = dirname(fileURLToPath(import.meta.url))
 const suite = join(here, '..', 'fixtures', 'vitest', 'many-files')
 const noIsolate = values['no-isolate']
-const benchmark = `vitest${rootless ? '-rootless' : ''}${noIsolate ? '-no-isolate' : ''}-suite`
+const benchmark = `vitest${rootless ? '-rootless' : ''}${noIsolate ? '-no-isolate' : ''}${work ? '-work' : ''}-suite`
 const MODES = rootless ? ['isolane', 'forks'] : ['isolane', 'forks', 'serial']
 const COSTS_ENTRY = join(here, 'entry', 'rootless-costs.js')
 // One warm-up run of each, not counted: the first run pays for cold disk caches. (A quick
 // rootless run, a smoke test CI makes on top of everything else, has none.)
 const warmUp = !(rootless && values.quick)
-const described = { files: fileCount, rounds, warmUp, order: 'pair first', maxWorkers: 2, isolate: !noIsolate, what: 'each file starts an HTTP server on an ephemeral loopback port, fetches from it, closes it' }
+const described = { files: fileCount, rounds, warmUp, order: 'pair first', maxWorkers: 2, isolate: !noIsolate, what: `each file starts an HTTP server on an ephemeral loopback port, fetches from it, closes it${work ? '; and does about 17 ms of CPU work (150 SHA-256 of 64 KB, a JSON round trip of 6,000 rows)' : ''}` }
+
+/** With --work: a test of about 17 ms of CPU (here), whose result depends on all of it. */
+const WORK_TEST = `
+test('NAME works', async () => {
+  const { createHash } = await import('node:crypto')
+  const block = Buffer.alloc(65536, 'NAME')
+  let digest = ''
+  for (let k = 0; k < 150; k++) digest = createHash('sha256').update(block).update(digest).digest('hex')
+  const rows = Array.from({ length: 6000 }, (_, k) => ({ id: k, name: \`row-\${k}\`, digest }))
+  expect(JSON.parse(JSON.stringify(rows)).at(-1)).toEqual({ id: 5999, name: 'row-5999', digest })
+})
+`
 
 // Who runs Vitest: a user without privilege with --rootless (`user` null: this process's own).
 let runAs = null
@@ -283,7 +300,8 @@ function generateSuite(count) {
       join(dir, `${name}.test.ts`),
       `import { expect, test } from 'vitest'\nimport { roundTrip } from '../serve.js'\n\n` +
         `test('${name} serves and fetches', async () => {\n  expect(await roundTrip('${name}')).toBe('${name}')\n})\n\n` +
-        `test('${name} computes', () => {\n  expect(Array.from({ length: 1000 }, (_, k) => k * ${i}).reduce((a, b) => a + b, 0)).toBe(${i * 499500})\n})\n`,
+        `test('${name} computes', () => {\n  expect(Array.from({ length: 1000 }, (_, k) => k * ${i}).reduce((a, b) => a + b, 0)).toBe(${i * 499500})\n})\n` +
+        (work ? WORK_TEST.replaceAll('NAME', name) : ''),
     )
   }
 }

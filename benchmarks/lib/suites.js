@@ -16,6 +16,9 @@ export const SUITES = [
   // The same suite with Vitest's isolate: false for both runners (workers reused across files; the
   // isolane pool renews them before every file).
   { name: 'vitest (isolate: false)', id: 'vitest-no-isolate', script: 'benchmarks/vitest-suite.js', args: ['--no-isolate'], benchmark: 'vitest-no-isolate-suite', target: TARGETS.suites },
+  // The same again with files that do some work each, as test files with real work do: the
+  // suite's own files do almost nothing, so fixed and per-file costs weigh more there than they will.
+  { name: 'vitest (isolate: false, files that work)', id: 'vitest-no-isolate-work', script: 'benchmarks/vitest-suite.js', args: ['--no-isolate', '--work'], benchmark: 'vitest-no-isolate-work-suite', target: TARGETS.suites },
   // The same suite run by a user without privilege (as root: a user made for it), whose pool takes
   // the user-namespace way.
   { name: 'vitest (no root)', id: 'vitest-rootless', script: 'benchmarks/vitest-suite.js', args: ['--rootless'], benchmark: 'vitest-rootless-suite', target: TARGETS.rootlessSuites },

@@ -35,12 +35,14 @@ describe("reading the suite scripts' results", () => {
     expect(SUITES.map((s) => [s.name, s.benchmark, s.target])).toEqual([
       ['vitest', 'vitest-suite', 1.05],
       ['vitest (isolate: false)', 'vitest-no-isolate-suite', 1.05],
+      ['vitest (isolate: false, files that work)', 'vitest-no-isolate-work-suite', 1.05],
       ['vitest (no root)', 'vitest-rootless-suite', 1.08],
       ['mocha', 'mocha-suite', 1.1],
       ['jest', 'jest-suite', 1.1],
     ])
     expect(SUITES.find((s) => s.id === 'vitest-rootless').args).toEqual(['--rootless'])
     expect(SUITES.find((s) => s.id === 'vitest-no-isolate').args).toEqual(['--no-isolate'])
+    expect(SUITES.find((s) => s.id === 'vitest-no-isolate-work').args).toEqual(['--no-isolate', '--work'])
   })
 
   it('checks the isolate: false suite against its 1.05x target, and says in the table what it is', () => {
@@ -55,6 +57,15 @@ describe("reading the suite scripts' results", () => {
     expect(table.note).toContain('Targets, isolane / the stock parallel runner: vitest (isolate: false) <= 1.05x; mocha <= 1.1x.')
     expect(table.note).toContain("both runners with Vitest's isolate: false")
     expect(table.rows.filter((r) => r[0].startsWith('vitest (isolate: false)')).map((r) => r[1])).toEqual(['isolane', 'forks', 'serial'])
+  })
+
+  it('says what the files that work do, when that suite is in the table', () => {
+    const work = SUITES.find((s) => s.id === 'vitest-no-isolate-work')
+    const raw = result(work, { variants: ['isolane', 'forks'], isolane: 'isolane', stock: 'forks', wallMs: { isolane: [1800], forks: [1700] }, suite: { isolate: false } })
+    const table = buildTables({ sections: { suites: { suites: [{ ...work, ...summarizeSuite(raw), raw }] } }, targets: [] }).find((t) => t.title.startsWith('4.'))
+    expect(table.note).toContain('Files that work: --work, each file also does about 17 ms of CPU work')
+    expect(table.note).toContain('vitest (isolate: false, files that work) <= 1.05x')
+    expect(table.rows.map((r) => r[0])).toEqual(['vitest (isolate: false, files that work) (60 files, 1 round)', 'vitest (isolate: false, files that work) (60 files, 1 round)'])
   })
 
   it('names the user the suite without root ran as', () => {
