@@ -12,9 +12,9 @@
 // pull each other's files away.
 // --no-isolate: every run with Vitest's isolate: false (workers reused across files; the isolane
 //   pool renews them before every file), results to vitest-no-isolate-suite.json.
-// --work: files that also do about 17 ms of CPU work each (hashing, a JSON round trip), as test
-//   files with real work do, where the suite's own files do almost nothing: fixed and per-file
-//   costs weigh less there. Generated into generated-work-N/, results to vitest-...-work-suite.json.
+// --work: each file also does about 17 ms of CPU work (hashing, a JSON round trip), as test files
+//   with real work do; the suite's own files do almost nothing, so what a runner adds to each file
+//   weighs more there. Generated into generated-work-N/, results to vitest-...-work-suite.json.
 // --rootless: the same comparison made by a user without privilege, whose isolane pool then takes
 // the user-namespace way on its own. Run as root, every Vitest run is started as NAME (default
 // isolane-bench: created with useradd when missing, and then removed again at the end) through
