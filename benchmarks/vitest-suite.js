@@ -11,7 +11,9 @@
 // fixtures/vitest/many-files/generated-N/, one folder per size, so runs of different sizes never
 // pull each other's files away.
 // --no-isolate: every run with Vitest's isolate: false (workers reused across files; the isolane
-//   pool renews them before every file), results to vitest-no-isolate-suite.json.
+//   pool renews them before every file), results to vitest-no-isolate-suite.json. A fourth runner
+//   then splits the cost: the isolane pool with no namespaces (vitest.no-namespaces.config.ts),
+//   its host code and its agent alone; what it lacks of the isolane run is what the namespaces cost.
 // --work: each file also does about 17 ms of CPU work (hashing, a JSON round trip), as test files
 //   with real work do; the suite's own files do almost nothing, so what a runner adds to each file
 //   weighs more there. Generated into generated-work-N/, results to vitest-...-work-suite.json.
@@ -55,7 +57,11 @@ const here = dirname(fileURLToPath(import.meta.url))
 const suite = join(here, '..', 'fixtures', 'vitest', 'many-files')
 const noIsolate = values['no-isolate']
 const benchmark = `vitest${rootless ? '-rootless' : ''}${noIsolate ? '-no-isolate' : ''}${work ? '-work' : ''}-suite`
-const MODES = rootless ? ['isolane', 'forks'] : ['isolane', 'forks', 'serial']
+/** The isolane pool with no namespaces: what the pool itself costs, apart from the namespaces. */
+const BARE = 'isolane, no namespaces'
+const MODES = rootless ? ['isolane', 'forks'] : ['isolane', 'forks', 'serial', ...(noIsolate ? [BARE] : [])]
+/** The config each runner is run with (Vitest's CLI arguments for the pool are run-vitest.js's). */
+const CONFIGS = { isolane: null, [BARE]: 'vitest.no-namespaces.config.ts', forks: 'vitest.stock.config.ts', serial: 'vitest.stock.config.ts' }
 const COSTS_ENTRY = join(here, 'entry', 'rootless-costs.js')
 // One warm-up run of each, not counted: the first run pays for cold disk caches. (A quick
 // rootless run, a smoke test CI makes on top of everything else, has none.)
@@ -117,7 +123,7 @@ async function main() {
   const workerNamespaces = rootless ? await checkWorkerNamespaces() : undefined
 
   // isolane and forks back to back, first one then the other first: a pair sees the same machine.
-  // The serial run, three times longer, comes after the pair.
+  // The serial run and the pool without namespaces come after the pair.
   const measured = await runRounds({ variants: MODES.map((name) => ({ name })), rounds, warmUp, order: 'pair first', run: ({ name }) => runSuite(name), pair: ['isolane', 'forks'] })
   const result = suiteResult({
     benchmark,
@@ -130,13 +136,13 @@ async function main() {
     variants: MODES,
     isolane: 'isolane',
     stock: 'forks',
-    compare: rootless ? [] : [['isolane', 'serial']],
+    compare: rootless ? [] : [['isolane', 'serial'], ...(noIsolate ? [['isolane', BARE]] : [])],
     target: rootless ? TARGETS.rootlessSuites : TARGETS.suites,
     measured,
     own: { ownCosts, ...(workerNamespaces && { workerNamespaces }) },
   })
   const forksMs = median(measured.wallMs.forks)
-  result.explanation = `${rootless ? rootlessExplanation(ownCosts, forksMs) : ownExplanation(ownCosts, forksMs)} ${sideBySide(result)}`
+  result.explanation = `${rootless ? rootlessExplanation(ownCosts, forksMs) : ownExplanation(ownCosts, forksMs)}${noIsolate ? ` ${splitExplanation(result)}` : ''} ${sideBySide(result)}`
   printSuiteResult(result, writeSuiteResult(result))
   if (rootless) console.log(`isolane's own costs (as ${runAs.user ?? 'this user'}): choosing the way ${ownCosts.chooseWayMs.toFixed(1)} ms, a worker's start ${ownCosts.workerStartMs.toFixed(1)} ms over a plain fork`)
   else console.log(`isolane's own costs: check ${ownCosts.checkMs.toFixed(1)} ms, window ${ownCosts.windowMs.toFixed(2)} ms`)
@@ -152,6 +158,15 @@ function ownExplanation(ownCosts, forksMs) {
     `The isolane pool is Vitest's own forks worker, forked inside an isolation window. What it adds, measured in this run: one check of the machine when the config loads (checkIsolation(), ${ownCosts.checkMs.toFixed(1)} ms) and one window per test file (${ownCosts.windowMs.toFixed(2)} ms each, ${fileCount} files), ` +
     `${(ownMs / 1000).toFixed(2)} s in all, ${((ownMs / forksMs) * 100).toFixed(1)}% of the forks run.`
   )
+}
+
+/** With --no-isolate: the pool without namespaces against forks, and the isolane run against it, in the rounds' medians. */
+function splitExplanation(result) {
+  const wall = (of) => result.comparisons.find((c) => c.of === of)?.wall?.median
+  const bare = wall(`${BARE} / forks`)
+  const namespaces = wall(`isolane / ${BARE}`)
+  if (bare === undefined || namespaces === undefined) return ''
+  return `Split in the same rounds: the pool with no namespaces at all (its host code, and its agent in each worker: the leftovers check, the notes of running tests, its answer after each file) measured ${bare.toFixed(3)}x of forks, and the isolane run ${namespaces.toFixed(3)}x of that: the namespaces' part (the check, a window per worker, the renewal before every file).`
 }
 
 function rootlessExplanation(ownCosts, forksMs) {
@@ -271,10 +286,10 @@ async function checkWorkerNamespaces() {
 
 /** Vitest's CLI on `filter` with the isolane config or the stock one, as the user who runs the suite. */
 function runVitestAs(mode, filter) {
-  const config = mode === 'isolane' ? [] : ['--config', join(suite, 'vitest.stock.config.ts')]
+  const config = CONFIGS[mode] ? ['--config', join(suite, CONFIGS[mode])] : []
   // Without root the user may not write beside the config, where Vite's bundling loader would.
   const loader = rootless ? ['--configLoader=runner'] : []
-  const args = [vitestCli, 'run', '--root', suite, ...config, ...loader, filter, ...RUN_MODES[mode].args, ...(noIsolate ? ['--no-isolate'] : []), '--no-cache', '--reporter=dot']
+  const args = [vitestCli, 'run', '--root', suite, ...config, ...loader, filter, ...(RUN_MODES[mode]?.args ?? []), ...(noIsolate ? ['--no-isolate'] : []), '--no-cache', '--reporter=dot']
   const [command, commandArgs] = asUserArgv(runAs, [process.execPath, ...args])
   return runCommand(command, commandArgs, { ...cleanEnv(), NO_COLOR: '1' })
 }
