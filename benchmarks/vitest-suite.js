@@ -284,7 +284,7 @@ async function checkWorkerNamespaces() {
   }
 }
 
-/** Vitest's CLI on `filter` with the isolane config or the stock one, as the user who runs the suite. */
+/** Vitest's CLI on `filter` with the runner's config (CONFIGS: the isolane pool's, with or without namespaces, or the stock one), as the user who runs the suite. */
 function runVitestAs(mode, filter) {
   const config = CONFIGS[mode] ? ['--config', join(suite, CONFIGS[mode])] : []
   // Without root the user may not write beside the config, where Vite's bundling loader would.
