@@ -15,10 +15,16 @@ export const SUITES = [
   { name: 'vitest', script: 'benchmarks/vitest-suite.js', benchmark: 'vitest-suite', target: TARGETS.suites },
   // The same suite with Vitest's isolate: false for both runners (workers reused across files; the
   // isolane pool renews them before every file).
-  { name: 'vitest (isolate: false)', id: 'vitest-no-isolate', script: 'benchmarks/vitest-suite.js', args: ['--no-isolate'], benchmark: 'vitest-no-isolate-suite', target: TARGETS.suites },
+  {
+    name: 'vitest (isolate: false)', id: 'vitest-no-isolate', script: 'benchmarks/vitest-suite.js', args: ['--no-isolate'], benchmark: 'vitest-no-isolate-suite', target: TARGETS.suites,
+    about: "isolate: false: vitest-suite.js --no-isolate, both runners with Vitest's isolate: false (each worker reused across files; the isolane pool renews it before every file, section 5).",
+  },
   // The same again with files that do some work each, as test files with real work do: the
   // suite's own files do almost nothing, so fixed and per-file costs weigh more there than they will.
-  { name: 'vitest (isolate: false, files that work)', id: 'vitest-no-isolate-work', script: 'benchmarks/vitest-suite.js', args: ['--no-isolate', '--work'], benchmark: 'vitest-no-isolate-work-suite', target: TARGETS.suites },
+  {
+    name: 'vitest (isolate: false, files that work)', id: 'vitest-no-isolate-work', script: 'benchmarks/vitest-suite.js', args: ['--no-isolate', '--work'], benchmark: 'vitest-no-isolate-work-suite', target: TARGETS.suites,
+    about: 'Files that work: --work, each file also does about 17 ms of CPU work (hashing, a JSON round trip), as test files with real work do; the others do almost nothing.',
+  },
   // The same suite run by a user without privilege (as root: a user made for it), whose pool takes
   // the user-namespace way.
   { name: 'vitest (no root)', id: 'vitest-rootless', script: 'benchmarks/vitest-suite.js', args: ['--rootless'], benchmark: 'vitest-rootless-suite', target: TARGETS.rootlessSuites },
@@ -29,7 +35,7 @@ export const SUITES = [
 export async function benchSuites({ mode, log }) {
   const results = []
   for (const suite of SUITES) {
-    const named = { name: suite.name, ...(suite.id && { id: suite.id }), target: suite.target, script: suite.script }
+    const named = { name: suite.name, ...(suite.id && { id: suite.id }), target: suite.target, script: suite.script, ...(suite.about && { about: suite.about }) }
     // --reuse-suites: the suite script's own last full run, as written to its results file, not re-run here.
     const file = suiteResultsPath(suite.benchmark, { quick: mode.quick && !mode.reuseSuites })
     const shown = `benchmarks/results/${file.split('/').pop()}`

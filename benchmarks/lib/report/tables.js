@@ -151,10 +151,10 @@ function suitesTable(suites) {
   const reused = suites.suites.filter((s) => s.reused).map((s) => `${s.name} from ${s.script}'s own run of ${s.reused}`)
   const runAs = suites.suites.find((s) => s.raw?.suite?.runAs)?.raw.suite.runAs
   const targets = `Targets, isolane / the stock parallel runner: ${suites.suites.map((s) => `${s.name} <= ${s.target ?? TARGETS.suites}x`).join('; ')}.`
-  const noIsolate = suites.suites.some((s) => s.id === 'vitest-no-isolate') ? ' isolate: false: vitest-suite.js --no-isolate, both runners with Vitest\'s isolate: false (each worker reused across files; the isolane pool renews it before every file, section 5).' : ''
-  const work = suites.suites.some((s) => s.id === 'vitest-no-isolate-work') ? ' Files that work: --work, each file also does about 17 ms of CPU work (hashing, a JSON round trip), as test files with real work do; the others do almost nothing.' : ''
+  // What a suite says of itself (SUITES' `about`): how it differs from the others.
+  const abouts = suites.suites.flatMap((s) => (s.about ? [` ${s.about}`] : [])).join('')
   const scripts = [...new Set(suites.suites.map((s) => s.script))].join(', ')
-  const note = `Run by ${scripts}${reused.length ? ` (not re-run here: ${reused.join('; ')})` : ''}; ratio to the stock parallel runner of the same framework. No root: vitest-suite.js --rootless, both runners started by ${runAs ?? 'a user without privilege'}, the isolane pool taking the user-namespace way.${noIsolate}${work} ${targets}`
+  const note = `Run by ${scripts}${reused.length ? ` (not re-run here: ${reused.join('; ')})` : ''}; ratio to the stock parallel runner of the same framework. No root: vitest-suite.js --rootless, both runners started by ${runAs ?? 'a user without privilege'}, the isolane pool taking the user-namespace way.${abouts} ${targets}`
   return { title: '4. Suites: wall time of the fixture suite, ms, median [p10-p90]', note, columns: ['suite', 'runner', 'wall time', 'to stock parallel'], rows }
 }
 
